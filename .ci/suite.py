@@ -1,0 +1,651 @@
+#!/usr/bin/env python3
+"""Developer and CI entry points of the After-Sales suite.
+
+One script behind the Makefile targets, so that local runs, CI and the Docker
+test service share the same logic:
+
+    suite.py check            find an installed Odoo 19 or say how to get one
+    suite.py test             fresh database, install the suite, run every test
+    suite.py run              persistent demo database, serve on 127.0.0.1:8069
+    suite.py pytest [args]    pytest-odoo against the ``run`` database
+    suite.py shell            odoo shell on the ``run`` database
+
+PostgreSQL: when ``PGHOST`` is set the given server is used (``PGPORT``,
+``PGUSER``, ``PGPASSWORD`` as usual); otherwise a private cluster is started on
+loopback with the Debian binaries (throwaway for ``test``, kept under ``.run/``
+for ``run`` and ``pytest``) and stopped afterwards.
+"""
+
+import argparse
+import contextlib
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = [
+    "after_sales_service",
+    "after_sales_warranty",
+    "after_sales_parts",
+    "after_sales_billing",
+]
+SUITE_TEST_MODULE = "after_sales_suite_tests"
+SUITE_TEST_DIR = ROOT / "tests"
+STATE_DIR = Path(os.environ.get("AFTER_SALES_STATE_DIR", ROOT / ".run"))
+RUN_DB = os.environ.get("AFTER_SALES_DB", "after_sales")
+DB_USER = "odoo"
+
+HOW_TO_GET_ODOO = """\
+No Odoo 19 found: `python3 -c "import odoo"` fails and ODOO_SRC is not set.
+
+Get Odoo 19 in one of these ways, then run `make setup` again:
+  * Docker, nothing to install here: `docker compose up` (see README.md).
+  * Upstream source installed into this Python:
+        git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git /opt/odoo19
+        apt-get install libldap2-dev libsasl2-dev libpq-dev
+        pip install -r /opt/odoo19/requirements.txt
+        pip install --no-deps -e /opt/odoo19
+  * Or keep a source tree anywhere (its requirements installed) and point to it:
+        export ODOO_SRC=/path/to/odoo   # the folder holding odoo-bin
+"""
+
+
+class SuiteError(Exception):
+    """A failure with a message meant for the person at the terminal."""
+
+
+def say(msg):
+    print(f"[suite] {msg}", flush=True)
+
+
+# --------------------------------------------------------------------- Odoo
+
+
+class Odoo:
+    """How to start the installed Odoo 19 and where its addons are."""
+
+    def __init__(self):
+        src = os.environ.get("ODOO_SRC")
+        self.env = dict(os.environ)
+        if src:
+            src = Path(src).expanduser().resolve()
+            release = src / "odoo" / "release.py"
+            if not release.is_file():
+                raise SuiteError(f"ODOO_SRC={src} is not an Odoo source tree (no odoo/release.py).")
+            version = self._version_from_file(release)
+            self.env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), self.env.get("PYTHONPATH")) if p)
+        else:
+            probe = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import odoo.release as r; print(r.version_info[0]); print(r.__file__)",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if probe.returncode:
+                raise SuiteError(HOW_TO_GET_ODOO)
+            major, release = probe.stdout.split()
+            version = int(major)
+            src = Path(release).resolve().parent.parent
+        if version != 19:
+            raise SuiteError(f"Odoo {version} found at {src}; the suite needs Odoo 19.")
+        self.src = src
+        self.cmd = [sys.executable, "-m", "odoo"]
+        # A source install keeps the standard addons beside the odoo package;
+        # packaged installs (deb, Docker) keep them inside odoo/addons, which
+        # Odoo always adds by itself.
+        self.addons_paths = [str(ROOT)]
+        if (src / "addons" / "web" / "__manifest__.py").is_file():
+            self.addons_paths.append(str(src / "addons"))
+
+    @staticmethod
+    def _version_from_file(release):
+        match = re.search(r"^version_info = \((\d+),", release.read_text(), re.MULTILINE)
+        if not match:
+            raise SuiteError(f"Cannot read the Odoo version from {release}.")
+        return int(match.group(1))
+
+    def write_config(self, path, pg, *, data_dir, extra_addons=()):
+        lines = [
+            "[options]",
+            f"addons_path = {','.join([*self.addons_paths, *map(str, extra_addons)])}",
+            f"data_dir = {data_dir}",
+            f"db_host = {pg.host}",
+            f"db_port = {pg.port}",
+            f"db_user = {pg.user}",
+            f"db_password = {pg.password}" if pg.password else "",
+            "admin_passwd = admin",
+            "max_cron_threads = 0",
+            "",
+        ]
+        Path(path).write_text("\n".join(lines))
+        return path
+
+
+# --------------------------------------------------------------- PostgreSQL
+
+
+def free_port(start=None):
+    if start:
+        for port in range(start, start + 100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)):
+                    return port
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ExternalPostgres:
+    """A server given through the usual libpq variables."""
+
+    owned = False
+
+    def __init__(self):
+        self.host = os.environ["PGHOST"]
+        self.port = int(os.environ.get("PGPORT", "5432"))
+        self.user = os.environ.get("PGUSER", DB_USER)
+        self.password = os.environ.get("PGPASSWORD", "")
+        if self.user == "postgres":
+            raise SuiteError("Odoo refuses to connect as 'postgres': set PGUSER to another role.")
+
+    def start(self):
+        say(f"using PostgreSQL at {self.host}:{self.port} as {self.user}")
+
+    def stop(self):
+        pass
+
+    def connect(self, dbname="postgres"):
+        import psycopg2  # only needed once a server is there
+
+        return psycopg2.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+            dbname=dbname,
+        )
+
+    def database_exists(self, dbname):
+        conn = self.connect()
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+                return bool(cr.fetchone())
+        finally:
+            conn.close()
+
+    def module_installed(self, dbname, module):
+        if not self.database_exists(dbname):
+            return False
+        conn = self.connect(dbname)
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [module])
+                row = cr.fetchone()
+                return bool(row and row[0] == "installed")
+        except Exception:  # noqa: BLE001 - a half-created database
+            return False
+        finally:
+            conn.close()
+
+    def drop_database(self, dbname):
+        conn = self.connect()
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cr:
+                cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        finally:
+            conn.close()
+
+
+class LocalPostgres(ExternalPostgres):
+    """A private cluster on loopback, made with the Debian PostgreSQL binaries."""
+
+    owned = True
+
+    def __init__(self, datadir, *, throwaway):
+        self.datadir = Path(datadir)
+        self.throwaway = throwaway
+        self.host = "127.0.0.1"
+        self.user = DB_USER
+        self.password = ""
+        self.port = None
+        self.bindir = self._find_bindir()
+        self.runas = []
+        if os.geteuid() == 0:
+            # initdb and postgres refuse to run as root.
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError as exc:
+                raise SuiteError(
+                    "Running as root and no 'postgres' system user to run the "
+                    "cluster: install Debian's postgresql or set PGHOST."
+                ) from exc
+            self.runas = ["runuser", "-u", "postgres", "--"]
+
+    @staticmethod
+    def _find_bindir():
+        candidates = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+            key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        )
+        if candidates:
+            return candidates[-1].parent
+        initdb = shutil.which("initdb")
+        if initdb:
+            return Path(initdb).parent
+        raise SuiteError(
+            "No PostgreSQL server binaries (initdb) found. Install Debian's "
+            "postgresql package, or point PGHOST/PGPORT/PGUSER/PGPASSWORD at a server."
+        )
+
+    def _pg(self, tool, *args, **kw):
+        return subprocess.run([*self.runas, str(self.bindir / tool), *args], check=False, **kw)
+
+    def _chown(self, path):
+        if self.runas:
+            shutil.chown(path, "postgres", "postgres")
+
+    def start(self):
+        self.datadir.parent.mkdir(parents=True, exist_ok=True)
+        if not (self.datadir / "PG_VERSION").is_file():
+            self.datadir.mkdir(parents=True, exist_ok=True)
+            self._chown(self.datadir)
+            initdb = ["-D", str(self.datadir), "-U", DB_USER, "--auth=trust"]
+            initdb += ["-E", "UTF8", "--locale=C.UTF-8"]
+            if self.throwaway:
+                initdb.append("--no-sync")
+            res = self._pg("initdb", *initdb, capture_output=True, text=True)
+            if res.returncode:
+                raise SuiteError(f"initdb failed:\n{res.stdout}\n{res.stderr}")
+        self.port = free_port(None if self.throwaway else 54320)
+        sockdir = self.datadir / "socket"
+        sockdir.mkdir(exist_ok=True)
+        self._chown(sockdir)
+        options = [
+            "-c listen_addresses=127.0.0.1",
+            f"-c port={self.port}",
+            f"-c unix_socket_directories={sockdir}",
+            "-c max_connections=100",
+        ]
+        if self.throwaway:
+            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        logfile = self.datadir / "postgres.log"
+        res = self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(logfile),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            " ".join(options),
+            "start",
+            capture_output=True,
+            text=True,
+        )
+        if res.returncode:
+            log = logfile.read_text() if logfile.exists() else ""
+            raise SuiteError(f"PostgreSQL did not start:\n{res.stdout}{res.stderr}{log[-2000:]}")
+        say(f"PostgreSQL {self.bindir.parent.name} started on 127.0.0.1:{self.port} ({self.datadir})")
+
+    def stop(self):
+        if self.port is None:
+            return
+        self._pg("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop", capture_output=True)
+        self.port = None
+        if self.throwaway:
+            shutil.rmtree(self.datadir.parent, ignore_errors=True)
+        say("PostgreSQL stopped")
+
+
+def make_postgres(*, throwaway):
+    if os.environ.get("PGHOST"):
+        return ExternalPostgres()
+    if throwaway:
+        base = Path(tempfile.mkdtemp(prefix="after-sales-pg-"))
+        os.chmod(base, 0o755)
+        return LocalPostgres(base / "data", throwaway=True)
+    return LocalPostgres(STATE_DIR / "pgdata", throwaway=False)
+
+
+# -------------------------------------------------------------- test output
+
+
+LOG_RE = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ \d+ "
+    r"(?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)$"
+)
+SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIP_RE = re.compile(r"^skipped \S+")
+FAIL_RE = re.compile(r"^(FAIL|ERROR): (\S+)")
+
+
+class TestLog:
+    """Reads Odoo's log while it streams and sums up the run."""
+
+    def __init__(self):
+        self.failures = self.errors = self.run = None
+        self.skipped = 0
+        self.error_lines = []
+        self.failed_tests = []
+        self.started = time.monotonic()
+        self.tests_started = None
+        self.post_started = None
+        self.module_stats = []
+
+    def feed(self, line):
+        match = LOG_RE.match(line)
+        if not match:
+            return
+        level, logger, msg = match["level"], match["logger"], match["msg"].strip()
+        summary = SUMMARY_RE.search(msg)
+        if summary:
+            self.failures, self.errors, self.run = map(int, summary.groups())
+        if level in ("ERROR", "CRITICAL") and not summary:
+            self.error_lines.append(line.rstrip())
+            failed = FAIL_RE.match(msg)
+            if failed:
+                self.failed_tests.append(f"{failed.group(1)} {failed.group(2)}")
+        if level == "INFO" and SKIP_RE.match(msg):
+            self.skipped += 1
+        if self.tests_started is None and logger.startswith("odoo.addons.") and ".tests." in logger:
+            self.tests_started = time.monotonic()
+        if msg == "Starting post tests":
+            self.post_started = time.monotonic()
+        if logger == "odoo.tests.stats":
+            self.module_stats.append(msg)
+
+    def verdict(self, returncode):
+        """Return (passed, failed, skipped, problems)."""
+        problems = []
+        if self.run is None:
+            problems.append("Odoo ended without a test summary (crash during install?)")
+            failures = errors = run = 0
+        else:
+            failures, errors, run = self.failures, self.errors, self.run
+        if returncode:
+            problems.append(f"Odoo exited with code {returncode}")
+        test_errors = failures + errors
+        if self.error_lines and not test_errors:
+            problems.append(f"{len(self.error_lines)} ERROR/CRITICAL log line(s) outside tests")
+        if run == 0 and self.run is not None:
+            problems.append("no test ran")
+        failed = test_errors or (1 if problems else 0)
+        passed = max(0, run - test_errors - self.skipped)
+        return passed, failed, self.skipped, problems
+
+    def timing(self):
+        end = time.monotonic()
+        install_end = self.post_started or end
+        return {
+            "total": end - self.started,
+            "install + at_install tests": install_end - self.started,
+            "post_install tests": (end - self.post_started) if self.post_started else 0.0,
+        }
+
+
+def run_streaming(cmd, env, logfile, sink):
+    """Run cmd, copy its output to the terminal and logfile, feed each line to sink."""
+    with open(logfile, "w") as log:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        try:
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                log.write(line)
+                sink(line)
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            raise
+        finally:
+            proc.wait()
+    return proc.returncode
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_check(_args):
+    odoo = Odoo()
+    say(f"Odoo 19 found at {odoo.src}")
+    say(f"addons path: {','.join(odoo.addons_paths)}")
+    return 0
+
+
+def cmd_test(args):
+    odoo = Odoo()
+    tags = args.tags or os.environ.get("TAGS") or ",".join(f"/{m}" for m in [*MODULES, SUITE_TEST_MODULE])
+    pg = make_postgres(throwaway=True)
+    workdir = Path(tempfile.mkdtemp(prefix="after-sales-test-"))
+    dbname = f"after_sales_test_{os.getpid()}"
+    log = TestLog()
+    returncode = 1
+    try:
+        pg.start()
+        conf = odoo.write_config(
+            workdir / "odoo.conf", pg, data_dir=workdir / "data", extra_addons=[SUITE_TEST_DIR]
+        )
+        cmd = [
+            *odoo.cmd,
+            "-c",
+            str(conf),
+            "-d",
+            dbname,
+            "-i",
+            ",".join([*MODULES, SUITE_TEST_MODULE]),
+            "--test-enable",
+            "--test-tags",
+            tags,
+            "--stop-after-init",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(free_port()),
+            "--log-level",
+            "info",
+            "--without-demo" if not args.demo else "--with-demo",
+        ]
+        say(f"installing {', '.join(MODULES)} in fresh database {dbname}, tests {tags}")
+        returncode = run_streaming(cmd, odoo.env, workdir / "odoo.log", log.feed)
+    finally:
+        if not pg.owned and not args.keep:
+            with contextlib.suppress(Exception):
+                pg.drop_database(dbname)
+        pg.stop()
+    passed, failed, skipped, problems = log.verdict(returncode)
+    print()
+    for name, seconds in log.timing().items():
+        say(f"time {name}: {seconds:.0f}s")
+    for stat in log.module_stats:
+        say(f"tests {stat}")
+    for test in log.failed_tests:
+        say(f"failed: {test}")
+    for problem in problems:
+        say(f"problem: {problem}")
+    if log.error_lines and not log.failed_tests:
+        for line in log.error_lines[:20]:
+            say(f"error line: {line}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line, flush=True)
+    return 1 if failed else 0
+
+
+def _ensure_run_db(odoo, pg, *, with_tests=False):
+    """Create the demo database once; later calls reuse it."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    conf = odoo.write_config(
+        STATE_DIR / "odoo.conf",
+        pg,
+        data_dir=STATE_DIR / "data",
+        extra_addons=[SUITE_TEST_DIR],
+    )
+    to_install = [m for m in MODULES if not pg.module_installed(RUN_DB, m)]
+    if with_tests and not pg.module_installed(RUN_DB, SUITE_TEST_MODULE):
+        to_install.append(SUITE_TEST_MODULE)
+    if to_install:
+        say(f"installing {', '.join(to_install)} with demo data in database {RUN_DB}")
+        res = subprocess.run(
+            [
+                *odoo.cmd,
+                "-c",
+                str(conf),
+                "-d",
+                RUN_DB,
+                "-i",
+                ",".join(to_install),
+                "--with-demo",
+                "--stop-after-init",
+                "--no-http",
+            ],
+            env=odoo.env,
+            check=False,
+        )
+        if res.returncode:
+            raise SuiteError(f"installing the suite in {RUN_DB} failed")
+    else:
+        say(f"reusing database {RUN_DB}")
+    return conf
+
+
+def cmd_run(args):
+    odoo = Odoo()
+    pg = make_postgres(throwaway=False)
+    try:
+        pg.start()
+        conf = _ensure_run_db(odoo, pg)
+        cmd = [
+            *odoo.cmd,
+            "-c",
+            str(conf),
+            "-d",
+            RUN_DB,
+            "--db-filter",
+            f"^{RUN_DB}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(args.port),
+        ]
+        if args.update:
+            cmd += ["-u", ",".join(MODULES)]
+        print(
+            f"\n  After-Sales suite: http://127.0.0.1:{args.port}/web/login"
+            f"  (database {RUN_DB}, login admin, password admin)\n",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            return subprocess.run(cmd, env=odoo.env, check=False).returncode
+        return 0
+    finally:
+        pg.stop()
+
+
+def cmd_pytest(args):
+    odoo = Odoo()
+    pg = make_postgres(throwaway=False)
+    try:
+        pg.start()
+        conf = _ensure_run_db(odoo, pg, with_tests=True)
+        say(f"updating the suite in {RUN_DB}")
+        res = subprocess.run(
+            [
+                *odoo.cmd,
+                "-c",
+                str(conf),
+                "-d",
+                RUN_DB,
+                "-u",
+                ",".join([*MODULES, SUITE_TEST_MODULE]),
+                "--stop-after-init",
+                "--no-http",
+            ],
+            env=odoo.env,
+            check=False,
+        )
+        if res.returncode:
+            raise SuiteError("updating the suite failed")
+        targets = args.pytest_args or [
+            *(str(ROOT / m / "tests") for m in MODULES),
+            str(SUITE_TEST_DIR / SUITE_TEST_MODULE / "tests"),
+        ]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"--odoo-config={conf}",
+            f"--odoo-database={RUN_DB}",
+            "-p",
+            "no:cacheprovider",
+            *targets,
+        ]
+        return subprocess.run(cmd, env=odoo.env, cwd=ROOT, check=False).returncode
+    finally:
+        pg.stop()
+
+
+def cmd_shell(_args):
+    odoo = Odoo()
+    pg = make_postgres(throwaway=False)
+    try:
+        pg.start()
+        conf = _ensure_run_db(odoo, pg)
+        return subprocess.run(
+            [*odoo.cmd, "shell", "-c", str(conf), "-d", RUN_DB, "--no-http"],
+            env=odoo.env,
+            check=False,
+        ).returncode
+    finally:
+        pg.stop()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="find Odoo 19").set_defaults(func=cmd_check)
+    test = sub.add_parser("test", help="install in a fresh database and run every test")
+    test.add_argument("--tags", help="Odoo --test-tags (default: every suite module)")
+    test.add_argument("--demo", action="store_true", help="load demo data too")
+    test.add_argument("--keep", action="store_true", help="keep the database (external server)")
+    test.set_defaults(func=cmd_test)
+    run = sub.add_parser("run", help="serve the demo database on 127.0.0.1")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8069")))
+    run.add_argument("--update", action="store_true", help="update the suite modules first")
+    run.set_defaults(func=cmd_run)
+    pytest = sub.add_parser("pytest", help="pytest-odoo against the run database")
+    pytest.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    pytest.set_defaults(func=cmd_pytest)
+    sub.add_parser("shell", help="odoo shell on the run database").set_defaults(func=cmd_shell)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SuiteError as exc:
+        print(f"\n{exc}", file=sys.stderr, flush=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

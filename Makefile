@@ -1,0 +1,49 @@
+# After-Sales suite for Odoo 19 — local developer and CI entry points.
+# Every target finds an installed Odoo 19 (importable `odoo`, or ODOO_SRC).
+PYTHON ?= python3
+SUITE := $(PYTHON) .ci/suite.py
+MODULES := after_sales_service after_sales_warranty after_sales_parts after_sales_billing
+ADDONS := $(MODULES) tests/after_sales_suite_tests
+LINT_PATHS := $(MODULES) tests bench .ci/suite.py
+TAGS ?=
+
+.PHONY: help setup run test pytest lint format shell bench i18n
+
+help:
+	@echo "make setup   install the suite's Python dependencies, check for Odoo 19"
+	@echo "make run     serve the demo database on http://127.0.0.1:8069 (admin/admin)"
+	@echo "make test    fresh database, install the suite, run every test (TAGS=/module to filter)"
+	@echo "make pytest  pytest-odoo against the 'make run' database (ARGS=... for pytest)"
+	@echo "make lint    ruff (check + format) and pylint-odoo's mandatory checks"
+	@echo "make format  apply ruff's fixes and formatting"
+	@echo "make shell   odoo shell on the 'make run' database"
+	@echo "make bench   run the benchmarks in bench/"
+
+setup:
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(SUITE) check
+
+run:
+	$(SUITE) run
+
+test:
+	$(SUITE) test $(if $(TAGS),--tags "$(TAGS)")
+
+pytest:
+	$(SUITE) pytest $(ARGS)
+
+shell:
+	$(SUITE) shell
+
+lint:
+	$(PYTHON) -m ruff check $(LINT_PATHS)
+	$(PYTHON) -m ruff format --check $(LINT_PATHS)
+	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDONS)
+	oca-checks-odoo-module --no-verbose $(ADDONS)
+
+format:
+	$(PYTHON) -m ruff check --fix $(LINT_PATHS)
+	$(PYTHON) -m ruff format $(LINT_PATHS)
+
+bench:
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
