@@ -1,0 +1,87 @@
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
+from odoo.addons.base.tests.common import BaseCommon
+
+
+class AfterSalesCommon(BaseCommon):
+    """Data shared by the suite's tests, built once per class.
+
+    Users of rising privilege: an internal user outside the suite, an
+    After-Sales user, an After-Sales manager; a customer with a site and a
+    serial-tracked product to register units of.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.group_as_user = cls.env.ref("after_sales_service.group_after_sales_user")
+        cls.group_as_manager = cls.env.ref("after_sales_service.group_after_sales_manager")
+        cls.internal_user = new_test_user(cls.env, login="as_internal", groups="base.group_user")
+        cls.as_user = new_test_user(
+            cls.env,
+            login="as_user",
+            groups="after_sales_service.group_after_sales_user",
+        )
+        cls.as_manager = new_test_user(
+            cls.env,
+            login="as_manager",
+            groups="after_sales_service.group_after_sales_manager",
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Uralmash Service Customer", "is_company": True}
+        )
+        cls.customer_site = cls.env["res.partner"].create(
+            {"name": "Plant 1", "type": "delivery", "parent_id": cls.customer.id}
+        )
+        cls.product_unit = cls._create_serial_product("Test Generator TG-1")
+
+    @classmethod
+    def _create_serial_product(cls, name, **vals):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_lot(cls, product, name, company=None):
+        return cls.env["stock.lot"].create(
+            {
+                "name": name,
+                "product_id": product.id,
+                "company_id": (company or cls.env.company).id,
+            }
+        )
+
+    @classmethod
+    def _create_unit(cls, product=None, lot=None, partner=None, **vals):
+        return cls.env["after_sales.equipment"].create(
+            {
+                "product_id": (product or cls.product_unit).id,
+                "lot_id": lot.id if lot else False,
+                "partner_id": (partner or cls.customer).id,
+                **vals,
+            }
+        )
+
+    def _suite_models_of(self, module):
+        """Models named ``after_sales.*`` that ``module`` defines (not wizards)."""
+        xmlids = self.env["ir.model.data"].search([("module", "=", module), ("model", "=", "ir.model")])
+        models = self.env["ir.model"].browse(xmlids.mapped("res_id"))
+        return models.filtered(lambda m: m.model.startswith("after_sales.") and not m.transient)
+
+    def assertModuleInstalled(self, module, depends):
+        record = self.env["ir.module.module"].search([("name", "=", module)])
+        self.assertEqual(record.state, "installed", f"{module} is not installed")
+        self.assertEqual(set(record.dependencies_id.mapped("name")), set(depends))
+
+    def assertModelsClosedToOutsiders(self, models):
+        """An internal user without an After-Sales group reads none of ``models``."""
+        for model in models:
+            with self.subTest(model=model.model), self.assertRaises(AccessError):
+                self.env[model.model].with_user(self.internal_user).search([], limit=1)

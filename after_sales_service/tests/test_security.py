@@ -1,0 +1,70 @@
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged, users
+
+from .common import AfterSalesCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(AfterSalesCommon):
+    """The privilege, its groups, and who may touch the installed base."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SEC-0001"))
+
+    def test_groups_and_implications(self):
+        privilege = self.env.ref("after_sales_service.res_groups_privilege_after_sales")
+        self.assertEqual(privilege.name, "After-Sales")
+        self.assertEqual(self.group_as_user.privilege_id, privilege)
+        self.assertEqual(self.group_as_manager.privilege_id, privilege)
+        self.assertIn(self.group_as_user, self.group_as_manager.implied_ids)
+        self.assertIn(self.env.ref("base.group_user"), self.group_as_user.implied_ids)
+        # the implication reaches real users
+        self.assertTrue(self.as_manager.has_group("after_sales_service.group_after_sales_user"))
+        self.assertFalse(self.as_user.has_group("after_sales_service.group_after_sales_manager"))
+
+    @users("as_internal")
+    def test_user_outside_suite_cannot_read_units(self):
+        units = self.env["after_sales.equipment"]
+        with self.assertRaises(AccessError):
+            units.search([])
+        with self.assertRaises(AccessError):
+            units.browse(self.unit.id).read(["name"])
+
+    @users("as_user")
+    def test_user_reads_and_registers_but_does_not_delete(self):
+        units = self.env["after_sales.equipment"]
+        self.assertIn(self.unit, units.search([]))
+        new_unit = units.create({"product_id": self.product_unit.id, "partner_id": self.customer.id})
+        self.assertEqual(new_unit.name, "Test Generator TG-1")
+        with self.assertRaises(AccessError):
+            new_unit.unlink()
+
+    @users("as_manager")
+    def test_manager_deletes(self):
+        unit = self.env["after_sales.equipment"].browse(self.unit.id)
+        unit.unlink()
+        self.assertFalse(unit.exists())
+
+    def test_multi_company_isolation(self):
+        other_company = self.env["res.company"].create({"name": "Other Service Co."})
+        other_unit = self._create_unit(company_id=other_company.id)
+        self.assertEqual(other_unit.company_id, other_company)
+        outsider = new_test_user(
+            self.env,
+            login="as_user_other_company",
+            groups="after_sales_service.group_after_sales_user",
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        units = self.env["after_sales.equipment"].with_user(outsider)
+        self.assertEqual(units.search([("id", "in", [self.unit.id, other_unit.id])]), other_unit)
+        with self.assertRaises(AccessError):
+            units.browse(self.unit.id).read(["name"])
+
+    def test_module_installed_and_models_closed(self):
+        self.assertModuleInstalled("after_sales_service", ["repair", "mail", "portal", "resource", "rating"])
+        models = self._suite_models_of("after_sales_service")
+        self.assertIn("after_sales.equipment", models.mapped("model"))
+        self.assertModelsClosedToOutsiders(models)
