@@ -1,0 +1,14 @@
+{
+    "name": "After-Sales Warranty",
+    "summary": "Warranty terms per product and unit, per-line coverage decisions, "
+    "extensions and vendor recourse",
+    "version": "19.0.1.0.0",
+    "category": "Services/After-Sales",
+    "website": "https://github.com/after-sales-suite/after-sales",
+    "author": "After-Sales Suite",
+    "maintainers": ["after-sales-suite"],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["after_sales_service"],
+    "data": [],
+}
