@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class AfterSalesEquipment(models.Model):
@@ -72,11 +73,85 @@ class AfterSalesEquipment(models.Model):
     delivery_date = fields.Date(index=True, tracking=True)
     commissioning_date = fields.Date(tracking=True)
     note = fields.Html(string="Notes")
+    parent_id = fields.Many2one(
+        "after_sales.equipment",
+        string="Parent Unit",
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        help="The unit this one is a component of.",
+    )
+    child_ids = fields.One2many("after_sales.equipment", "parent_id", string="Components")
+    request_ids = fields.One2many("after_sales.request", "equipment_id", string="Requests")
+    request_count = fields.Integer(compute="_compute_counts")
+    repair_count = fields.Integer(compute="_compute_counts")
+    meter_reading_ids = fields.One2many("after_sales.meter.reading", "equipment_id", string="Meter Readings")
+    current_hours = fields.Float(
+        string="Operating Hours", compute="_compute_current_hours", store=True, help="Last meter reading."
+    )
+    current_hours_date = fields.Date(string="Read On", compute="_compute_current_hours", store=True)
+    average_hours_per_day = fields.Float(
+        string="Average Hours per Day", compute="_compute_average_hours_per_day", digits=(16, 2)
+    )
+    next_maintenance_date = fields.Date(compute="_compute_next_maintenance")
+    next_maintenance_hours = fields.Float(compute="_compute_next_maintenance")
 
     _lot_company_uniq = models.Constraint(
         "UNIQUE(lot_id, company_id)",
         "This serial number is already registered as a unit of this company.",
     )
+
+    @api.depends("meter_reading_ids.hours", "meter_reading_ids.date")
+    def _compute_current_hours(self):
+        for unit in self:
+            last = unit.meter_reading_ids.sorted(lambda r: (r.date, r.hours))[-1:]
+            unit.current_hours = last.hours
+            unit.current_hours_date = last.date
+
+    @api.depends("current_hours", "current_hours_date", "commissioning_date", "delivery_date")
+    def _compute_average_hours_per_day(self):
+        for unit in self:
+            start = unit._get_service_start_date()
+            days = (unit.current_hours_date - start).days if unit.current_hours_date else 0
+            unit.average_hours_per_day = unit.current_hours / days if days > 0 else 0.0
+
+    def _compute_counts(self):
+        request_counts = dict(
+            self.env["after_sales.request"]._read_group(
+                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
+            )
+        )
+        repairs = dict(
+            self.env["repair.order"]._read_group(
+                [("after_sales_request_id.equipment_id", "in", self.ids)],
+                ["after_sales_request_id"],
+                ["__count"],
+            )
+        )
+        repairs_by_unit = {}
+        for request, count in repairs.items():
+            repairs_by_unit[request.equipment_id.id] = repairs_by_unit.get(request.equipment_id.id, 0) + count
+        for unit in self:
+            unit.request_count = request_counts.get(unit, 0)
+            unit.repair_count = repairs_by_unit.get(unit.id, 0)
+
+    def _compute_next_maintenance(self):
+        plans = self.env["after_sales.maintenance.plan"].search(
+            ["|", ("equipment_id", "in", self.ids), ("product_id", "in", self.product_id.ids)]
+        )
+        units = self.filtered("id")
+        last = plans._last_occurrences(units) if plans and units else {}
+        today = fields.Date.context_today(self)
+        for unit in self:
+            dues = [
+                plan._next_due(unit, last.get((plan.id, unit.id)), today)
+                for plan in plans
+                if unit.id and plan._units_of(unit)
+            ]
+            dues = [due for due in dues if due]
+            first = min(dues, key=lambda due: due[1]) if dues else False
+            unit.next_maintenance_date = first and first[1]
+            unit.next_maintenance_hours = first and first[2]
 
     @api.depends("product_id", "lot_id")
     def _compute_name(self):
@@ -86,3 +161,56 @@ class AfterSalesEquipment(models.Model):
                 continue
             product = unit.product_id.display_name
             unit.name = f"{product} / {unit.lot_id.name}" if unit.lot_id else product
+
+    @api.constrains("parent_id")
+    def _check_parent_id(self):
+        if self._has_cycle():
+            raise ValidationError(self.env._("A unit cannot be a component of itself."))
+
+    @api.constrains("lot_id", "product_id")
+    def _check_lot_product(self):
+        for unit in self:
+            if unit.lot_id and unit.lot_id.product_id != unit.product_id:
+                raise ValidationError(
+                    self.env._("Serial %s is not a serial of this product.", unit.lot_id.name)
+                )
+
+    def action_view_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_request_action"
+        )
+        action["domain"] = [("equipment_id", "=", self.id)]
+        action["context"] = {"default_equipment_id": self.id}
+        return action
+
+    def action_view_repairs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
+        action["domain"] = [("after_sales_request_id.equipment_id", "=", self.id)]
+        return action
+
+    def _get_service_start_date(self):
+        """Date the unit started its service life: commissioning, else delivery, else registration."""
+        self.ensure_one()
+        return (
+            self.commissioning_date
+            or self.delivery_date
+            or fields.Date.to_date(self.create_date or fields.Date.context_today(self))
+        )
+
+    def _prepare_from_move_line_vals(self, move_line):
+        """Values of the unit registered by the delivered serial ``move_line``."""
+        picking = move_line.picking_id
+        partner = picking.partner_id
+        sale = picking.sale_id if "sale_id" in picking._fields else False
+        return {
+            "product_id": move_line.product_id.id,
+            "lot_id": move_line.lot_id.id,
+            "company_id": move_line.company_id.id,
+            "partner_id": partner.commercial_partner_id.id,
+            "site_partner_id": partner.id,
+            "delivery_date": fields.Date.context_today(self, picking.date_done),
+            "sale_date": sale and fields.Date.context_today(self, sale.date_order),
+            "state": "in_service",
+        }

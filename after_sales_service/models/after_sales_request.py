@@ -1,0 +1,666 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import is_html_empty
+
+PRIORITIES = [
+    ("0", "Low"),
+    ("1", "Normal"),
+    ("2", "High"),
+    ("3", "Urgent"),
+]
+
+REQUEST_TYPES = [
+    ("consultation", "Consultation"),
+    ("claim", "Claim"),
+    ("repair", "Repair"),
+    ("preventive", "Preventive Maintenance"),
+    ("installation", "Installation Supervision"),
+    ("commissioning", "Commissioning"),
+    ("training", "Training"),
+    ("modernization", "Modernization"),
+]
+
+# Fields of the claims review board: only managers decide.
+REVIEW_FIELDS = {
+    "review_findings",
+    "review_justified",
+    "review_root_cause",
+    "review_corrective_action",
+    "review_preventive_action",
+    "review_decision",
+    "review_decision_date",
+}
+
+# What anyone may still change on a closed or cancelled request.
+CLOSED_WRITABLE_PREFIXES = ("message_", "activity_", "rating_", "website_message")
+CLOSED_WRITABLE_FIELDS = {"sla_response_breached", "sla_resolution_breached", "access_token"}
+
+
+class AfterSalesRequest(models.Model):
+    _name = "after_sales.request"
+    _description = "Service Request"
+    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, date_open desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["name", "title", "lot_id.name", "partner_id.name"]
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Number", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
+    title = fields.Char(string="Subject", required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_open = fields.Datetime(
+        string="Received", required=True, default=fields.Datetime.now, index=True, copy=False
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id)]",
+        help="The person who reported the request.",
+    )
+    equipment_id = fields.Many2one(
+        "after_sales.equipment",
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        domain="[('partner_id', '=?', partner_id)]",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        compute="_compute_from_equipment",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        check_company=True,
+    )
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Serial Number",
+        compute="_compute_from_equipment",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    product_categ_id = fields.Many2one(
+        related="product_id.categ_id", string="Product Category", store=True, index=True
+    )
+    request_type = fields.Selection(
+        REQUEST_TYPES, string="Type", required=True, default="repair", index=True, tracking=True
+    )
+    channel = fields.Selection(
+        [("phone", "Phone"), ("email", "E-mail"), ("portal", "Portal"), ("visit", "Visit")],
+        default="phone",
+        required=True,
+    )
+    cause_id = fields.Many2one("after_sales.cause", index="btree_not_null", tracking=True)
+    lifecycle_stage = fields.Selection(
+        [
+            ("delivery", "Delivery"),
+            ("installation", "Installation / Commissioning"),
+            ("operation", "Operation"),
+            ("storage", "Storage"),
+        ],
+        index=True,
+    )
+    damage_amount = fields.Monetary(currency_field="currency_id", aggregator="sum")
+    priority = fields.Selection(PRIORITIES, default="1", required=True, index=True, tracking=True)
+    team_id = fields.Many2one("after_sales.team", check_company=True, index="btree_not_null")
+    user_id = fields.Many2one(
+        "res.users",
+        domain=[("share", "=", False)],
+        index="btree_not_null",
+        tracking=True,
+        default=lambda self: self.env.user,
+    )
+    scheduled_date = fields.Datetime(string="Scheduled On", index="btree_not_null")
+    scheduled_duration = fields.Float(string="Duration", help="Planned duration in hours.")
+    scheduled_date_end = fields.Datetime(
+        string="Scheduled End", compute="_compute_scheduled_date_end", store=True
+    )
+    description = fields.Html()
+    resolution = fields.Html()
+    stage_id = fields.Many2one(
+        "after_sales.request.stage",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        default=lambda self: self._default_stage_id(),
+        group_expand="_read_group_stage_ids",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
+    is_resolved = fields.Boolean(compute="_compute_is_resolved", store=True, index=True)
+    date_closed = fields.Datetime(copy=False, readonly=True)
+    resolution_time = fields.Float(
+        string="Resolution Time (h)",
+        compute="_compute_resolution_time",
+        store=True,
+        aggregator="avg",
+        help="Calendar hours from reception to resolution.",
+    )
+    color = fields.Integer()
+    kanban_state = fields.Selection(
+        [("normal", "In Progress"), ("done", "Ready"), ("blocked", "Blocked")],
+        default="normal",
+        copy=False,
+    )
+
+    # Claims review board
+    review_findings = fields.Html(string="Findings")
+    review_justified = fields.Selection(
+        [("yes", "Justified"), ("no", "Not Justified")], string="Claim Justified", tracking=True
+    )
+    review_root_cause = fields.Text(string="Root Cause")
+    review_corrective_action = fields.Text(string="Corrective Actions")
+    review_preventive_action = fields.Text(string="Preventive Actions")
+    review_decision = fields.Text(string="Board Decision", tracking=True)
+    review_decision_date = fields.Date(string="Decision Date", tracking=True)
+
+    # Repairs and lines
+    repair_ids = fields.One2many("repair.order", "after_sales_request_id", string="Repair Orders")
+    repair_count = fields.Integer(compute="_compute_repair_count")
+    repair_state = fields.Char(compute="_compute_repair_count", string="Repair Status")
+    line_ids = fields.One2many("after_sales.request.line", "request_id", string="Service Lines", copy=True)
+
+    # Contract and SLA
+    contract_id = fields.Many2one(
+        "after_sales.contract",
+        compute="_compute_contract_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+    )
+    sla_policy_id = fields.Many2one(
+        "after_sales.sla.policy",
+        compute="_compute_sla_policy_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        tracking=True,
+    )
+    sla_response_deadline = fields.Datetime(
+        string="Response Deadline", compute="_compute_sla_deadlines", store=True, copy=False
+    )
+    sla_resolution_deadline = fields.Datetime(
+        string="Resolution Deadline", compute="_compute_sla_deadlines", store=True, copy=False
+    )
+    sla_response_date = fields.Datetime(string="First Response", copy=False, readonly=True)
+    sla_resolution_date = fields.Datetime(string="Resolved On", copy=False, readonly=True)
+    sla_response_breached = fields.Boolean(
+        string="Response Breached", compute="_compute_sla_breached", store=True, copy=False
+    )
+    sla_resolution_breached = fields.Boolean(
+        string="Resolution Breached", compute="_compute_sla_breached", store=True, copy=False
+    )
+    sla_paused_hours = fields.Float(
+        string="Paused (working hours)",
+        copy=False,
+        readonly=True,
+        help="Working hours spent in pausing stages.",
+    )
+    sla_paused_since = fields.Datetime(string="Paused Since", copy=False, readonly=True)
+    sla_compliance = fields.Float(
+        string="SLA Compliance (%)",
+        compute="_compute_sla_compliance",
+        store=True,
+        aggregator="avg",
+        help="100 for a request resolved within its deadlines, 0 when a deadline was breached.",
+    )
+    is_review_manager = fields.Boolean(compute="_compute_is_review_manager")
+    sla_status = fields.Selection(
+        [("ok", "On Track"), ("at_risk", "At Risk"), ("breached", "Breached"), ("met", "Met")],
+        string="SLA Status",
+        compute="_compute_sla_status",
+    )
+
+    # Preventive maintenance
+    maintenance_plan_id = fields.Many2one(
+        "after_sales.maintenance.plan", index="btree_not_null", readonly=True, copy=False
+    )
+    maintenance_occurrence = fields.Integer(readonly=True, copy=False)
+    maintenance_due_date = fields.Date(readonly=True, copy=False)
+    maintenance_due_hours = fields.Float(readonly=True, copy=False)
+
+    _name_company_uniq = models.Constraint(
+        "UNIQUE(name, company_id)", "The request number must be unique per company."
+    )
+    _maintenance_occurrence_uniq = models.Constraint(
+        "UNIQUE(maintenance_plan_id, equipment_id, maintenance_occurrence)",
+        "This maintenance occurrence already has a request.",
+    )
+    _sla_response_open_idx = models.Index(
+        "(sla_response_deadline) WHERE sla_response_breached IS NOT TRUE AND sla_response_date IS NULL"
+    )
+    _sla_resolution_open_idx = models.Index(
+        "(sla_resolution_deadline) WHERE sla_resolution_breached IS NOT TRUE AND sla_resolution_date IS NULL"
+    )
+
+    # ------------------------------------------------------------ defaults
+
+    def _default_stage_id(self):
+        return self.env["after_sales.request.stage"].search([], limit=1)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    # ------------------------------------------------------------ computes
+
+    @api.depends("equipment_id")
+    def _compute_partner_id(self):
+        for request in self:
+            if request.equipment_id:
+                request.partner_id = request.equipment_id.partner_id
+
+    @api.depends("equipment_id")
+    def _compute_from_equipment(self):
+        for request in self:
+            if request.equipment_id:
+                request.product_id = request.equipment_id.product_id
+                request.lot_id = request.equipment_id.lot_id
+
+    @api.depends("scheduled_date", "scheduled_duration")
+    def _compute_scheduled_date_end(self):
+        for request in self:
+            request.scheduled_date_end = request.scheduled_date and request.scheduled_date + timedelta(
+                hours=request.scheduled_duration or 1.0
+            )
+
+    @api.depends("stage_id.is_resolved", "stage_id.is_closed", "stage_id.is_cancel")
+    def _compute_is_resolved(self):
+        for request in self:
+            stage = request.stage_id
+            request.is_resolved = stage.is_resolved or (stage.is_closed and not stage.is_cancel)
+
+    @api.depends("date_open", "sla_resolution_date")
+    def _compute_resolution_time(self):
+        for request in self:
+            if request.sla_resolution_date and request.date_open:
+                delta = request.sla_resolution_date - request.date_open
+                request.resolution_time = delta.total_seconds() / 3600
+            else:
+                request.resolution_time = 0.0
+
+    def _compute_repair_count(self):
+        labels = dict(self.env["repair.order"]._fields["state"]._description_selection(self.env))
+        for request in self:
+            request.repair_count = len(request.repair_ids)
+            request.repair_state = ", ".join(
+                f"{repair.name}: {labels.get(repair.state, repair.state)}" for repair in request.repair_ids
+            )
+
+    @api.depends("partner_id", "equipment_id", "date_open", "company_id")
+    def _compute_contract_id(self):
+        contracts_by_partner = self.env["after_sales.contract"]._active_contracts_by_partner(
+            self.partner_id.commercial_partner_id, self.company_id
+        )
+        for request in self:
+            partner = request.partner_id.commercial_partner_id
+            day = fields.Date.to_date(request.date_open or fields.Datetime.now())
+            request.contract_id = next(
+                (
+                    contract
+                    for contract in contracts_by_partner.get(partner.id, [])
+                    if contract.company_id == request.company_id
+                    and contract._covers(request.equipment_id, day)
+                ),
+                False,
+            )
+
+    @api.depends("contract_id", "company_id")
+    def _compute_sla_policy_id(self):
+        for request in self:
+            request.sla_policy_id = (
+                request.contract_id.sla_policy_id or request.company_id.after_sales_sla_policy_id
+            )
+
+    @api.depends("date_open", "priority", "sla_policy_id", "sla_paused_hours")
+    def _compute_sla_deadlines(self):
+        for request in self:
+            policy = request.sla_policy_id
+            target = policy._target_for(request.priority) if policy else False
+            if not target or not request.date_open:
+                request.sla_response_deadline = False
+                request.sla_resolution_deadline = False
+                continue
+            start = request.date_open
+            paused = request.sla_paused_hours
+            request.sla_response_deadline = policy._add_working_hours(start, target.response_hours + paused)
+            request.sla_resolution_deadline = policy._add_working_hours(
+                start, target.resolution_hours + paused
+            )
+
+    @api.depends(
+        "sla_response_deadline", "sla_resolution_deadline", "sla_response_date", "sla_resolution_date"
+    )
+    def _compute_sla_breached(self):
+        """Breached when reached late, or not reached and the deadline is past.
+
+        The cron flags the open ones as their deadline passes; this compute
+        keeps the flags right when a deadline or a reached date changes.
+        """
+        now = fields.Datetime.now()
+        for request in self:
+            request.sla_response_breached = bool(
+                request.sla_response_deadline
+                and (request.sla_response_date or now) > request.sla_response_deadline
+            )
+            request.sla_resolution_breached = bool(
+                request.sla_resolution_deadline
+                and (request.sla_resolution_date or now) > request.sla_resolution_deadline
+            )
+
+    @api.depends("is_resolved", "sla_response_breached", "sla_resolution_breached")
+    def _compute_sla_compliance(self):
+        for request in self:
+            breached = request.sla_response_breached or request.sla_resolution_breached
+            request.sla_compliance = 100.0 if request.is_resolved and not breached else 0.0
+
+    @api.depends_context("uid")
+    def _compute_is_review_manager(self):
+        self.is_review_manager = self._is_manager()
+
+    def _compute_sla_status(self):
+        now = fields.Datetime.now()
+        risk = timedelta(hours=self._sla_risk_hours())
+        for request in self:
+            if request.sla_response_breached or request.sla_resolution_breached:
+                request.sla_status = "breached"
+            elif request.sla_resolution_date or request.is_closed:
+                request.sla_status = "met"
+            elif (
+                request.sla_resolution_deadline
+                and not request.sla_paused_since
+                and request.sla_resolution_deadline - now <= risk
+            ):
+                request.sla_status = "at_risk"
+            else:
+                request.sla_status = "ok"
+
+    @api.model
+    def _sla_risk_hours(self):
+        """Hours before a deadline from which a request is "at risk"."""
+        return 4
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for request in self:
+            request.access_url = f"/my/requests/{request.id}"
+        return res
+
+    # ---------------------------------------------------------- constraints
+
+    @api.constrains("stage_id", "resolution")
+    def _check_resolution_on_close(self):
+        for request in self:
+            stage = request.stage_id
+            if stage.is_closed and not stage.is_cancel and is_html_empty(request.resolution):
+                raise ValidationError(
+                    self.env._("Write the resolution before closing request %s.", request.name)
+                )
+
+    @api.constrains("damage_amount", "scheduled_duration")
+    def _check_amounts(self):
+        for request in self:
+            if request.damage_amount < 0 or request.scheduled_duration < 0:
+                raise ValidationError(self.env._("Damage amount and duration cannot be negative."))
+
+    @api.constrains("equipment_id", "partner_id")
+    def _check_equipment_partner(self):
+        for request in self:
+            unit = request.equipment_id
+            if unit and unit.partner_id.commercial_partner_id != request.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Unit %(unit)s belongs to %(owner)s, not to %(customer)s.",
+                        unit=unit.display_name,
+                        owner=unit.partner_id.display_name,
+                        customer=request.partner_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_review_access(set().union(*vals_list) if vals_list else set())
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.request") or "/"
+                )
+        requests = super().create(vals_list)
+        now = fields.Datetime.now()
+        for request in requests:
+            if request.sla_policy_id and request.stage_id in request.sla_policy_id.pause_stage_ids:
+                request.sla_paused_since = now
+            if request.partner_id:
+                request.message_subscribe(partner_ids=request.partner_id.ids)
+        requests._notify_customer_created()
+        return requests
+
+    def write(self, vals):
+        self._check_review_access(set(vals))
+        self._check_closed_write(set(vals))
+        if "stage_id" not in vals:
+            return super().write(vals)
+        new_stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
+        old_stages = {request.id: request.stage_id for request in self}
+        res = super().write(vals)
+        self._on_stage_change(old_stages, new_stage)
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed(self):
+        if any(request.is_closed for request in self) and not self._is_manager():
+            raise UserError(self.env._("Only managers can delete closed or cancelled requests."))
+
+    # -------------------------------------------------------------- actions
+
+    def action_create_repair(self):
+        """Open a new repair order for the request's unit, linked both ways."""
+        self.ensure_one()
+        self._check_can_create_repair()
+        repair = self.env["repair.order"].create(self._prepare_repair_vals())
+        self.message_post(body=self.env._("Repair order %s created.", repair._get_html_link()))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "repair.order",
+            "res_id": repair.id,
+            "view_mode": "form",
+        }
+
+    def action_view_repairs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
+        action["domain"] = [("after_sales_request_id", "=", self.id)]
+        action["context"] = {"default_after_sales_request_id": self.id}
+        if self.repair_count == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=self.repair_ids.id)
+        return action
+
+    # ------------------------------------------------------------- business
+
+    def _write_unchecked(self, vals):
+        """Write computed bookkeeping (SLA dates, flags) without the user-edit guards."""
+        return super().write(vals)
+
+    def _is_manager(self):
+        return self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")
+
+    def _check_review_access(self, field_names):
+        if field_names & REVIEW_FIELDS and not self._is_manager():
+            raise AccessError(
+                self.env._("Only the claims review board (After-Sales managers) decides on claims.")
+            )
+
+    def _check_closed_write(self, field_names):
+        if self._is_manager() or not any(self.mapped("is_closed")):
+            return
+        blocked = {
+            name
+            for name in field_names
+            if name not in CLOSED_WRITABLE_FIELDS and not name.startswith(CLOSED_WRITABLE_PREFIXES)
+        }
+        if blocked:
+            raise UserError(self.env._("Closed and cancelled requests can only be changed by managers."))
+
+    def _check_can_create_repair(self):
+        if not self.product_id:
+            raise UserError(self.env._("Set the unit or the product to repair first."))
+        if self.is_closed:
+            raise UserError(self.env._("Request %s is closed.", self.name))
+
+    def _prepare_repair_vals(self):
+        """Values of the repair order created from this request (a hook for sibling modules)."""
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "lot_id": self.lot_id.id,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "after_sales_request_id": self.id,
+            "internal_notes": self.description,
+            "user_id": self.user_id.id,
+        }
+
+    def _on_stage_change(self, old_stages, new_stage):
+        """SLA clock, reached dates and closing after a stage change."""
+        now = fields.Datetime.now()
+        for request in self:
+            old_stage = old_stages[request.id]
+            if old_stage == new_stage:
+                continue
+            policy = request.sla_policy_id
+            vals = {}
+            pausing = policy.pause_stage_ids if policy else self.env["after_sales.request.stage"]
+            if request.sla_paused_since and new_stage not in pausing:
+                paused = policy._working_hours_between(request.sla_paused_since, now)
+                vals.update(sla_paused_since=False, sla_paused_hours=request.sla_paused_hours + paused)
+            elif not request.sla_paused_since and new_stage in pausing:
+                vals["sla_paused_since"] = now
+            if old_stage.is_new and not new_stage.is_new and not request.sla_response_date:
+                vals["sla_response_date"] = now
+            resolved = new_stage.is_resolved or (new_stage.is_closed and not new_stage.is_cancel)
+            if resolved and not request.sla_resolution_date:
+                vals["sla_resolution_date"] = now
+                vals.setdefault("sla_response_date", request.sla_response_date or now)
+            elif not resolved and not new_stage.is_closed and request.sla_resolution_date:
+                vals["sla_resolution_date"] = False
+            if new_stage.is_closed and not old_stage.is_closed:
+                vals["date_closed"] = now
+            elif not new_stage.is_closed and old_stage.is_closed:
+                vals["date_closed"] = False
+            if vals:
+                request._write_unchecked(vals)
+            if new_stage.rating_template_id and not new_stage.is_cancel and request.partner_id:
+                request.rating_send_request(
+                    new_stage.rating_template_id, lang=request.partner_id.lang, force_send=False
+                )
+
+    def _notify_customer_created(self):
+        template = self.env.ref("after_sales_service.mail_template_request_created", raise_if_not_found=False)
+        if not template:
+            return
+        for request in self.filtered("partner_id"):
+            request.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment", email_layout_xmlid="mail.mail_notification_light"
+            )
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        request = self[0]
+        stage = request.stage_id
+        if "stage_id" in changes and stage.notify_customer and stage.mail_template_id:
+            res["stage_id"] = (
+                stage.mail_template_id,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
+        return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A public reply from staff to the customer is the first response."""
+        if (
+            not self.sla_response_date
+            and message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and message.author_id.user_ids.filtered(lambda u: not u.share)
+        ):
+            self.sudo()._write_unchecked({"sla_response_date": fields.Datetime.now()})
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _rating_get_operator(self):
+        return self.user_id.partner_id
+
+    def _get_sla_breach_domain(self, kind, now):
+        """Open, running requests whose ``kind`` ("response"/"resolution") deadline is past."""
+        return Domain(
+            [
+                (f"sla_{kind}_deadline", "<", now),
+                (f"sla_{kind}_breached", "=", False),
+                (f"sla_{kind}_date", "=", False),
+                ("sla_paused_since", "=", False),
+            ]
+        )
+
+    @api.model
+    def _cron_flag_sla_breaches(self):
+        """Flag requests whose deadline has passed; reads only those, by the indexed deadline."""
+        now = fields.Datetime.now()
+        for kind in ("response", "resolution"):
+            late = self.search(self._get_sla_breach_domain(kind, now))
+            if late:
+                late._write_unchecked({f"sla_{kind}_breached": True})
+
+    @api.model
+    def _create_from_portal(self, partner, equipment, title, description):
+        """Create a request submitted by ``partner`` on the portal for one of their units."""
+        if equipment.partner_id.commercial_partner_id != partner.commercial_partner_id:
+            raise AccessError(self.env._("This unit is not yours."))
+        if not (title or "").strip():
+            raise UserError(self.env._("Give the request a subject."))
+        return self.sudo().create(
+            {
+                "title": title.strip(),
+                "description": description,
+                "partner_id": partner.commercial_partner_id.id,
+                "contact_id": partner.id,
+                "equipment_id": equipment.id,
+                "company_id": equipment.company_id.id,
+                "channel": "portal",
+                "request_type": "repair",
+                "user_id": False,
+            }
+        )

@@ -1,0 +1,100 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class AfterSalesRequestLine(models.Model):
+    _name = "after_sales.request.line"
+    _description = "Service Line"
+    _order = "request_id, sequence, id"
+    _check_company_auto = True
+
+    request_id = fields.Many2one("after_sales.request", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="request_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="request_id.partner_id", store=True, index=True, string="Customer")
+    equipment_id = fields.Many2one(related="request_id.equipment_id", store=True, string="Equipment")
+    sequence = fields.Integer(default=10)
+    line_type = fields.Selection(
+        [("work", "Work"), ("part", "Part"), ("other", "Other")],
+        string="Type",
+        required=True,
+        default="work",
+    )
+    product_id = fields.Many2one("product.product", check_company=True, index="btree_not_null")
+    name = fields.Text(
+        string="Description",
+        compute="_compute_name",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+    )
+    quantity = fields.Float(default=1.0, digits="Product Unit", required=True)
+    uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    date = fields.Date(default=fields.Date.context_today, required=True)
+    user_id = fields.Many2one("res.users", string="Done by", domain=[("share", "=", False)])
+    done = fields.Boolean(copy=False)
+    customer_visible = fields.Boolean(default=True, help="Shown to the customer on the portal and documents.")
+    repair_move_id = fields.Many2one(
+        "stock.move",
+        string="Repair Part Move",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The consumed part of the linked repair order this line records.",
+    )
+
+    _repair_move_uniq = models.Constraint(
+        "UNIQUE(repair_move_id)", "A repair part becomes one service line only."
+    )
+
+    @api.depends("product_id")
+    def _compute_name(self):
+        for line in self:
+            if line.product_id:
+                line.name = line.product_id.get_product_multiline_description_sale()
+            elif not line.name:
+                line.name = False
+
+    @api.depends("product_id", "line_type")
+    def _compute_uom_id(self):
+        hour = self.env.ref("uom.product_uom_hour")
+        for line in self:
+            if line.product_id:
+                line.uom_id = line.product_id.uom_id
+            elif line.line_type == "work":
+                line.uom_id = hour
+            elif not line.uom_id:
+                line.uom_id = self.env.ref("uom.product_uom_unit")
+
+    @api.constrains("quantity")
+    def _check_quantity(self):
+        for line in self:
+            if line.quantity < 0:
+                raise ValidationError(self.env._("The quantity of a service line cannot be negative."))
+
+    @api.constrains("line_type", "product_id")
+    def _check_part_product(self):
+        for line in self:
+            if line.line_type == "part" and not line.product_id:
+                raise ValidationError(self.env._("A part line needs a product."))
+
+    def _prepare_from_repair_move_vals(self, move):
+        """Values of the service line recording the repair part ``move``."""
+        return {
+            "request_id": move.repair_id.after_sales_request_id.id,
+            "line_type": "part",
+            "product_id": move.product_id.id,
+            "name": move.product_id.get_product_multiline_description_sale(),
+            "quantity": move.quantity,
+            "uom_id": move.product_uom.id,
+            "done": True,
+            "date": fields.Date.context_today(self, move.date),
+            "repair_move_id": move.id,
+        }

@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+
+
+class AfterSalesRequestStage(models.Model):
+    _name = "after_sales.request.stage"
+    _description = "Service Request Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    fold = fields.Boolean(string="Folded in Kanban")
+    is_new = fields.Boolean(
+        string="Initial Stage",
+        help="Requests in this stage have had no response yet: leaving it reaches the SLA response.",
+    )
+    is_resolved = fields.Boolean(
+        string="Resolved Stage",
+        help="Reaching this stage reaches the SLA resolution.",
+    )
+    is_closed = fields.Boolean(
+        string="Closed Stage",
+        help="Requests in this stage are finished and read-only except for managers.",
+    )
+    is_cancel = fields.Boolean(string="Cancelled Stage")
+    notify_customer = fields.Boolean(
+        help="Send the stage's e-mail template to the customer when a request reaches this stage.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Customer E-mail",
+        domain=[("model", "=", "after_sales.request")],
+    )
+    rating_template_id = fields.Many2one(
+        "mail.template",
+        string="Rating Request",
+        domain=[("model", "=", "after_sales.request")],
+        help="Ask the customer to rate the service when a request reaches this stage.",
+    )
+    description = fields.Text(translate=True)
+
+    @api.onchange("is_cancel")
+    def _onchange_is_cancel(self):
+        if self.is_cancel:
+            self.is_closed = True
