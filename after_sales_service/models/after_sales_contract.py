@@ -62,6 +62,7 @@ class AfterSalesContract(models.Model):
     previous_contract_id = fields.Many2one(
         "after_sales.contract", string="Renewal Of", readonly=True, copy=False, check_company=True
     )
+    next_contract_ids = fields.One2many("after_sales.contract", "previous_contract_id", string="Renewals")
     next_contract_id = fields.Many2one(
         "after_sales.contract", compute="_compute_next_contract_id", string="Renewed By"
     )
@@ -69,13 +70,10 @@ class AfterSalesContract(models.Model):
     request_count = fields.Integer(compute="_compute_request_count")
     note = fields.Html(string="Notes")
 
-    @api.depends("name")
+    @api.depends("next_contract_ids")
     def _compute_next_contract_id(self):
-        renewals = self.search([("previous_contract_id", "in", self.ids)])
         for contract in self:
-            contract.next_contract_id = renewals.filtered(
-                lambda c, cur=contract: c.previous_contract_id == cur
-            )[:1]
+            contract.next_contract_id = contract.next_contract_ids[:1]
 
     def _compute_request_count(self):
         counts = dict(

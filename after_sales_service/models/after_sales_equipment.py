@@ -101,6 +101,31 @@ class AfterSalesEquipment(models.Model):
         "This serial number is already registered as a unit of this company.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_lots_free([vals["lot_id"] for vals in vals_list if vals.get("lot_id")])
+        return super().create(vals_list)
+
+    def _check_lots_free(self, lot_ids):
+        """Refuse, before anything is written, serials already registered in this company."""
+        if not lot_ids:
+            return
+        if len(set(lot_ids)) < len(lot_ids):
+            raise ValidationError(self.env._("The same serial number appears twice."))
+        taken = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("lot_id", "in", lot_ids), ("id", "not in", self.ids)], limit=1)
+        )
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "Serial number %(serial)s is already registered as unit %(unit)s.",
+                    serial=taken.lot_id.name,
+                    unit=taken.display_name,
+                )
+            )
+
     @api.depends("meter_reading_ids.hours", "meter_reading_ids.date")
     def _compute_current_hours(self):
         for unit in self:
@@ -166,6 +191,28 @@ class AfterSalesEquipment(models.Model):
     def _check_parent_id(self):
         if self._has_cycle():
             raise ValidationError(self.env._("A unit cannot be a component of itself."))
+
+    @api.constrains("lot_id", "company_id")
+    def _check_lot_unique(self):
+        registered = self.filtered("lot_id")
+        if not registered:
+            return
+        duplicates = (
+            self.sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("lot_id", "in", registered.lot_id.ids)],
+                ["lot_id", "company_id"],
+                having=[("__count", ">", 1)],
+            )
+        )
+        if duplicates:
+            raise ValidationError(
+                self.env._(
+                    "Serial number %s is already registered as a unit of this company.",
+                    duplicates[0][0].name,
+                )
+            )
 
     @api.constrains("lot_id", "product_id")
     def _check_lot_product(self):

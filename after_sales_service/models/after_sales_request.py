@@ -473,6 +473,13 @@ class AfterSalesRequest(models.Model):
         if "stage_id" not in vals:
             return super().write(vals)
         new_stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
+        if new_stage.is_closed and not new_stage.is_cancel:
+            resolution = vals.get("resolution")
+            for request in self:
+                if is_html_empty(resolution if "resolution" in vals else request.resolution):
+                    raise ValidationError(
+                        self.env._("Write the resolution before closing request %s.", request.name)
+                    )
         old_stages = {request.id: request.stage_id for request in self}
         res = super().write(vals)
         self._on_stage_change(old_stages, new_stage)

@@ -68,3 +68,30 @@ class TestSecurity(AfterSalesCommon):
         models = self._suite_models_of("after_sales_service")
         self.assertIn("after_sales.equipment", models.mapped("model"))
         self.assertModelsClosedToOutsiders(models)
+
+    def test_requests_and_contracts_multi_company(self):
+        other_company = self.env["res.company"].create({"name": "Third Service Co."})
+        other_customer = self.env["res.partner"].create(
+            {"name": "Far Customer", "company_id": other_company.id}
+        )
+        other_unit = self._create_unit(company_id=other_company.id, partner=other_customer)
+        other_request = self.env["after_sales.request"].create(
+            {"title": "Far away", "equipment_id": other_unit.id, "company_id": other_company.id}
+        )
+        other_contract = self.env["after_sales.contract"].create(
+            {"partner_id": other_customer.id, "company_id": other_company.id, "all_equipment": True}
+        )
+        own_request = self.env["after_sales.request"].create({"title": "Here", "equipment_id": self.unit.id})
+        Request = self.env["after_sales.request"].with_user(self.as_user)
+        self.assertEqual(Request.search([("id", "in", [own_request.id, other_request.id])]), own_request)
+        with self.assertRaises(AccessError):
+            Request.browse(other_request.id).read(["title"])
+        with self.assertRaises(AccessError):
+            self.env["after_sales.contract"].with_user(self.as_manager).browse(other_contract.id).read(
+                ["name"]
+            )
+        self.assertNotEqual(other_request.name, False)
+        with self.assertRaises(AccessError):
+            Request.create(
+                {"title": "Wrong company", "equipment_id": self.unit.id, "company_id": other_company.id}
+            )

@@ -1,0 +1,90 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+
+from .common import AfterSalesCommon
+
+
+class TestMaintenancePlan(AfterSalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.unit = cls._create_unit(delivery_date="2026-01-01")
+        cls.Request = cls.env["after_sales.request"]
+
+    def _requests(self, plan):
+        return self.Request.search([("maintenance_plan_id", "=", plan.id)], order="maintenance_occurrence")
+
+    def test_by_date_once_per_occurrence(self):
+        plan = self.env["after_sales.maintenance.plan"].create(
+            {
+                "name": "Half-yearly service",
+                "product_id": self.product_unit.id,
+                "interval_months": 6,
+                "horizon_days": 14,
+                "line_ids": [
+                    Command.create({"line_type": "work", "name": "Change oil filter", "quantity": 2})
+                ],
+            }
+        )
+        with freeze_time("2026-06-16"):
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+            self.assertFalse(self._requests(plan), "not yet within the horizon")
+            self.assertEqual(str(self.unit.next_maintenance_date), "2026-07-01")
+        with freeze_time("2026-06-20"):
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+        first = self._requests(plan)
+        self.assertEqual(len(first), 1, "one request per due occurrence, never a duplicate")
+        self.assertRecordValues(
+            first,
+            [
+                {
+                    "equipment_id": self.unit.id,
+                    "partner_id": self.customer.id,
+                    "request_type": "preventive",
+                    "maintenance_occurrence": 1,
+                }
+            ],
+        )
+        self.assertEqual(str(first.maintenance_due_date), "2026-07-01")
+        self.assertEqual(first.line_ids.mapped("name"), ["Change oil filter"])
+        with freeze_time("2026-12-20"):
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+            self.unit.invalidate_recordset(["next_maintenance_date"])
+            self.assertEqual(str(self.unit.next_maintenance_date), "2027-07-01")
+        requests = self._requests(plan)
+        self.assertEqual(requests.mapped("maintenance_occurrence"), [1, 2])
+        self.assertEqual(str(requests[1].maintenance_due_date), "2027-01-01")
+
+    def test_by_hours_whichever_first(self):
+        plan = self.env["after_sales.maintenance.plan"].create(
+            {
+                "name": "500-hour service",
+                "equipment_id": self.unit.id,
+                "interval_months": 12,
+                "interval_hours": 500,
+                "horizon_days": 7,
+            }
+        )
+        Reading = self.env["after_sales.meter.reading"]
+        with freeze_time("2026-03-01"):
+            Reading.create({"equipment_id": self.unit.id, "date": "2026-03-01", "hours": 400})
+            plan._plan_requests(self.unit._fields["delivery_date"].to_date("2026-03-01"))
+            self.assertFalse(self._requests(plan), "500 h estimated ~14 days away, beyond the horizon")
+        with freeze_time("2026-03-10"):
+            Reading.create({"equipment_id": self.unit.id, "date": "2026-03-10", "hours": 480})
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+        request = self._requests(plan)
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.maintenance_due_hours, 500)
+        self.assertEqual(str(request.maintenance_due_date), "2026-03-12")
+        self.assertEqual(self.unit.next_maintenance_hours, 1000)
+
+    def test_plan_needs_a_target_and_an_interval(self):
+        with self.assertRaises(ValidationError):
+            self.env["after_sales.maintenance.plan"].create({"name": "Bad", "interval_months": 6})
+        with self.assertRaises(ValidationError):
+            self.env["after_sales.maintenance.plan"].create({"name": "Bad", "equipment_id": self.unit.id})
