@@ -528,7 +528,7 @@ def _ensure_run_db(odoo, pg, *, with_tests=False):
             raise SuiteError(f"installing the suite in {RUN_DB} failed")
     else:
         say(f"reusing database {RUN_DB}")
-    return conf
+    return conf, bool(to_install)
 
 
 def cmd_run(args):
@@ -536,7 +536,7 @@ def cmd_run(args):
     pg = make_postgres(throwaway=False)
     try:
         pg.start()
-        conf = _ensure_run_db(odoo, pg)
+        conf, fresh = _ensure_run_db(odoo, pg)
         cmd = [
             *odoo.cmd,
             "-c",
@@ -550,7 +550,8 @@ def cmd_run(args):
             "--http-port",
             str(args.port),
         ]
-        if args.update:
+        if not args.no_update and not fresh:
+            # the code may have changed since the database was made
             cmd += ["-u", ",".join(MODULES)]
         print(
             f"\n  After-Sales suite: http://127.0.0.1:{args.port}/web/login"
@@ -569,7 +570,7 @@ def cmd_pytest(args):
     pg = make_postgres(throwaway=False)
     try:
         pg.start()
-        conf = _ensure_run_db(odoo, pg, with_tests=True)
+        conf, _fresh = _ensure_run_db(odoo, pg, with_tests=True)
         say(f"updating the suite in {RUN_DB}")
         res = subprocess.run(
             [
@@ -612,7 +613,7 @@ def cmd_shell(_args):
     pg = make_postgres(throwaway=False)
     try:
         pg.start()
-        conf = _ensure_run_db(odoo, pg)
+        conf, _fresh = _ensure_run_db(odoo, pg)
         return subprocess.run(
             [*odoo.cmd, "shell", "-c", str(conf), "-d", RUN_DB, "--no-http"],
             env=odoo.env,
@@ -633,7 +634,9 @@ def main(argv=None):
     test.set_defaults(func=cmd_test)
     run = sub.add_parser("run", help="serve the demo database on 127.0.0.1")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8069")))
-    run.add_argument("--update", action="store_true", help="update the suite modules first")
+    run.add_argument(
+        "--no-update", action="store_true", help="serve a reused database without updating the suite modules"
+    )
     run.set_defaults(func=cmd_run)
     pytest = sub.add_parser("pytest", help="pytest-odoo against the run database")
     pytest.add_argument("pytest_args", nargs=argparse.REMAINDER)
