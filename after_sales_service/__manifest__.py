@@ -26,6 +26,8 @@
         "views/after_sales_config_views.xml",
         "views/product_template_views.xml",
         "views/repair_order_views.xml",
+        "views/after_sales_portal_templates.xml",
+        "wizards/after_sales_request_xlsx_wizard_views.xml",
     ],
     "demo": [
         "demo/after_sales_demo.xml",

@@ -1,0 +1,136 @@
+from urllib.parse import urlencode
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+PAGE_SIZE = 20
+
+
+class AfterSalesPortal(CustomerPortal):
+    """The customer's equipment and service requests on /my."""
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        Equipment = request.env["after_sales.equipment"]
+        Request = request.env["after_sales.request"]
+        if "after_sales_equipment_count" in counters:
+            values["after_sales_equipment_count"] = (
+                Equipment.search_count(self._after_sales_equipment_domain())
+                if Equipment.has_access("read")
+                else 0
+            )
+        if "after_sales_request_count" in counters:
+            values["after_sales_request_count"] = (
+                Request.search_count(self._after_sales_request_domain()) if Request.has_access("read") else 0
+            )
+        return values
+
+    def _after_sales_partner(self):
+        return request.env.user.partner_id.commercial_partner_id
+
+    def _after_sales_equipment_domain(self):
+        return [("partner_id", "child_of", self._after_sales_partner().id)]
+
+    def _after_sales_request_domain(self):
+        return [("partner_id", "child_of", self._after_sales_partner().id)]
+
+    # ------------------------------------------------------------ equipment
+
+    @http.route(["/my/equipment", "/my/equipment/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_equipment(self, page=1, **kw):
+        Equipment = request.env["after_sales.equipment"]
+        domain = self._after_sales_equipment_domain()
+        pager = portal_pager(
+            url="/my/equipment", total=Equipment.search_count(domain), page=page, step=PAGE_SIZE
+        )
+        # the rules chose the records; sudo only to show the serial and the site
+        units = Equipment.search(domain, limit=PAGE_SIZE, offset=pager["offset"]).sudo()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            units=units, pager=pager, page_name="after_sales_equipment", default_url="/my/equipment"
+        )
+        return request.render("after_sales_service.portal_my_equipment", values)
+
+    @http.route(["/my/equipment/<int:unit_id>"], type="http", auth="user", website=True)
+    def portal_my_unit(self, unit_id, **kw):
+        try:
+            unit = self._document_check_access("after_sales.equipment", unit_id)
+        except (AccessError, MissingError):
+            raise request.not_found() from None
+        values = self._prepare_portal_layout_values()
+        values.update(
+            unit=unit,
+            requests=request.env["after_sales.request"].search([("equipment_id", "=", unit.id)]).sudo(),
+            page_name="after_sales_unit",
+            error=kw.get("error"),
+        )
+        return request.render("after_sales_service.portal_my_unit", values)
+
+    @http.route(
+        ["/my/equipment/<int:unit_id>/request"], type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_unit_new_request(self, unit_id, title=None, description=None, **kw):
+        try:
+            unit = self._document_check_access("after_sales.equipment", unit_id)
+        except (AccessError, MissingError):
+            raise request.not_found() from None
+        try:
+            new_request = request.env["after_sales.request"]._create_from_portal(
+                request.env.user.partner_id, unit, title, description
+            )
+        except UserError as error:
+            return request.redirect(f"/my/equipment/{unit.id}?{urlencode({'error': error.args[0]})}")
+        return request.redirect(f"/my/requests/{new_request.id}")
+
+    # ------------------------------------------------------------- requests
+
+    @http.route(["/my/requests", "/my/requests/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_requests(self, page=1, filterby="all", **kw):
+        Request = request.env["after_sales.request"]
+        filters = {
+            "all": {"label": request.env._("All"), "domain": []},
+            "open": {"label": request.env._("Open"), "domain": [("is_closed", "=", False)]},
+            "closed": {"label": request.env._("Closed"), "domain": [("is_closed", "=", True)]},
+        }
+        filterby = filterby if filterby in filters else "all"
+        domain = self._after_sales_request_domain() + filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/requests",
+            url_args={"filterby": filterby},
+            total=Request.search_count(domain),
+            page=page,
+            step=PAGE_SIZE,
+        )
+        requests_ = Request.search(
+            domain, order="date_open desc, id desc", limit=PAGE_SIZE, offset=pager["offset"]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            service_requests=requests_,
+            pager=pager,
+            page_name="after_sales_request",
+            default_url="/my/requests",
+            searchbar_filters=filters,
+            filterby=filterby,
+        )
+        return request.render("after_sales_service.portal_my_requests", values)
+
+    @http.route(["/my/requests/<int:request_id>"], type="http", auth="public", website=True)
+    def portal_my_request(self, request_id, access_token=None, **kw):
+        try:
+            service_request = self._document_check_access("after_sales.request", request_id, access_token)
+        except (AccessError, MissingError):
+            raise request.not_found() from None
+        values = self._get_page_view_values(
+            service_request,
+            access_token,
+            {"service_request": service_request, "page_name": "after_sales_request_form"},
+            "my_after_sales_requests_history",
+            False,
+        )
+        values["lines"] = service_request.line_ids.filtered("customer_visible")
+        return request.render("after_sales_service.portal_my_request", values)
