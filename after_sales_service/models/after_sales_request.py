@@ -406,8 +406,8 @@ class AfterSalesRequest(models.Model):
 
     @api.model
     def _sla_risk_hours(self):
-        """Hours before a deadline from which a request is "at risk"."""
-        return 4
+        """Hours before a deadline from which a request is "at risk" (the list filter uses one day too)."""
+        return 24
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
