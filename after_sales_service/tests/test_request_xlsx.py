@@ -1,0 +1,310 @@
+import io
+import zipfile
+from datetime import datetime
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form
+
+from .common import AfterSalesCommon
+
+XLSX_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+SHEETS = [
+    "Registry",
+    "By Cause",
+    "By Product",
+    "By Lifecycle Stage",
+    "By Type",
+    "By Team",
+    "By Month",
+]
+
+
+def read_workbook(content):
+    """{sheet name: {row number: {column letter: value}}} of an XLSX file, strings resolved."""
+    book = zipfile.ZipFile(io.BytesIO(content))
+    strings = [
+        "".join(node.text or "" for node in item.iter(f"{XLSX_NS}t"))
+        for item in etree.fromstring(book.read("xl/sharedStrings.xml"))
+    ]
+    rels = etree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    sheets = {}
+    for sheet in etree.fromstring(book.read("xl/workbook.xml")).iter(f"{XLSX_NS}sheet"):
+        root = etree.fromstring(book.read("xl/" + targets[sheet.get(f"{REL_NS}id")]))
+        rows = {}
+        for cell in root.iter(f"{XLSX_NS}c"):
+            value = cell.find(f"{XLSX_NS}v")
+            if value is None:
+                continue
+            ref = cell.get("r")
+            column = ref.rstrip("0123456789")
+            text = value.text
+            rows.setdefault(int(ref[len(column) :]), {})[column] = (
+                strings[int(text)] if cell.get("t") == "s" else float(text)
+            )
+        sheets[sheet.get("name")] = rows
+    return sheets
+
+
+def table(rows):
+    """Data rows of a sheet (headers on row 4) as dicts keyed by header title."""
+    headers = rows[4]
+    return [
+        {headers[column]: value for column, value in rows[number].items()}
+        for number in sorted(rows)
+        if number > 4
+    ]
+
+
+def excel_serial(moment):
+    return (moment - datetime(1899, 12, 30)).total_seconds() / 86400
+
+
+class TestRequestXlsx(AfterSalesCommon):
+    """The request registry of March 2026 for a user in Moscow (UTC+3)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.as_user.tz = "Europe/Moscow"
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Desk 8-17 UTC",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {start}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": start + 4,
+                            "day_period": "morning" if start < 12 else "afternoon",
+                        }
+                    )
+                    for day in range(5)
+                    for start in (8, 13)
+                ],
+            }
+        )
+        cls.env.company.after_sales_sla_policy_id = cls.env["after_sales.sla.policy"].create(
+            {
+                "name": "Registry SLA",
+                "calendar_id": calendar.id,
+                "target_ids": [
+                    Command.create({"priority": "1", "response_hours": 4, "resolution_hours": 16})
+                ],
+            }
+        )
+        cls.team = cls.env["after_sales.team"].create({"name": "Field Team North"})
+        cls.defect = cls.env.ref("after_sales_service.cause_defect")
+        cls.wear = cls.env.ref("after_sales_service.cause_wear")
+        cls.product_b = cls._create_serial_product("Test Pump TP-2")
+        cls.unit_a = cls._create_unit()
+        cls.unit_b = cls._create_unit(product=cls.product_b)
+        cls.resolved = cls._create_request_at(
+            "2026-03-02 09:00:00",
+            title="Generator stopped",
+            equipment_id=cls.unit_a.id,
+            cause_id=cls.defect.id,
+            lifecycle_stage="operation",
+            team_id=cls.team.id,
+            damage_amount=1000.0,
+        )
+        with freeze_time("2026-03-02 13:00:00"):
+            cls.resolved.stage_id = cls.env.ref("after_sales_service.stage_resolved")
+            cls.env.flush_all()
+        cls.resolved.rating_apply(5, token=cls.resolved._rating_get_access_token())
+        cls.breached = cls._create_request_at(
+            "2026-03-03 09:00:00",
+            title="Pump leaks after installation",
+            equipment_id=cls.unit_b.id,
+            request_type="claim",
+            cause_id=cls.defect.id,
+            lifecycle_stage="installation",
+            team_id=cls.team.id,
+            damage_amount=500.0,
+        )
+        cls.fresh = cls._create_request_at(
+            "2026-03-31 08:00:00", title="Worn belt", equipment_id=cls.unit_a.id, cause_id=cls.wear.id
+        )
+        # 01:30 on 1 April in Moscow, 28 February: outside March
+        cls.april = cls._create_request_at(
+            "2026-03-31 22:30:00", title="April", equipment_id=cls.unit_a.id, damage_amount=7.0
+        )
+        cls._create_request_at("2026-02-28 12:00:00", title="February", equipment_id=cls.unit_a.id)
+        other_company = cls.env["res.company"].create({"name": "Other Service Co"})
+        other_customer = cls.env["res.partner"].create(
+            {"name": "Other customer", "company_id": other_company.id}
+        )
+        cls._create_request_at(
+            "2026-03-10 09:00:00",
+            title="Other company",
+            partner_id=other_customer.id,
+            company_id=other_company.id,
+        )
+        with freeze_time("2026-03-31 10:00:00"):
+            cls.env["after_sales.request"]._cron_flag_sla_breaches()
+            cls.env.flush_all()
+
+    @classmethod
+    def _create_request_at(cls, moment, **vals):
+        with freeze_time(moment):
+            request = cls.env["after_sales.request"].create(vals)
+            cls.env.flush_all()  # stored SLA flags are computed at flush: at ``moment``
+        return request
+
+    def _export(self, user=None, **vals):
+        wizard = (
+            self.env["after_sales.request.xlsx.wizard"]
+            .with_user(user or self.as_user)
+            .create({"date_from": "2026-03-01", "date_to": "2026-03-31", **vals})
+        )
+        action = wizard.action_export()
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", wizard._name), ("res_id", "=", wizard.id)]
+        )
+        self.assertEqual(action["url"], f"/web/content/{attachment.id}?download=true")
+        self.assertEqual(attachment.name, f"service_requests_{wizard.date_from}_{wizard.date_to}.xlsx")
+        return read_workbook(attachment.raw)
+
+    def test_registry_rows_of_the_period(self):
+        self.assertTrue(self.breached.sla_resolution_breached)
+        self.assertFalse(self.fresh.sla_response_breached)
+        book = self._export()
+        self.assertEqual(list(book), SHEETS)
+        registry = table(book["Registry"])
+        self.assertEqual(
+            [row["Number"] for row in registry],
+            [self.resolved.name, self.breached.name, self.fresh.name],
+        )
+        first = registry[0]
+        self.assertAlmostEqual(first["Received"], excel_serial(datetime(2026, 3, 2, 12, 0)))
+        self.assertAlmostEqual(first["Resolved On"], excel_serial(datetime(2026, 3, 2, 16, 0)))
+        self.assertEqual(first["Subject"], "Generator stopped")
+        self.assertEqual(first["Customer"], self.customer.name)
+        self.assertEqual(first["Product"], "Test Generator TG-1")
+        self.assertEqual(first["Cause"], "Manufacturing Defect")
+        self.assertEqual(first["Lifecycle Stage"], "Operation")
+        self.assertEqual(first["Team"], "Field Team North")
+        self.assertEqual(first["Stage"], "Resolved")
+        self.assertEqual(first["Resolution Time (h)"], 4.0)
+        self.assertEqual(first["Damage Amount"], 1000.0)
+        self.assertEqual(first["Rating"], 5.0)
+        self.assertNotIn("SLA Breached", first)
+        self.assertEqual(registry[1]["Type"], "Claim")
+        self.assertEqual(registry[1]["SLA Breached"], "Yes")
+        self.assertNotIn("Resolution Time (h)", registry[1])
+        self.assertEqual(registry[2]["Team"], "Undefined")
+
+    def test_slices_count_damage_sla_time_and_rating(self):
+        book = self._export()
+        by_cause = table(book["By Cause"])
+        self.assertEqual(
+            by_cause,
+            [
+                {
+                    "Cause": "Manufacturing Defect",
+                    "Requests": 2.0,
+                    "Damage Amount": 1500.0,
+                    # resolved in time vs. breached; the fresh request has no outcome yet
+                    "SLA Compliance (%)": 50.0,
+                    "Avg Resolution Time (h)": 4.0,
+                    "Avg Rating": 5.0,
+                },
+                {"Cause": "Normal Wear", "Requests": 1.0, "Damage Amount": 0.0},
+                {
+                    "Cause": "Total",
+                    "Requests": 3.0,
+                    "Damage Amount": 1500.0,
+                    "SLA Compliance (%)": 50.0,
+                    "Avg Resolution Time (h)": 4.0,
+                    "Avg Rating": 5.0,
+                },
+            ],
+        )
+        by_product = {row["Product"]: row for row in table(book["By Product"])}
+        self.assertEqual(by_product["Test Generator TG-1"]["Requests"], 2.0)
+        self.assertEqual(by_product["Test Generator TG-1"]["SLA Compliance (%)"], 100.0)
+        self.assertEqual(by_product["Test Pump TP-2"]["SLA Compliance (%)"], 0.0)
+        self.assertEqual(by_product["Test Pump TP-2"]["Damage Amount"], 500.0)
+        by_stage = {row["Lifecycle Stage"]: row["Requests"] for row in table(book["By Lifecycle Stage"])}
+        self.assertEqual(
+            by_stage,
+            {"Operation": 1.0, "Installation / Commissioning": 1.0, "Undefined": 1.0, "Total": 3.0},
+        )
+        by_type = {row["Type"]: row["Requests"] for row in table(book["By Type"])}
+        self.assertEqual(by_type, {"Repair": 2.0, "Claim": 1.0, "Total": 3.0})
+        by_team = {row["Team"]: row["Damage Amount"] for row in table(book["By Team"])}
+        self.assertEqual(by_team, {"Field Team North": 1500.0, "Undefined": 0.0, "Total": 1500.0})
+        by_month = table(book["By Month"])
+        self.assertEqual([row["Month"] for row in by_month], ["2026-03", "Total"])
+        self.assertEqual(by_month[0]["Requests"], 3.0)
+
+    def test_period_in_the_user_time_zone(self):
+        book = self._export(date_from="2026-04-01", date_to="2026-04-30")
+        self.assertEqual([row["Number"] for row in table(book["Registry"])], [self.april.name])
+        self.assertEqual(table(book["By Month"])[0]["Month"], "2026-04")
+
+    def test_empty_period_still_gives_a_workbook(self):
+        book = self._export(date_from="2025-01-01", date_to="2025-01-31")
+        self.assertEqual(list(book), SHEETS)
+        self.assertEqual(table(book["By Cause"]), [{"Cause": "Total", "Requests": 0.0, "Damage Amount": 0.0}])
+
+    def test_bad_input_is_refused(self):
+        Wizard = self.env["after_sales.request.xlsx.wizard"].with_user(self.as_user)
+        with self.assertRaises(ValidationError):
+            Wizard.create({"date_from": "2026-03-31", "date_to": "2026-03-01"})
+        other_company = self.env["res.company"].create({"name": "Not mine"})
+        wizard = Wizard.create(
+            {"date_from": "2026-03-01", "date_to": "2026-03-31", "company_id": other_company.id}
+        )
+        with self.assertRaises(UserError):
+            wizard.action_export()
+        self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", Wizard._name)]))
+        with self.assertRaises(AccessError):
+            self.env["after_sales.request.xlsx.wizard"].with_user(self.internal_user).create(
+                {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+            )
+
+    def test_wizard_defaults(self):
+        with freeze_time("2026-03-17 10:00:00"):
+            form = Form(self.env["after_sales.request.xlsx.wizard"].with_user(self.as_user))
+        self.assertEqual(str(form.date_from), "2026-03-01")
+        self.assertEqual(str(form.date_to), "2026-03-17")
+        self.assertEqual(form.save().company_id, self.env.company)
+
+    def test_analysis_views_and_measures(self):
+        Request = self.env["after_sales.request"].with_user(self.as_user)
+        views = Request.get_views([(False, "pivot"), (False, "graph")])["views"]
+        self.assertIn("sla_compliance", views["pivot"]["arch"])
+        domain = [("id", "in", (self.resolved | self.breached | self.fresh).ids)]
+        aggregates = [
+            "__count",
+            "damage_amount:sum",
+            "resolution_time:avg",
+            "sla_compliance:avg",
+            "rating_last_value:avg",
+        ]
+        for groupby in (
+            "cause_id",
+            "product_id",
+            "lifecycle_stage",
+            "request_type",
+            "team_id",
+            "date_open:month",
+        ):
+            with self.subTest(groupby=groupby):
+                groups = Request.formatted_read_group(domain, [groupby], aggregates)
+                self.assertEqual(sum(group["__count"] for group in groups), 3)
+                self.assertEqual(sum(group["damage_amount:sum"] for group in groups), 1500.0)
+        (defect,) = Request.formatted_read_group(
+            domain + [("cause_id", "=", self.defect.id)], ["cause_id"], aggregates
+        )
+        self.assertEqual(defect["resolution_time:avg"], 2.0)  # 4 h and the open request's 0
+        self.assertEqual(defect["sla_compliance:avg"], 50.0)
+        self.assertEqual(defect["rating_last_value:avg"], 2.5)
