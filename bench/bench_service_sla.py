@@ -1,0 +1,574 @@
+#!/usr/bin/env python3
+"""SLA cron and request list of after_sales_service at volume.
+
+    python3 bench/bench_service_sla.py [--keep] [--requests N] [--units N]
+
+Creates a throwaway database (a copy of ``as_base`` when it exists on the server,
+else an empty one), installs after_sales_service, generates 20,000 units and
+100,000 service requests (half open) with bulk SQL, then measures:
+
+(a) ``after_sales.request._cron_flag_sla_breaches``: run time and query count
+    with 100 due requests, after doubling the open requests that are not due,
+    and with 1,000 due; next to a naive walk over every open request;
+(b) opening the request list as an After-Sales user: ``web_search_read`` of the
+    first 80 open requests with the list view's fields and ``web_read_group`` of
+    the stage counts; next to the same two calls on Odoo's ``repair.order``
+    with as many generated rows (its own list view, grouped by state).
+
+PostgreSQL: ``PGHOST``/``PGPORT``/``PGUSER``/``PGPASSWORD``, default the private
+server of the dev loop (127.0.0.1:54320, user odoo). The database is dropped at
+the end unless ``--keep`` is given. Not imported by the tests.
+"""
+
+import argparse
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+
+import odoo
+from odoo import Command, api, fields
+from odoo.modules.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = os.environ.get("BENCH_DB", "as_bench_service_sla")
+TEMPLATE = os.environ.get("BENCH_TEMPLATE", "as_base")
+PG = {
+    "host": os.environ.get("PGHOST", "127.0.0.1"),
+    "port": int(os.environ.get("PGPORT", "54320")),
+    "user": os.environ.get("PGUSER", "odoo"),
+    "password": os.environ.get("PGPASSWORD", ""),
+}
+CUSTOMERS = 2000
+PRODUCTS = 50
+RUNS = 5
+
+
+def say(message):
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------- database
+
+
+def admin_connection():
+    conn = psycopg2.connect(dbname="postgres", **PG)
+    conn.autocommit = True
+    return conn
+
+
+def create_database():
+    """A fresh ``DB``: a copy of ``TEMPLATE`` when there is one. Returns whether it was copied."""
+    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cr:
+        cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE])
+        copied = bool(cr.fetchone())
+        if copied:
+            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
+        else:
+            cr.execute(f'CREATE DATABASE "{DB}"')
+    return copied
+
+
+def drop_database():
+    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cr:
+        cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+def odoo_args(data_dir):
+    addons = [str(ROOT)]
+    src = os.environ.get("ODOO_SRC")
+    odoo_addons = Path(src) / "addons" if src else Path(next(iter(odoo.__path__))).resolve().parent / "addons"
+    if odoo_addons.is_dir():
+        addons.append(str(odoo_addons))
+    args = [
+        f"--addons-path={','.join(addons)}",
+        f"--db_host={PG['host']}",
+        f"--db_port={PG['port']}",
+        f"--db_user={PG['user']}",
+        f"--data-dir={data_dir}",
+        "--log-level=warn",
+        "-d",
+        DB,
+    ]
+    if PG["password"]:
+        args.append(f"--db_password={PG['password']}")
+    return args
+
+
+def install(data_dir):
+    cmd = [sys.executable, "-m", "odoo", *odoo_args(data_dir)]
+    cmd += ["-i", "after_sales_service", "--stop-after-init", "--no-http", "--without-demo"]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode:
+        sys.exit(f"installing after_sales_service failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def open_env(data_dir):
+    odoo.tools.config.parse_config(odoo_args(data_dir), setup_logging=True)
+    registry = Registry(DB)
+    cr = registry.cursor()
+    return api.Environment(cr, api.SUPERUSER_ID, {"lang": "en_US", "tz": "UTC"})
+
+
+# -------------------------------------------------------------------- data
+
+
+def create_masters(env):
+    """Customers, products, teams, a user and an SLA policy through the ORM."""
+    customers = env["res.partner"].create(
+        [{"name": f"Bench Customer {i:04d}", "is_company": True} for i in range(CUSTOMERS)]
+    )
+    products = env["product.product"].create(
+        [
+            {"name": f"Bench Machine M-{i:02d}", "type": "consu", "is_storable": True, "tracking": "serial"}
+            for i in range(PRODUCTS)
+        ]
+    )
+    teams = env["after_sales.team"].create([{"name": f"Bench Team {i}"} for i in range(5)])
+    user = env["res.users"].create(
+        {
+            "name": "Bench Service Desk",
+            "login": "bench_service_desk",
+            "group_ids": [
+                Command.set(
+                    [
+                        env.ref("base.group_user").id,
+                        env.ref("after_sales_service.group_after_sales_user").id,
+                        env.ref("stock.group_stock_user").id,
+                    ]
+                )
+            ],
+        }
+    )
+    policy = env["after_sales.sla.policy"].create(
+        {
+            "name": "Bench 8x5",
+            "target_ids": [
+                Command.create(
+                    {"priority": str(p), "response_hours": 8 - 2 * p, "resolution_hours": 40 - 8 * p}
+                )
+                for p in range(4)
+            ],
+        }
+    )
+    env.flush_all()
+    return customers, products, teams, user, policy
+
+
+def generate_units(env, count):
+    env.cr.execute(
+        """
+        WITH c AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM res_partner
+                    WHERE name LIKE 'Bench Customer %%'),
+             p AS (SELECT pp.id, pt.name->>'en_US' AS name, row_number() OVER (ORDER BY pp.id) - 1 AS rn
+                     FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    WHERE pt.name->>'en_US' LIKE 'Bench Machine %%')
+        INSERT INTO after_sales_equipment
+            (name, active, company_id, product_id, partner_id, state, delivery_date,
+             create_uid, write_uid, create_date, write_date)
+        SELECT p.name, TRUE, %(company)s, p.id, c.id,
+               CASE WHEN g %% 50 = 0 THEN 'decommissioned' ELSE 'in_service' END,
+               (now() - (g %% 1500) * interval '1 day')::date, 1, 1, now(), now()
+          FROM generate_series(0, %(count)s - 1) g
+          JOIN c ON c.rn = g %% %(customers)s
+          JOIN p ON p.rn = g %% %(products)s
+        """,
+        {"company": env.company.id, "count": count, "customers": CUSTOMERS, "products": PRODUCTS},
+    )
+
+
+def generate_requests(env, refs, start, count, kind, due=0):
+    """Insert ``count`` requests numbered from ``start``.
+
+    kind "history": closed, resolved or cancelled over two years, with reached dates,
+    resolution time, compliance and breached flags as the model computes them.
+    kind "open": open requests that are not due: recent with future deadlines, paused
+    while waiting for the customer, or already flagged breached. The first ``due``
+    of them are in New with both deadlines past and no flag: the cron's work.
+    """
+    params = {
+        **refs,
+        "start": start,
+        "stop": start + count - 1,
+        "due_stop": start + due - 1,
+        "history": kind == "history",
+    }
+    env.cr.execute("SELECT count(*) FROM after_sales_equipment")
+    params["units"] = env.cr.fetchone()[0]
+    env.cr.execute(
+        """
+        WITH u AS (SELECT e.id, e.partner_id, e.product_id, pt.categ_id,
+                          row_number() OVER (ORDER BY e.id) - 1 AS rn
+                     FROM after_sales_equipment e
+                     JOIN product_product pp ON pp.id = e.product_id
+                     JOIN product_template pt ON pt.id = pp.product_tmpl_id),
+             k AS (
+            SELECT g,
+                   CASE WHEN %(history)s THEN
+                            CASE WHEN g %% 20 = 0 THEN 'cancel'
+                                 WHEN g %% 7 = 0 THEN 'resolved' ELSE 'closed' END
+                        WHEN g <= %(due_stop)s THEN 'due'
+                        -- open for days, its resolution deadline missed and already flagged
+                        WHEN g %% 10 = 1 THEN 'flagged'
+                        ELSE (ARRAY['new', 'progress', 'progress', 'waiting', 'parts'])[g %% 5 + 1]
+                   END AS kind
+              FROM generate_series(%(start)s, %(stop)s) g),
+             s AS (
+            SELECT k.g, k.kind, u.id AS unit_id, u.partner_id, u.product_id, u.categ_id,
+                   CASE WHEN k.kind IN ('cancel', 'resolved', 'closed') THEN
+                            now() - interval '3 days' - (k.g %% 700) * interval '1 day'
+                                  - (k.g %% 9) * interval '1 hour'
+                        WHEN k.kind = 'due' THEN now() - interval '3 days'
+                        WHEN k.kind = 'flagged' THEN
+                            now() - interval '5 days' - (k.g %% 40) * interval '1 hour'
+                        ELSE now() - (k.g %% 40) * interval '1 hour' END AS date_open,
+                   CASE k.kind WHEN 'cancel' THEN %(stage_cancel)s WHEN 'resolved' THEN %(stage_resolved)s
+                        WHEN 'closed' THEN %(stage_closed)s WHEN 'due' THEN %(stage_new)s
+                        WHEN 'new' THEN %(stage_new)s WHEN 'waiting' THEN %(stage_waiting)s
+                        WHEN 'parts' THEN %(stage_parts)s ELSE %(stage_progress)s END AS stage_id,
+                   k.kind IN ('closed', 'cancel') AS is_closed,
+                   k.kind IN ('closed', 'resolved') AS is_resolved,
+                   k.kind IN ('cancel', 'resolved', 'closed', 'due', 'flagged') AS past,
+                   (k.g %% 4)::text AS priority
+              FROM k JOIN u ON u.rn = k.g %% %(units)s)
+        INSERT INTO after_sales_request
+            (name, title, active, company_id, partner_id, equipment_id, product_id, product_categ_id,
+             request_type, channel, cause_id, lifecycle_stage, damage_amount, priority, team_id,
+             user_id, stage_id, is_closed, is_resolved, date_open, date_closed, kanban_state, color,
+             sla_policy_id, sla_response_deadline, sla_resolution_deadline, sla_response_date,
+             sla_resolution_date, sla_response_breached, sla_resolution_breached, sla_paused_hours,
+             sla_paused_since, resolution_time, sla_compliance, rating_last_value, resolution,
+             create_uid, write_uid, create_date, write_date)
+        SELECT 'SR' || lpad(g::text, 7, '0'), 'Bench request ' || g, TRUE, %(company)s,
+               partner_id, unit_id, product_id, categ_id,
+               (ARRAY['consultation', 'claim', 'repair', 'repair', 'preventive', 'installation',
+                      'commissioning', 'training', 'modernization'])[g %% 9 + 1],
+               (ARRAY['phone', 'email', 'portal', 'visit'])[g %% 4 + 1],
+               (%(causes)s::int[])[g %% cardinality(%(causes)s::int[]) + 1],
+               (ARRAY['delivery', 'installation', 'operation', 'operation', 'storage'])[g %% 5 + 1],
+               (g %% 50) * 100, priority,
+               (%(teams)s::int[])[g %% cardinality(%(teams)s::int[]) + 1],
+               %(user)s, stage_id, is_closed, is_resolved, date_open,
+               CASE WHEN is_closed THEN date_open + interval '30 hours' END,
+               'normal', 0, %(policy)s,
+               CASE WHEN past THEN date_open + interval '8 hours'
+                    ELSE now() + (g %% 30 + 1) * interval '1 hour' END,
+               CASE WHEN past THEN date_open + interval '2 days'
+                    ELSE now() + interval '2 days' + (g %% 30) * interval '1 hour' END,
+               -- first response when the request left New; late for one closed request in nine
+               CASE WHEN kind IN ('new', 'due') THEN NULL
+                    WHEN is_closed OR is_resolved THEN
+                        date_open + CASE WHEN g %% 9 = 0 THEN interval '10 hours' ELSE interval '2 hours' END
+                    ELSE date_open + interval '30 minutes' END,
+               CASE WHEN is_resolved THEN date_open + interval '30 hours' END,
+               (is_closed OR is_resolved) AND g %% 9 = 0,
+               -- the cron flagged these long ago (cancelled requests never reach a resolution)
+               kind IN ('flagged', 'cancel'),
+               0.0,
+               CASE WHEN kind = 'waiting' THEN now() - interval '1 hour' END,
+               CASE WHEN is_resolved THEN 30.0 ELSE 0.0 END,
+               CASE WHEN is_resolved AND g %% 9 <> 0 THEN 100.0 ELSE 0.0 END,
+               CASE WHEN is_resolved AND g %% 3 = 0 THEN (ARRAY[1, 3, 5, 5])[g %% 4 + 1] ELSE 0 END,
+               CASE WHEN is_closed THEN '<p>Done</p>' END,
+               1, 1, date_open, date_open
+          FROM s
+        """,
+        params,
+    )
+
+
+def generate_repairs(env, products, customers, count):
+    """``count`` repair orders copied from one made by the ORM, half of them open."""
+    template = env["repair.order"].create({"product_id": products[0].id, "partner_id": customers[0].id})
+    env.flush_all()
+    env.cr.execute(
+        """SELECT column_name FROM information_schema.columns
+            WHERE table_name = 'repair_order' AND column_name <> 'id'"""
+    )
+    columns = [row[0] for row in env.cr.fetchall()]
+    overrides = {
+        "name": "'RO/' || lpad(g::text, 7, '0')",
+        "partner_id": "(%(customers)s::int[])[g %% cardinality(%(customers)s::int[]) + 1]",
+        "product_id": "(%(products)s::int[])[g %% cardinality(%(products)s::int[]) + 1]",
+        "state": "(ARRAY['draft', 'confirmed', 'under_repair', 'done', 'done', 'cancel'])[g %% 6 + 1]",
+        "schedule_date": "now() - (g %% 700) * interval '1 day'",
+        "create_date": "now() - (g %% 700) * interval '1 day'",
+        "write_date": "now() - (g %% 700) * interval '1 day'",
+    }
+    select = ", ".join(overrides.get(column, f'r."{column}"') for column in columns)
+    names = ", ".join(f'"{column}"' for column in columns)
+    env.cr.execute(
+        f"""
+        INSERT INTO repair_order ({names})
+        SELECT {select} FROM repair_order r, generate_series(1, %(count)s) g WHERE r.id = %(template)s
+        """,  # column names come from the catalogue
+        {
+            "count": count,
+            "template": template.id,
+            "customers": customers.ids,
+            "products": products.ids,
+        },
+    )
+    # the ORM's template order also had its name from the sequence: drop it for a round figure
+    template.unlink()
+
+
+# ----------------------------------------------------------------- measure
+
+
+def measure(env, func, runs=RUNS):
+    """(median seconds, queries of one run, result) of ``func()`` on a cold record cache."""
+    func()  # warm the ormcache and PostgreSQL's buffers
+    times, queries, result = [], 0, None
+    for _ in range(runs):
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        start = time.perf_counter()
+        result = func()
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+        queries = env.cr.sql_log_count - before
+    return statistics.median(times), queries, result
+
+
+def list_spec(env, model):
+    """The ``web_search_read`` specification the web client sends for ``model``'s list view."""
+    view = env[model].get_views([(False, "list")])
+    fields_info = view["models"][model]["fields"]
+    spec = {}
+    for name, info in fields_info.items():
+        if info["type"] in ("many2one", "many2many", "one2many"):
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def cron_run(env, due_ids, runs=3):
+    """(median seconds, queries) of the cron flagging ``due_ids``, reset before each run."""
+    times, queries = [], 0
+    for _ in range(runs):
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE after_sales_request
+                  SET sla_response_breached = FALSE, sla_resolution_breached = FALSE, sla_compliance = 0
+                WHERE id = ANY(%s)""",
+            [due_ids],
+        )
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        start = time.perf_counter()
+        env["after_sales.request"]._cron_flag_sla_breaches()
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+        queries = env.cr.sql_log_count - before
+        env.cr.execute(
+            "SELECT count(*) FROM after_sales_request WHERE id = ANY(%s) AND sla_resolution_breached",
+            [due_ids],
+        )
+        flagged = env.cr.fetchone()[0]
+        if flagged != len(due_ids):
+            sys.exit(f"the cron flagged {flagged} of {len(due_ids)} due requests")
+    return statistics.median(times), queries
+
+
+def open_counts(env):
+    env.cr.execute(
+        """SELECT count(*) FILTER (WHERE NOT is_closed),
+                  count(*) FILTER (WHERE NOT is_closed AND sla_resolution_deadline < now()
+                                   AND sla_resolution_breached IS NOT TRUE
+                                   AND sla_resolution_date IS NULL AND sla_paused_since IS NULL),
+                  count(*)
+             FROM after_sales_request"""
+    )
+    return env.cr.fetchone()
+
+
+def explain_cron(env):
+    Request = env["after_sales.request"]
+    query = Request._search(Request._get_sla_breach_domain("resolution", fields.Datetime.now()))
+    env.cr.execute(f"EXPLAIN {query.select().code}", query.select().params)
+    plan = [row[0] for row in env.cr.fetchall()]
+    return " / ".join(line.strip().split("  (cost")[0] for line in plan if "Scan" in line or "->" in line)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:9.1f} ms"
+
+
+def prepare(env, options):
+    """Masters, units, requests (half open, 100 due) and repair orders; committed."""
+    customers, products, teams, user, policy = create_masters(env)
+    generate_units(env, options.units)
+    stages = {
+        "stage_new": "stage_new",
+        "stage_progress": "stage_in_progress",
+        "stage_waiting": "stage_waiting_customer",
+        "stage_parts": "stage_waiting_parts",
+        "stage_resolved": "stage_resolved",
+        "stage_closed": "stage_closed",
+        "stage_cancel": "stage_cancelled",
+    }
+    refs = {
+        "company": env.company.id,
+        "user": user.id,
+        "policy": policy.id,
+        "teams": teams.ids,
+        "causes": env["after_sales.cause"].search([]).ids,
+        **{key: env.ref(f"after_sales_service.{xmlid}").id for key, xmlid in stages.items()},
+    }
+    half = options.requests // 2
+    generate_requests(env, refs, 1, half, "open", due=100)
+    generate_requests(env, refs, half + 1, options.requests - half, "history")
+    generate_repairs(env, products, customers, options.requests)
+    env.cr.execute("ANALYZE after_sales_request; ANALYZE after_sales_equipment; ANALYZE repair_order")
+    env.cr.commit()
+    env.invalidate_all()
+    return refs, user
+
+
+def bench_cron(env, refs, options):
+    """Cron rows (label, seconds, queries), the naive walk (seconds, queries) and the plan."""
+    open_, _due, _total = open_counts(env)
+    env.cr.execute("SELECT id FROM after_sales_request WHERE name <= 'SR0000100' ORDER BY id")
+    due_100 = [row[0] for row in env.cr.fetchall()]
+    env["after_sales.request"]._cron_flag_sla_breaches()  # warm the ormcache, as a live server has it
+    rows = [(f"100 due of {open_:,} open", *cron_run(env, due_100))]
+    plan = explain_cron(env)
+    naive, naive_queries, _result = measure(
+        env,
+        lambda: (
+            env["after_sales.request"]
+            .search_fetch(
+                [("is_closed", "=", False)],
+                ["sla_response_deadline", "sla_resolution_deadline", "sla_paused_since"],
+            )
+            .mapped("sla_resolution_deadline")
+        ),
+        runs=3,
+    )
+    # twice as many open requests that are not due
+    half = options.requests // 2
+    generate_requests(env, refs, options.requests + 1, half, "open")
+    env.cr.execute("ANALYZE after_sales_request")
+    open_2, _due, _total = open_counts(env)
+    rows.append((f"100 due of {open_2:,} open", *cron_run(env, due_100)))
+    env.cr.execute(
+        """UPDATE after_sales_request SET sla_resolution_deadline = now() - interval '1 day',
+                  sla_response_deadline = now() - interval '2 days'
+            WHERE id IN (SELECT id FROM after_sales_request WHERE NOT is_closed AND stage_id = %s
+                          ORDER BY id LIMIT 1000) RETURNING id""",
+        [refs["stage_new"]],
+    )
+    due_1000 = [row[0] for row in env.cr.fetchall()]
+    rows.append((f"1,000 due of {open_2:,} open", *cron_run(env, due_1000)))
+    env.cr.rollback()  # back to the generated 100,000 for the list
+    env.invalidate_all()
+    return rows, (naive, naive_queries), plan
+
+
+def bench_list(env, user):
+    """[(label, ours, odoo's)] of opening the lists, each (seconds, queries, result)."""
+    uenv = env(user=user.id, context={"lang": "en_US", "tz": "UTC", "bin_size": True})
+    Request = uenv["after_sales.request"]
+    Repair = uenv["repair.order"]
+    request_domain = [("is_closed", "=", False)]
+    repair_domain = [("state", "not in", ("done", "cancel"))]
+    request_spec = list_spec(uenv, "after_sales.request")
+    repair_spec = list_spec(uenv, "repair.order")
+    rows = [
+        (
+            "web_search_read, 80 rows",
+            measure(uenv, lambda: Request.web_search_read(request_domain, request_spec, limit=80)),
+            measure(uenv, lambda: Repair.web_search_read(repair_domain, repair_spec, limit=80)),
+        ),
+        (
+            "web_read_group stage counts",
+            measure(uenv, lambda: Request.web_read_group(request_domain, ["stage_id"], ["__count"])),
+            measure(uenv, lambda: Repair.web_read_group(repair_domain, ["state"], ["__count"])),
+        ),
+    ]
+    counts = (Request.search_count(request_domain), Repair.search_count(repair_domain))
+    return rows, counts, (len(request_spec), len(repair_spec))
+
+
+def report(cron_rows, naive, plan, list_rows, counts, spec_sizes):
+    say("")
+    say("(a) SLA cron _cron_flag_sla_breaches (median of 3 runs, as the cron user)")
+    say(f"    {'case':<36} {'time':>12} {'queries':>8}")
+    for label, seconds, queries in cron_rows:
+        say(f"    {label:<36} {ms(seconds):>12} {queries:>8}")
+    say(f"    {'reference: read every open request':<36} {ms(naive[0]):>12} {naive[1]:>8}")
+    say(
+        f"    ratio cron (100 due of 50k open) / reading every open request: {cron_rows[0][1] / naive[0]:.3f}"
+    )
+    say(f"    plan of the due search: {plan}")
+    say("")
+    say(
+        f"(b) opening the list as an After-Sales user: {counts[0]:,} open requests "
+        f"({spec_sizes[0]} list fields) vs Odoo's repair.order: {counts[1]:,} open repair orders "
+        f"({spec_sizes[1]} list fields); median of {RUNS} runs, cold record cache"
+    )
+    say(f"    {'call':<30} {'after_sales.request':>20} {'q':>4} {'repair.order':>14} {'q':>4} {'ratio':>6}")
+    total_ours = total_odoo = 0.0
+    for label, (ours, our_queries, _r1), (odoo_, odoo_queries, _r2) in list_rows:
+        total_ours += ours
+        total_odoo += odoo_
+        say(
+            f"    {label:<30} {ms(ours):>20} {our_queries:>4} {ms(odoo_):>14} "
+            f"{odoo_queries:>4} {ours / odoo_:>6.2f}"
+        )
+    ratio = total_ours / total_odoo
+    say(f"    {'total':<30} {ms(total_ours):>20} {'':>4} {ms(total_odoo):>14} {'':>4} {ratio:>6.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
+    options = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="bench_service_sla_")
+    started = time.perf_counter()
+    env = None
+    try:
+        copied = create_database()
+        say(f"database {DB} ({'copy of ' + TEMPLATE if copied else 'empty'}) on {PG['host']}:{PG['port']}")
+        step = time.perf_counter()
+        install(data_dir)
+        say(f"after_sales_service installed in {time.perf_counter() - step:.0f} s")
+        env = open_env(data_dir)
+        step = time.perf_counter()
+        refs, user = prepare(env, options)
+        open_, due, total = open_counts(env)
+        say(
+            f"generated {options.units:,} units, {total:,} requests ({open_:,} open, {due} due) and "
+            f"{options.requests:,} repair orders in {time.perf_counter() - step:.0f} s"
+        )
+        cron_rows, naive, plan = bench_cron(env, refs, options)
+        list_rows, counts, spec_sizes = bench_list(env, user)
+        report(cron_rows, naive, plan, list_rows, counts, spec_sizes)
+        say(f"\ndone in {time.perf_counter() - started:.0f} s")
+    finally:
+        if env is not None:
+            env.cr.rollback()
+            env.cr.close()
+            Registry.delete(DB)
+        if not options.keep:
+            drop_database()
+            say(f"database {DB} dropped")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
