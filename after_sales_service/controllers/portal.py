@@ -3,11 +3,14 @@ from urllib.parse import urlencode
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAGE_SIZE = 20
+# A customer reports problems on units still in service with them.
+SUBMITTABLE_STATES = ("in_service", "in_repair")
 
 
 class AfterSalesPortal(CustomerPortal):
@@ -57,14 +60,12 @@ class AfterSalesPortal(CustomerPortal):
 
     @http.route(["/my/equipment/<int:unit_id>"], type="http", auth="user", website=True)
     def portal_my_unit(self, unit_id, **kw):
-        try:
-            unit = self._document_check_access("after_sales.equipment", unit_id)
-        except (AccessError, MissingError):
-            raise request.not_found() from None
+        unit = self._after_sales_portal_unit(unit_id)
         values = self._prepare_portal_layout_values()
         values.update(
             unit=unit,
             requests=request.env["after_sales.request"].search([("equipment_id", "=", unit.id)]).sudo(),
+            can_submit=unit.state in SUBMITTABLE_STATES,
             page_name="after_sales_unit",
             error=kw.get("error"),
         )
@@ -74,17 +75,34 @@ class AfterSalesPortal(CustomerPortal):
         ["/my/equipment/<int:unit_id>/request"], type="http", auth="user", website=True, methods=["POST"]
     )
     def portal_unit_new_request(self, unit_id, title=None, description=None, **kw):
+        unit = self._after_sales_portal_unit(unit_id)
+        return self._after_sales_submit_request(unit, title, description, f"/my/equipment/{unit.id}")
+
+    def _after_sales_portal_unit(self, unit_id):
+        """The current customer's unit ``unit_id`` (sudo), else 404."""
         try:
-            unit = self._document_check_access("after_sales.equipment", unit_id)
-        except (AccessError, MissingError):
+            return self._document_check_access("after_sales.equipment", int(unit_id))
+        except (AccessError, MissingError, TypeError, ValueError):
             raise request.not_found() from None
-        try:
-            new_request = request.env["after_sales.request"]._create_from_portal(
-                request.env.user.partner_id, unit, title, description
-            )
-        except UserError as error:
-            return request.redirect(f"/my/equipment/{unit.id}?{urlencode({'error': error.args[0]})}")
-        return request.redirect(f"/my/requests/{new_request.id}")
+
+    def _after_sales_submit_request(self, unit, title, description, error_url, error_args=None):
+        """Create the customer's request for ``unit``; on bad input go back to ``error_url``."""
+        if unit.state not in SUBMITTABLE_STATES:
+            error = request.env._("Unit %s is no longer in service with us: please contact us.", unit.name)
+        else:
+            try:
+                new_request = request.env["after_sales.request"]._create_from_portal(
+                    request.env.user.partner_id,
+                    unit,
+                    title,
+                    plaintext2html(description) if description and description.strip() else False,
+                )
+            except UserError as exc:
+                error = exc.args[0]
+            else:
+                return request.redirect(f"/my/requests/{new_request.id}")
+        query = urlencode({**(error_args or {}), "error": error})
+        return request.redirect(f"{error_url}?{query}")
 
     # ------------------------------------------------------------- requests
 
@@ -118,6 +136,28 @@ class AfterSalesPortal(CustomerPortal):
             filterby=filterby,
         )
         return request.render("after_sales_service.portal_my_requests", values)
+
+    @http.route(["/my/requests/new"], type="http", auth="user", website=True, methods=["GET", "POST"])
+    def portal_new_request(self, unit_id=None, title=None, description=None, error=None, **kw):
+        """Report a problem on one of the customer's units, chosen from a list."""
+        if request.httprequest.method == "POST":
+            unit = self._after_sales_portal_unit(unit_id)
+            return self._after_sales_submit_request(
+                unit, title, description, "/my/requests/new", error_args={"unit_id": unit.id}
+            )
+        units = (
+            request.env["after_sales.equipment"]
+            .search(self._after_sales_equipment_domain() + [("state", "in", SUBMITTABLE_STATES)])
+            .sudo()
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            units=units,
+            selected_unit_id=int(unit_id) if unit_id and str(unit_id).isdigit() else False,
+            page_name="after_sales_request_new",
+            error=error,
+        )
+        return request.render("after_sales_service.portal_new_request", values)
 
     @http.route(["/my/requests/<int:request_id>"], type="http", auth="public", website=True)
     def portal_my_request(self, request_id, access_token=None, **kw):

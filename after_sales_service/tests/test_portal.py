@@ -107,5 +107,93 @@ class TestPortal(AfterSalesCommon, HttpCase):
         )
         self.assertIn("Photo of the plate attached", self.own_request.message_ids.mapped("body")[0])
 
+    def test_home_counters_count_own_records(self):
+        counters = ["after_sales_equipment_count", "after_sales_request_count"]
+        for user, expected in ((self.portal_user, 1), (self.rival_user, 1)):
+            with self.subTest(user=user.login):
+                self._login(user)
+                values = self.make_jsonrpc_request("/my/counters", {"counters": counters})
+                self.assertEqual(values, dict.fromkeys(counters, expected))
+        self.env["after_sales.request"].create({"title": "Second", "equipment_id": self.unit.id})
+        self._login(self.portal_user)
+        values = self.make_jsonrpc_request("/my/counters", {"counters": counters})
+        self.assertEqual(values["after_sales_request_count"], 2)
+
+    def test_request_list_pages(self):
+        Request = self.env["after_sales.request"]
+        for day in range(1, 22):
+            Request.create(
+                {
+                    "title": f"Old #{day}",
+                    "equipment_id": self.unit.id,
+                    "date_open": f"2025-01-{day:02d} 10:00:00",
+                }
+            )
+        self._login(self.portal_user)
+        first = self.url_open("/my/requests")
+        self.assertIn("/my/requests/page/2", first.text)
+        self.assertIn("Portal test", first.text)
+        self.assertNotIn("Old #1<", first.text)
+        second = self.url_open("/my/requests/page/2")
+        self.assertIn("Old #1<", second.text)
+        self.assertIn("Old #2<", second.text)
+        self.assertNotIn("Portal test", second.text)
+
+    def test_new_request_page(self):
+        self._login(self.portal_user)
+        page = self.url_open("/my/requests/new")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("SN-PORTAL-1", page.text)
+        self.assertNotIn("Rival Turbine", page.text)
+        response = self.url_open(
+            "/my/requests/new",
+            data={
+                "unit_id": self.unit.id,
+                "title": "Oil on the floor",
+                "description": "Under the gearbox\nsince the last start",
+                "csrf_token": self._csrf(),
+            },
+        )
+        created = self.env["after_sales.request"].search([("title", "=", "Oil on the floor")])
+        self.assertRecordValues(
+            created,
+            [{"partner_id": self.customer.id, "equipment_id": self.unit.id, "channel": "portal"}],
+        )
+        self.assertIn("Under the gearbox<br>since the last start", created.description)
+        self.assertTrue(response.url.endswith(f"/my/requests/{created.id}"))
+        for unit_id in (self.rival_unit.id, "not-a-number", 0):
+            with self.subTest(unit_id=unit_id):
+                response = self.url_open(
+                    "/my/requests/new",
+                    data={"unit_id": unit_id, "title": "Sneaky", "csrf_token": self._csrf()},
+                    allow_redirects=False,
+                )
+                self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.env["after_sales.request"].search([("title", "=", "Sneaky")]))
+
+    def test_units_out_of_service_take_no_request(self):
+        old_unit = self._create_unit(
+            product=self._create_serial_product("Retired Press RP-1"), state="decommissioned"
+        )
+        self._login(self.portal_user)
+        page = self.url_open(f"/my/equipment/{old_unit.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn(f"/my/equipment/{old_unit.id}/request", page.text)
+        self.assertNotIn("Retired Press", self.url_open("/my/requests/new").text)
+        response = self.url_open(
+            f"/my/equipment/{old_unit.id}/request",
+            data={"title": "Please fix", "csrf_token": self._csrf()},
+        )
+        self.assertIn("no longer in service", response.text)
+        self.assertFalse(self.env["after_sales.request"].search([("equipment_id", "=", old_unit.id)]))
+
+    def test_post_without_csrf_token_is_refused(self):
+        self._login(self.portal_user)
+        response = self.url_open(
+            f"/my/equipment/{self.unit.id}/request", data={"title": "No token"}, allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.env["after_sales.request"].search([("title", "=", "No token")]))
+
     def _csrf(self):
         return http.Request.csrf_token(self)
