@@ -95,6 +95,7 @@ def odoo_args(data_dir):
         f"--db_user={PG['user']}",
         f"--data-dir={data_dir}",
         "--log-level=warn",
+        "--http-interface=127.0.0.1",
         "-d",
         DB,
     ]

@@ -129,6 +129,12 @@ class TestRequestXlsx(AfterSalesCommon):
             team_id=cls.team.id,
             damage_amount=500.0,
         )
+        cls.cancelled = cls._create_request_at(
+            "2026-03-04 09:00:00", title="Withdrawn", equipment_id=cls.unit_b.id, cause_id=cls.wear.id
+        )
+        with freeze_time("2026-03-05 09:00:00"):
+            cls.cancelled.stage_id = cls.env.ref("after_sales_service.stage_cancelled")
+            cls.env.flush_all()
         cls.fresh = cls._create_request_at(
             "2026-03-31 08:00:00", title="Worn belt", equipment_id=cls.unit_a.id, cause_id=cls.wear.id
         )
@@ -180,7 +186,7 @@ class TestRequestXlsx(AfterSalesCommon):
         registry = table(book["Registry"])
         self.assertEqual(
             [row["Number"] for row in registry],
-            [self.resolved.name, self.breached.name, self.fresh.name],
+            [self.resolved.name, self.breached.name, self.cancelled.name, self.fresh.name],
         )
         first = registry[0]
         self.assertAlmostEqual(first["Received"], excel_serial(datetime(2026, 3, 2, 12, 0)))
@@ -199,7 +205,8 @@ class TestRequestXlsx(AfterSalesCommon):
         self.assertEqual(registry[1]["Type"], "Claim")
         self.assertEqual(registry[1]["SLA Breached"], "Yes")
         self.assertNotIn("Resolution Time (h)", registry[1])
-        self.assertEqual(registry[2]["Team"], "Undefined")
+        self.assertEqual(registry[2]["Stage"], "Cancelled")
+        self.assertEqual(registry[3]["Team"], "Undefined")
 
     def test_slices_count_damage_sla_time_and_rating(self):
         book = self._export()
@@ -211,15 +218,15 @@ class TestRequestXlsx(AfterSalesCommon):
                     "Cause": "Manufacturing Defect",
                     "Requests": 2.0,
                     "Damage Amount": 1500.0,
-                    # resolved in time vs. breached; the fresh request has no outcome yet
+                    # resolved in time vs. breached; no outcome yet for the fresh one
                     "SLA Compliance (%)": 50.0,
                     "Avg Resolution Time (h)": 4.0,
                     "Avg Rating": 5.0,
                 },
-                {"Cause": "Normal Wear", "Requests": 1.0, "Damage Amount": 0.0},
+                {"Cause": "Normal Wear", "Requests": 2.0, "Damage Amount": 0.0},
                 {
                     "Cause": "Total",
-                    "Requests": 3.0,
+                    "Requests": 4.0,
                     "Damage Amount": 1500.0,
                     "SLA Compliance (%)": 50.0,
                     "Avg Resolution Time (h)": 4.0,
@@ -227,6 +234,7 @@ class TestRequestXlsx(AfterSalesCommon):
                 },
             ],
         )
+        # the cancelled request counts as a request, never as an SLA outcome
         by_product = {row["Product"]: row for row in table(book["By Product"])}
         self.assertEqual(by_product["Test Generator TG-1"]["Requests"], 2.0)
         self.assertEqual(by_product["Test Generator TG-1"]["SLA Compliance (%)"], 100.0)
@@ -235,15 +243,15 @@ class TestRequestXlsx(AfterSalesCommon):
         by_stage = {row["Lifecycle Stage"]: row["Requests"] for row in table(book["By Lifecycle Stage"])}
         self.assertEqual(
             by_stage,
-            {"Operation": 1.0, "Installation / Commissioning": 1.0, "Undefined": 1.0, "Total": 3.0},
+            {"Operation": 1.0, "Installation / Commissioning": 1.0, "Undefined": 2.0, "Total": 4.0},
         )
         by_type = {row["Type"]: row["Requests"] for row in table(book["By Type"])}
-        self.assertEqual(by_type, {"Repair": 2.0, "Claim": 1.0, "Total": 3.0})
+        self.assertEqual(by_type, {"Repair": 3.0, "Claim": 1.0, "Total": 4.0})
         by_team = {row["Team"]: row["Damage Amount"] for row in table(book["By Team"])}
         self.assertEqual(by_team, {"Field Team North": 1500.0, "Undefined": 0.0, "Total": 1500.0})
         by_month = table(book["By Month"])
         self.assertEqual([row["Month"] for row in by_month], ["2026-03", "Total"])
-        self.assertEqual(by_month[0]["Requests"], 3.0)
+        self.assertEqual(by_month[0]["Requests"], 4.0)
 
     def test_period_in_the_user_time_zone(self):
         book = self._export(date_from="2026-04-01", date_to="2026-04-30")

@@ -131,7 +131,10 @@ class AfterSalesRequestXlsxWizard(models.TransientModel):
         for request in requests:
             local_open = self._to_local(request.date_open)
             breached = request.sla_response_breached or request.sla_resolution_breached
-            has_sla = bool(request.sla_response_deadline or request.sla_resolution_deadline)
+            # a cancelled request is no SLA outcome, even when a deadline passed before it
+            has_sla = bool(request.sla_response_deadline or request.sla_resolution_deadline) and not (
+                request.stage_id.is_cancel
+            )
             rows.append(
                 {
                     "number": request.name,
