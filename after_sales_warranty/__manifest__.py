@@ -10,5 +10,14 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["after_sales_service"],
-    "data": [],
+    "data": [
+        "security/after_sales_warranty_security.xml",
+        "security/ir.model.access.csv",
+        "security/after_sales_warranty_rules.xml",
+        "data/after_sales_warranty_sequence_data.xml",
+        "views/product_views.xml",
+        "views/after_sales_equipment_views.xml",
+        "views/after_sales_request_views.xml",
+        "views/after_sales_vendor_claim_views.xml",
+    ],
 }

@@ -1,0 +1,303 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .product_category import START_BASIS, WARRANTY_TERM_FIELDS
+
+VOID_REASONS = [
+    ("tampering", "Tampering"),
+    ("misuse", "Misuse"),
+    ("unauthorized_repair", "Unauthorized Repair"),
+    ("outside_conditions", "Operation Outside Conditions"),
+    ("other", "Other"),
+]
+
+
+class AfterSalesEquipment(models.Model):
+    _inherit = "after_sales.equipment"
+
+    invoice_date = fields.Date(tracking=True, help="Date of the customer invoice of the unit.")
+    warranty_parts_months = fields.Integer(string="Parts Warranty (Months)", tracking=True)
+    warranty_labour_months = fields.Integer(string="Labour Warranty (Months)", tracking=True)
+    warranty_hours_limit = fields.Float(
+        index=True,
+        tracking=True,
+        help="Operating hours after which the warranty ends, whichever comes first. 0 means no limit.",
+    )
+    warranty_start_basis = fields.Selection(START_BASIS, default="delivery", required=True, tracking=True)
+    warranty_excluded_categ_ids = fields.Many2many(
+        "product.category",
+        "after_sales_equipment_warranty_excluded_rel",
+        "equipment_id",
+        "excluded_categ_id",
+        string="Parts Excluded from Warranty",
+    )
+    service_life_years = fields.Integer(default=10, tracking=True)
+    warranty_start_date = fields.Date(compute="_compute_warranty_dates", store=True, index=True)
+    warranty_parts_end_date = fields.Date(
+        string="Parts Warranty Until", compute="_compute_warranty_dates", store=True, index=True
+    )
+    warranty_labour_end_date = fields.Date(
+        string="Labour Warranty Until", compute="_compute_warranty_dates", store=True, index=True
+    )
+    warranty_end_date = fields.Date(
+        string="Warranty Until",
+        compute="_compute_warranty_dates",
+        store=True,
+        index=True,
+        help="The later of the parts and labour warranty ends.",
+    )
+    service_life_end_date = fields.Date(
+        string="Service Life Until", compute="_compute_warranty_dates", store=True, index=True
+    )
+    warranty_void = fields.Boolean(string="Warranty Void", readonly=True, copy=False, index=True, tracking=True)
+    warranty_void_reason = fields.Selection(
+        VOID_REASONS, string="Void Reason", readonly=True, copy=False, tracking=True
+    )
+    warranty_void_note = fields.Char(string="Void Details", readonly=True, copy=False, tracking=True)
+    warranty_void_date = fields.Date(string="Voided On", readonly=True, copy=False)
+    warranty_void_user_id = fields.Many2one("res.users", string="Voided By", readonly=True, copy=False)
+    warranty_extension_ids = fields.One2many(
+        "after_sales.warranty.extension", "equipment_id", string="Warranty Extensions"
+    )
+    warranty_state = fields.Selection(
+        [("in_warranty", "In Warranty"), ("expired", "Expired"), ("void", "Void")],
+        compute="_compute_warranty_state",
+        search="_search_warranty_state",
+    )
+
+    @api.depends(
+        "warranty_start_basis",
+        "delivery_date",
+        "commissioning_date",
+        "invoice_date",
+        "sale_date",
+        "warranty_parts_months",
+        "warranty_labour_months",
+        "service_life_years",
+        "warranty_extension_ids.months",
+        "warranty_extension_ids.scope",
+    )
+    def _compute_warranty_dates(self):
+        for unit in self:
+            start = unit._get_warranty_start_date()
+            parts = unit.warranty_parts_months
+            labour = unit.warranty_labour_months
+            for extension in unit.warranty_extension_ids:
+                if extension.scope in ("both", "parts"):
+                    parts += extension.months
+                if extension.scope in ("both", "labour"):
+                    labour += extension.months
+            unit.warranty_start_date = start
+            unit.warranty_parts_end_date = parts and start + relativedelta(months=parts, days=-1)
+            unit.warranty_labour_end_date = labour and start + relativedelta(months=labour, days=-1)
+            unit.warranty_end_date = max(
+                (d for d in (unit.warranty_parts_end_date, unit.warranty_labour_end_date) if d), default=False
+            )
+            life_start = unit.delivery_date or start
+            unit.service_life_end_date = life_start + relativedelta(
+                years=unit.service_life_years or 10, days=-1
+            )
+
+    @api.depends(
+        "warranty_void", "warranty_parts_end_date", "warranty_labour_end_date", "warranty_hours_limit", "current_hours"
+    )
+    @api.depends_context("tz")
+    def _compute_warranty_state(self):
+        today = fields.Date.context_today(self)
+        for unit in self:
+            unit.warranty_state = unit._get_warranty_state(today)["state"]
+
+    def _search_warranty_state(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        running = (
+            Domain("warranty_void", "=", False)
+            & (Domain("warranty_parts_end_date", ">=", today) | Domain("warranty_labour_end_date", ">=", today))
+            & (
+                Domain("warranty_hours_limit", "=", 0)
+                | Domain.custom(
+                    to_sql=lambda model, alias, query: SQL(
+                        "%s < %s",
+                        model._field_to_sql(alias, "current_hours", query),
+                        model._field_to_sql(alias, "warranty_hours_limit", query),
+                    )
+                )
+            )
+        )
+        by_state = {
+            "in_warranty": running,
+            "void": Domain("warranty_void", "=", True),
+            "expired": Domain("warranty_void", "=", False) & ~running,
+        }
+        domain = Domain.OR(by_state[state] for state in value if state in by_state)
+        return domain if operator == "in" else ~domain
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        products = self.env["product.product"].browse(
+            {vals["product_id"] for vals in vals_list if vals.get("product_id")}
+        )
+        for vals in vals_list:
+            if vals.get("product_id") and not any(name in vals for name in WARRANTY_TERM_FIELDS):
+                product = products.browse(vals["product_id"])
+                vals.update(product.product_tmpl_id._get_warranty_terms_vals())
+        return super().create(vals_list)
+
+    # --------------------------------------------------------------- actions
+
+    def action_apply_warranty_terms(self):
+        """Re-apply the product's current warranty terms to these units (managers)."""
+        self._check_warranty_manager()
+        for unit in self:
+            unit.write(unit.product_id.product_tmpl_id._get_warranty_terms_vals())
+            unit.message_post(body=self.env._("Warranty terms re-applied from product %s.", unit.product_id.display_name))
+        return True
+
+    def action_void_warranty(self):
+        self._check_warranty_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Void Warranty"),
+            "res_model": "after_sales.warranty.void.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_unvoid_warranty(self):
+        """Restore a voided warranty (managers), tracked in the chatter."""
+        self._check_warranty_manager()
+        for unit in self.filtered("warranty_void"):
+            unit.write(
+                {
+                    "warranty_void": False,
+                    "warranty_void_reason": False,
+                    "warranty_void_note": False,
+                    "warranty_void_date": False,
+                    "warranty_void_user_id": False,
+                }
+            )
+            unit.message_post(body=self.env._("Warranty restored."))
+        return True
+
+    @api.model
+    def action_open_warranty_ending(self, days=30):
+        """Units whose warranty ends within ``days`` days, for a sales follow-up."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_warranty.after_sales_equipment_action_warranty_ending"
+        )
+        action["domain"] = list(self._get_warranty_ending_domain(days))
+        return action
+
+    # -------------------------------------------------------------- business
+
+    def _check_warranty_manager(self):
+        if not (self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")):
+            raise AccessError(self.env._("Only After-Sales managers can change a unit's warranty."))
+
+    def _void_warranty(self, reason, note=False):
+        """Void the warranty of these units with ``reason`` (managers)."""
+        self._check_warranty_manager()
+        if reason not in dict(VOID_REASONS):
+            raise UserError(self.env._("Choose why the warranty is void."))
+        if reason == "other" and not (note or "").strip():
+            raise UserError(self.env._("Describe why the warranty is void."))
+        labels = dict(self._fields["warranty_void_reason"]._description_selection(self.env))
+        self.write(
+            {
+                "warranty_void": True,
+                "warranty_void_reason": reason,
+                "warranty_void_note": note,
+                "warranty_void_date": fields.Date.context_today(self),
+                "warranty_void_user_id": self.env.user.id,
+            }
+        )
+        for unit in self:
+            unit.message_post(body=self.env._("Warranty void: %(reason)s. %(note)s", reason=labels[reason], note=note or ""))
+
+    def _get_warranty_start_date(self):
+        """Warranty start: the date of the unit's start basis, else delivery, else registration."""
+        self.ensure_one()
+        basis_date = {
+            "delivery": self.delivery_date,
+            "commissioning": self.commissioning_date,
+            "invoice": self.invoice_date,
+        }.get(self.warranty_start_basis)
+        return (
+            basis_date
+            or self.delivery_date
+            or self.sale_date
+            or fields.Date.to_date(self.create_date or fields.Date.context_today(self))
+        )
+
+    def _get_warranty_state(self, date=None, hours=None):
+        """Warranty of this unit on ``date`` at ``hours`` of operation (defaults: today, last reading).
+
+        Returns a dict: ``state`` (in_warranty / expired / void), ``parts`` and ``labour``
+        (bool: is that side covered), ``parts_reason`` and ``labour_reason`` (why, translated).
+        Reads only the unit's stored fields: no query per unit once they are prefetched.
+        """
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        hours = self.current_hours if hours is None else hours
+        if self.warranty_void:
+            labels = dict(self._fields["warranty_void_reason"]._description_selection(self.env))
+            reason = self.env._("Warranty void: %s", labels.get(self.warranty_void_reason, ""))
+            return {"state": "void", "parts": False, "labour": False, "parts_reason": reason, "labour_reason": reason}
+        if self.warranty_hours_limit and hours >= self.warranty_hours_limit:
+            reason = self.env._(
+                "Warranty hours limit of %(limit)s h reached (%(hours)s h).",
+                limit=self.warranty_hours_limit,
+                hours=hours,
+            )
+            return {
+                "state": "expired",
+                "parts": False,
+                "labour": False,
+                "parts_reason": reason,
+                "labour_reason": reason,
+            }
+        result = {"state": "expired"}
+        for side, end, label in (
+            ("parts", self.warranty_parts_end_date, self.env._("Parts warranty")),
+            ("labour", self.warranty_labour_end_date, self.env._("Labour warranty")),
+        ):
+            if not end:
+                result[side], reason = False, self.env._("%s: none for this unit.", label)
+            elif date > end:
+                result[side], reason = False, self.env._("%(side)s ended on %(date)s.", side=label, date=end)
+            else:
+                result[side], reason = True, self.env._("%(side)s until %(date)s.", side=label, date=end)
+                result["state"] = "in_warranty"
+            result[f"{side}_reason"] = reason
+        return result
+
+    @api.model
+    def _get_warranty_ending_domain(self, days):
+        """Units in warranty whose warranty ends within ``days`` days from today."""
+        today = fields.Date.context_today(self)
+        return (
+            Domain("warranty_void", "=", False)
+            & Domain("warranty_end_date", ">=", today)
+            & Domain("warranty_end_date", "<=", today + relativedelta(days=days))
+        )
+
+    @api.model
+    def _get_past_service_life_domain(self):
+        return Domain("service_life_end_date", "<", fields.Date.context_today(self))
+
+    def _prepare_from_move_line_vals(self, move_line):
+        vals = super()._prepare_from_move_line_vals(move_line)
+        picking = move_line.picking_id
+        sale = picking.sale_id if "sale_id" in picking._fields else False
+        invoices = sale and sale.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_invoice")
+        if invoices:
+            vals["invoice_date"] = min(invoices.mapped("invoice_date"))
+        return vals

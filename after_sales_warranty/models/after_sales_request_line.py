@@ -1,0 +1,280 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+COVERAGE = [("warranty", "Warranty"), ("contract", "Contract"), ("goodwill", "Goodwill"), ("paid", "Paid")]
+
+
+class AfterSalesRequestLine(models.Model):
+    _inherit = "after_sales.request.line"
+
+    coverage = fields.Selection(
+        COVERAGE,
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        index=True,
+        copy=False,
+        help="Who pays for the line: decided from the unit's warranty and the customer's contract, "
+        "or set by a warranty officer.",
+    )
+    coverage_reason = fields.Char(compute="_compute_coverage", store=True, readonly=False, copy=False)
+    coverage_manual = fields.Boolean(
+        string="Coverage Overridden", compute="_compute_coverage", store=True, readonly=False, copy=False
+    )
+    vendor_claim_line_ids = fields.One2many(
+        "after_sales.vendor.claim.line", "request_line_id", string="Vendor Claim Lines"
+    )
+
+    @api.depends("product_id", "line_type")
+    def _compute_coverage(self):
+        decisions = self._decide_coverage()
+        for line in self:
+            line.coverage, line.coverage_reason = decisions[line.id]
+            line.coverage_manual = False
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any("coverage" in vals for vals in vals_list):
+            self._check_coverage_override(vals_list)
+            for vals in vals_list:
+                if "coverage" in vals:
+                    vals.setdefault("coverage_manual", True)
+        lines = super().create(vals_list)
+        lines.request_id._sync_repair_under_warranty()
+        return lines
+
+    def write(self, vals):
+        if "coverage" in vals and not self.env.context.get("after_sales_coverage_auto"):
+            self._check_coverage_override([vals])
+        res = super().write(vals)
+        if {"coverage", "product_id", "line_type"} & set(vals):
+            self.request_id._sync_repair_under_warranty()
+        return res
+
+    def unlink(self):
+        requests = self.request_id
+        res = super().unlink()
+        requests.exists()._sync_repair_under_warranty()
+        return res
+
+    # --------------------------------------------------------------- actions
+
+    def action_override_coverage(self):
+        self._check_can_override_coverage()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Coverage"),
+            "res_model": "after_sales.coverage.override.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    # -------------------------------------------------------------- business
+
+    def _check_can_override_coverage(self):
+        if not (self.env.su or self.env.user.has_group("after_sales_warranty.group_warranty_officer")):
+            raise AccessError(self.env._("Only warranty officers can override the coverage of a service line."))
+
+    def _check_coverage_override(self, vals_list):
+        if self.env.su:
+            return
+        self._check_can_override_coverage()
+        for vals in vals_list:
+            if "coverage" in vals and not (vals.get("coverage_reason") or "").strip():
+                raise UserError(self.env._("Give the reason for overriding the coverage."))
+
+    def _override_coverage(self, coverage, reason):
+        """Set ``coverage`` by hand with a mandatory ``reason``; tracked on the request."""
+        self._check_can_override_coverage()
+        if coverage not in dict(COVERAGE):
+            raise UserError(self.env._("Choose a coverage."))
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for overriding the coverage."))
+        labels = dict(self._fields["coverage"]._description_selection(self.env))
+        old = {line.id: line.coverage for line in self}
+        self.with_context(after_sales_coverage_auto=True).write(
+            {"coverage": coverage, "coverage_reason": reason.strip(), "coverage_manual": True}
+        )
+        for line in self:
+            line.request_id.message_post(
+                body=self.env._(
+                    "Coverage of line %(line)s changed from %(old)s to %(new)s: %(reason)s",
+                    line=line.name,
+                    old=labels.get(old[line.id], "-"),
+                    new=labels[coverage],
+                    reason=reason.strip(),
+                )
+            )
+        return True
+
+    def _apply_coverage_decisions(self, decisions):
+        """Write ``decisions`` ({line.id: (coverage, reason)}) in one write per distinct decision."""
+        groups = defaultdict(list)
+        for line in self:
+            groups[decisions[line.id]].append(line.id)
+        for (coverage, reason), ids in groups.items():
+            self.browse(ids).with_context(after_sales_coverage_auto=True).write(
+                {"coverage": coverage, "coverage_reason": reason, "coverage_manual": False}
+            )
+
+    @api.model
+    def _get_warranty_request_types(self):
+        """Request types whose work the warranty can cover (a hook): not maintenance, training..."""
+        return {"claim", "repair", "consultation"}
+
+    def _get_coverage_day(self):
+        """Day the coverage is decided for: the request's date."""
+        self.ensure_one()
+        request = self.request_id
+        return fields.Date.context_today(self, request.date_open) if request.date_open else self.date
+
+    def _decide_coverage(self):
+        """Coverage of each line of ``self``: ``{line.id: (coverage, reason)}``.
+
+        In order: the unit's warranty on the request date at its current hours (parts or labour
+        side, part categories excluded by the unit's terms, void), then the included services of
+        the customer's contract within the remaining quota of the period, else paid. Goodwill is
+        only ever set by hand. Batch-safe: the contract quota used by other lines is read in one
+        query for the whole recordset. Sibling modules extend the result with ``super()``.
+        """
+        result = {}
+        if not self:
+            return result
+        warranty_types = self._get_warranty_request_types()
+        services = self._get_contract_services()
+        used = self._get_contract_quota_used(services)
+        remaining = {}
+        for line in self:
+            request = line.request_id
+            day = line._get_coverage_day()
+            unit = line.equipment_id or request.equipment_id
+            reason = self.env._("No equipment unit on the request.")
+            if unit and request.request_type not in warranty_types:
+                labels = dict(request._fields["request_type"]._description_selection(self.env))
+                reason = self.env._(
+                    "The warranty does not cover %s requests.", labels.get(request.request_type, "")
+                )
+            elif unit:
+                covered, reason = line._decide_warranty(unit, day)
+                if covered:
+                    result[line.id] = ("warranty", reason)
+                    continue
+            service, bounds = services.get(line.id, (False, False))
+            if service:
+                key = (service.id, bounds[0])
+                if key not in remaining:
+                    remaining[key] = service.quantity - sum(
+                        qty
+                        for (contract_id, product_id, date), qty in used.items()
+                        if contract_id == service.contract_id.id
+                        and product_id == service.product_id.id
+                        and bounds[0] <= date <= bounds[1]
+                    )
+                if line.quantity <= remaining[key] + 1e-6:
+                    remaining[key] -= line.quantity
+                    result[line.id] = (
+                        "contract",
+                        self.env._(
+                            "Included in contract %(contract)s (%(left)s left until %(end)s).",
+                            contract=service.contract_id.name,
+                            left=round(remaining[key], 2),
+                            end=bounds[1],
+                        ),
+                    )
+                    continue
+                reason = self.env._(
+                    "%(reason)s Contract %(contract)s quota of %(qty)s used up until %(end)s.",
+                    reason=reason,
+                    contract=service.contract_id.name,
+                    qty=service.quantity,
+                    end=bounds[1],
+                )
+            result[line.id] = ("paid", reason)
+        return result
+
+    def _decide_warranty(self, unit, day):
+        """(covered, reason) of this line by ``unit``'s warranty on ``day``."""
+        self.ensure_one()
+        state = unit._get_warranty_state(day)
+        side = "parts" if self.line_type == "part" else "labour"
+        if not state[side]:
+            return False, state[f"{side}_reason"]
+        if self.line_type == "part" and unit.warranty_excluded_categ_ids and self.product_id:
+            excluded = set(unit.warranty_excluded_categ_ids.ids)
+            categ = self.product_id.categ_id
+            if any(int(cid) in excluded for cid in (categ.parent_path or "").split("/") if cid):
+                return False, self.env._("Category %s is excluded from the warranty.", categ.display_name)
+        return True, state[f"{side}_reason"]
+
+    def _get_contract_services(self):
+        """{line.id: (contract service, (period start, period end))} of lines a contract includes."""
+        result = {}
+        for line in self:
+            contract = line.request_id.contract_id
+            if not contract or not line.product_id:
+                continue
+            day = line._get_coverage_day()
+            unit = line.equipment_id or line.request_id.equipment_id
+            if not contract._covers(unit, day):
+                continue
+            service = next((s for s in contract.service_ids if s.product_id == line.product_id), False)
+            if service:
+                result[line.id] = (service, service._get_period_bounds(line.date or day))
+        return result
+
+    def _get_contract_quota_used(self, services):
+        """{(contract id, product id, date): quantity} already covered by contract on other lines."""
+        if not services:
+            return {}
+        self.env["after_sales.request.line"].flush_model(["quantity", "date", "product_id", "request_id"])
+        self.env["after_sales.request"].flush_model(["contract_id"])
+        values = list(services.values())
+        query = SQL(
+            """
+            SELECT request.contract_id, line.product_id, line.date, SUM(line.quantity)
+              FROM after_sales_request_line line
+              JOIN after_sales_request request ON request.id = line.request_id
+             WHERE line.coverage = 'contract'
+               AND request.contract_id = ANY(%(contracts)s)
+               AND line.product_id = ANY(%(products)s)
+               AND line.date BETWEEN %(start)s AND %(end)s
+               AND NOT (line.id = ANY(%(ids)s))
+          GROUP BY 1, 2, 3
+            """,
+            contracts=list({service.contract_id.id for service, _bounds in values}),
+            products=list({service.product_id.id for service, _bounds in values}),
+            start=min(bounds[0] for _service, bounds in values),
+            end=max(bounds[1] for _service, bounds in values),
+            ids=[line_id for line_id in self._origin.ids if isinstance(line_id, int)],
+        )
+        rows = self.env.execute_query(query)
+        return {(contract_id, product_id, date): qty for contract_id, product_id, date, qty in rows}
+
+    def _get_vendor_warranty(self):
+        """(vendor, warranty end) when the vendor's warranty covers this warranty line, else (False, False).
+
+        Parts are claimed from the part's vendor, work from the vendor of the unit's product; the
+        vendor's months (on the vendor line, else on the product) run from the unit's warranty start.
+        """
+        self.ensure_one()
+        unit = self.equipment_id or self.request_id.equipment_id
+        product = self.product_id if self.line_type == "part" else unit.product_id
+        if not unit or not product:
+            return False, False
+        sellers = product.seller_ids.filtered(
+            lambda s: not s.company_id or s.company_id == self.company_id
+        ).sorted("sequence")
+        seller = next((s for s in sellers if s.warranty_months), sellers[:1])
+        months = seller.warranty_months or product.vendor_warranty_months
+        if not seller or not months:
+            return False, False
+        end = fields.Date.add(unit.warranty_start_date, months=months, days=-1)
+        if self._get_coverage_day() > end:
+            return False, False
+        return seller.partner_id.commercial_partner_id, end
