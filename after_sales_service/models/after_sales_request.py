@@ -358,7 +358,11 @@ class AfterSalesRequest(models.Model):
             )
 
     @api.depends(
-        "sla_response_deadline", "sla_resolution_deadline", "sla_response_date", "sla_resolution_date"
+        "sla_response_deadline",
+        "sla_resolution_deadline",
+        "sla_response_date",
+        "sla_resolution_date",
+        "stage_id.is_cancel",
     )
     def _compute_sla_breached(self):
         """Breached when reached late, or not reached and the deadline is past.
@@ -368,6 +372,9 @@ class AfterSalesRequest(models.Model):
         """
         now = fields.Datetime.now()
         for request in self:
+            if request.stage_id.is_cancel:
+                request.sla_response_breached = request.sla_resolution_breached = False
+                continue
             request.sla_response_breached = bool(
                 request.sla_response_deadline
                 and (request.sla_response_date or now) > request.sla_response_deadline
@@ -639,6 +646,7 @@ class AfterSalesRequest(models.Model):
                 (f"sla_{kind}_breached", "=", False),
                 (f"sla_{kind}_date", "=", False),
                 ("sla_paused_since", "=", False),
+                ("is_closed", "=", False),
             ]
         )
 

@@ -136,6 +136,8 @@ class TestSla(AfterSalesCommon):
             late = self._create_request()
             paused = self._create_request()
             paused.stage_id = self.stage_waiting
+            cancelled = self._create_request()
+            cancelled.stage_id = self.env.ref("after_sales_service.stage_cancelled")
         with freeze_time("2026-03-16 08:00:00"):
             on_time = self._create_request()
         Request = self.env["after_sales.request"]
@@ -150,6 +152,7 @@ class TestSla(AfterSalesCommon):
             Request._cron_flag_sla_breaches()
         self.assertTrue(late.sla_resolution_breached)
         self.assertFalse(paused.sla_resolution_breached, "the clock of a paused request is stopped")
+        self.assertFalse(cancelled.sla_response_breached or cancelled.sla_resolution_breached)
         self.assertEqual(late.sla_status, "breached")
         self.assertEqual(late.sla_compliance, 0.0)
         filtered = Request.search(
