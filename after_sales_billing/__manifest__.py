@@ -9,5 +9,15 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["after_sales_warranty", "after_sales_parts", "account"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/after_sales_billing_rules.xml",
+        "data/after_sales_billing_data.xml",
+        "views/after_sales_request_views.xml",
+        "views/after_sales_contract_views.xml",
+        "views/after_sales_billing_run_views.xml",
+        "views/product_template_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/after_sales_billing_menus.xml",
+    ],
 }

@@ -1,0 +1,455 @@
+import logging
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
+
+# Errors after which a chunk is retried in a fresh transaction (another run got there first).
+RETRY_ERRORS = (SerializationFailure, LockNotAvailable)
+
+
+def _default_date_from(self):
+    return fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
+
+
+def _default_date_to(self):
+    return fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
+
+
+class AfterSalesBillingRun(models.Model):
+    _name = "after_sales.billing.run"
+    _description = "Billing Run"
+    _inherit = ["mail.thread"]
+    _order = "date_to desc, id desc"
+    _check_company_auto = True
+    _chunk_size = 50
+
+    name = fields.Char(string="Number", required=True, readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one("res.users", string="Run By", default=lambda self: self.env.user, readonly=True)
+    date_from = fields.Date(string="From", required=True, default=_default_date_from)
+    date_to = fields.Date(
+        string="To",
+        required=True,
+        default=_default_date_to,
+        help="Billable lines dated up to this day are invoiced, older unbilled ones too.",
+    )
+    grouping = fields.Selection(
+        [("customer", "Per Customer"), ("contract", "Per Customer and Contract"), ("request", "Per Request")],
+        string="One Invoice",
+        required=True,
+        default="contract",
+    )
+    include_fees = fields.Boolean(string="Subscription Fees", default=True)
+    contract_ids = fields.Many2many(
+        "after_sales.contract",
+        string="Only Contracts",
+        check_company=True,
+        help="Leave empty to bill every customer.",
+    )
+    request_ids = fields.Many2many(
+        "after_sales.request", string="Only Requests", check_company=True, readonly=True
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    date_done = fields.Datetime(string="Finished On", readonly=True, copy=False)
+    invoice_ids = fields.One2many(
+        "account.move", "after_sales_billing_run_id", string="Invoices", readonly=True
+    )
+    invoice_count = fields.Integer(compute="_compute_totals")
+    line_count = fields.Integer(string="Service Lines", compute="_compute_totals")
+    fee_count = fields.Integer(string="Fees", compute="_compute_totals")
+    amount_untaxed = fields.Monetary(string="Untaxed Total", compute="_compute_totals")
+    amount_total = fields.Monetary(string="Total", compute="_compute_totals")
+    failure_ids = fields.One2many(
+        "after_sales.billing.run.failure", "run_id", string="Failures", readonly=True
+    )
+    failure_count = fields.Integer(compute="_compute_failure_count")
+
+    @api.depends("invoice_ids.amount_untaxed_signed", "invoice_ids.amount_total_signed")
+    def _compute_totals(self):
+        for run in self:
+            amls = run.invoice_ids.invoice_line_ids
+            run.invoice_count = len(run.invoice_ids)
+            run.line_count = (
+                self.env["after_sales.request.line"].search_count([("invoice_line_id", "in", amls.ids)])
+                if amls
+                else 0
+            )
+            run.fee_count = (
+                self.env["after_sales.contract.fee"].search_count([("invoice_line_id", "in", amls.ids)])
+                if amls
+                else 0
+            )
+            run.amount_untaxed = sum(run.invoice_ids.mapped("amount_untaxed_signed"))
+            run.amount_total = sum(run.invoice_ids.mapped("amount_total_signed"))
+
+    @api.depends("failure_ids")
+    def _compute_failure_count(self):
+        for run in self:
+            run.failure_count = len(run.failure_ids)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for run in self:
+            if run.date_from > run.date_to:
+                raise ValidationError(self.env._("The billing period cannot end before it starts."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.billing.run")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        if any(run.invoice_ids for run in self):
+            raise UserError(self.env._("A billing run that created invoices cannot be deleted."))
+
+    # -------------------------------------------------------------- actions
+
+    def action_run(self):
+        """Invoice the billable lines and fees of the period; can be run again to finish."""
+        self._check_can_run()
+        for run in self:
+            run._run()
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [("after_sales_billing_run_id", "=", self.id)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
+    def action_view_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_request_line_action"
+        )
+        action["domain"] = [("invoice_line_id.move_id.after_sales_billing_run_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------- business
+
+    def _check_can_run(self):
+        if not self.env.user.has_group("account.group_account_invoice") and not self.env.su:
+            raise UserError(self.env._("Only invoicing users (Accounting) can run billing."))
+        for run in self:
+            if run.state == "done" and not run.request_ids:
+                continue  # running a finished run again bills what became billable since
+
+    def _run(self, commit=None):
+        """Invoice the billable lines and fees of the run in committed chunks.
+
+        ``commit``: commit after each chunk of invoices (default: yes, except in
+        tests). A chunk that meets lines being invoiced by a concurrent run is
+        retried in a fresh transaction, where those lines are already invoiced.
+        """
+        self.ensure_one()
+        if commit is None:
+            commit = not modules.module.current_test
+        self.write({"state": "running"})
+        if self.include_fees and not self.request_ids:
+            self._ensure_fees()
+        if commit:
+            self._commit()
+        groups = self._collect_groups()
+        chunk_size = self.env.context.get("after_sales_billing_chunk_size", self._chunk_size)
+        for chunk in split_every(chunk_size, list(groups.items())):
+            for attempt in range(5):
+                try:
+                    self._invoice_chunk(chunk)
+                    if commit:
+                        self._commit(len(chunk))
+                    break
+                except RETRY_ERRORS:
+                    if not commit or attempt == 4:
+                        raise
+                    _logger.info("Billing run %s: chunk busy in another run, retrying", self.name)
+                    self.env.cr.rollback()
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        if commit:
+            self._commit()
+        return True
+
+    def _commit(self, processed=0):
+        """Commit the work done so far (progress of the cron when run by it)."""
+        self.env["ir.cron"]._commit_progress(processed)
+
+    def _ensure_fees(self):
+        contracts = (
+            self.env["after_sales.contract"]
+            .sudo()
+            .search(
+                self.env["after_sales.contract"]._get_billable_subscriptions_domain(
+                    self.company_id, self.date_to
+                )
+                & (Domain("id", "in", self.contract_ids.ids) if self.contract_ids else Domain.TRUE)
+            )
+        )
+        return contracts._ensure_fees(self.date_to)
+
+    def _get_lines_domain(self):
+        """Service lines this run invoices: done, charged (or shown), not yet invoiced."""
+        self.ensure_one()
+        domain = (
+            Domain("company_id", "=", self.company_id.id)
+            & Domain("done", "=", True)
+            & Domain("invoice_line_id", "=", False)
+            & Domain("date", "<=", self.date_to)
+        )
+        if self.company_id.after_sales_invoice_covered_lines:
+            domain &= Domain("coverage", "in", ["paid", "warranty", "contract", "goodwill"])
+        else:
+            domain &= Domain("coverage", "=", "paid")
+        if self.request_ids:
+            domain &= Domain("request_id", "in", self.request_ids.ids)
+        else:
+            domain &= Domain("request_id.is_resolved", "=", True)
+        if self.contract_ids:
+            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
+        return domain
+
+    def _get_fees_domain(self):
+        self.ensure_one()
+        domain = (
+            Domain("company_id", "=", self.company_id.id)
+            & Domain("invoice_line_id", "=", False)
+            & Domain("date_due", "<=", self.date_to)
+        )
+        if self.contract_ids:
+            domain &= Domain("contract_id", "in", self.contract_ids.ids)
+        return domain
+
+    def _group_key(self, partner, currency, contract, request):
+        if self.grouping == "customer":
+            return (partner.id, currency.id, False, False)
+        if self.grouping == "contract":
+            return (partner.id, currency.id, contract.id, False)
+        return (partner.id, currency.id, contract.id, request.id)
+
+    def _collect_groups(self):
+        """{group key: {"lines": ids, "fees": ids}} of what this run bills."""
+        self.ensure_one()
+        groups = defaultdict(lambda: {"lines": [], "fees": []})
+        lines = self.env["after_sales.request.line"].search(
+            self._get_lines_domain(), order="request_id, sequence, id"
+        )
+        for line in lines:
+            request = line.request_id
+            key = self._group_key(
+                request.partner_id.commercial_partner_id,
+                line.currency_id or self.company_id.currency_id,
+                request.contract_id,
+                request,
+            )
+            groups[key]["lines"].append(line.id)
+        if self.include_fees and not self.request_ids:
+            fees = (
+                self.env["after_sales.contract.fee"]
+                .sudo()
+                .search(self._get_fees_domain(), order="period_start, id")
+            )
+            for fee in fees:
+                key = self._group_key(
+                    fee.partner_id.commercial_partner_id, fee.currency_id, fee.contract_id, False
+                )
+                groups[key]["fees"].append(fee.id)
+        return groups
+
+    def _invoice_chunk(self, chunk):
+        """Invoice a chunk of groups in one go; on error, one group at a time, recording failures."""
+        try:
+            with self.env.cr.savepoint():
+                return self._create_invoices(chunk)
+        except RETRY_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - find the failing groups one by one
+            _logger.info("Billing run %s: a chunk failed, invoicing its groups one by one", self.name)
+        moves = self.env["account.move"]
+        for key, group in chunk:
+            try:
+                with self.env.cr.savepoint():
+                    moves |= self._create_invoices([(key, group)])
+            except RETRY_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - recorded on the run, others go on
+                self._record_failure(key, group, error)
+        return moves
+
+    def _lock_free(self, table, ids):
+        """Lock the rows of ``ids`` still not invoiced; skip those another run holds."""
+        if not ids:
+            return []
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) AND invoice_line_id IS NULL "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                SQL.identifier(table),
+                list(ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _create_invoices(self, groups):
+        Line = self.env["after_sales.request.line"]
+        Fee = self.env["after_sales.contract.fee"].sudo()
+        vals_list, sources = [], []
+        for key, group in groups:
+            lines = Line.browse(self._lock_free(Line._table, group["lines"]))
+            fees = Fee.browse(self._lock_free(Fee._table, group["fees"]))
+            lines.invalidate_recordset(["invoice_line_id"])
+            fees.invalidate_recordset(["invoice_line_id"])
+            if not fees and not any(line._is_charged() for line in lines):
+                continue
+            partner = self.env["res.partner"].browse(key[0])
+            self._check_group(partner, lines, fees)
+            vals_list.append(self._prepare_invoice_vals(key, lines, fees))
+            sources.append((lines, fees))
+        if not vals_list:
+            return self.env["account.move"]
+        moves = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .with_context(default_move_type="out_invoice")
+            .create(vals_list)
+        )
+        line_pairs, fee_pairs = [], []
+        for move, (lines, fees) in zip(moves, sources, strict=True):
+            amls = move.invoice_line_ids.sorted(lambda aml: (aml.sequence, aml.id))
+            records = list(lines) + list(fees)
+            if len(amls) != len(records):
+                raise UserError(self.env._("Invoice %s does not match its service lines.", move.display_name))
+            for record, aml in zip(records, amls, strict=True):
+                (line_pairs if record._name == Line._name else fee_pairs).append((record.id, aml.id))
+        Line._link_invoice_lines(line_pairs)
+        Fee._link_invoice_lines(fee_pairs)
+        return moves
+
+    def _check_group(self, partner, lines, fees):
+        """Raise a UserError naming what keeps this group from being invoiced."""
+        if not partner.active:
+            raise UserError(self.env._("Customer %s is archived.", partner.display_name))
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
+        )
+        if not journal:
+            raise UserError(self.env._("Company %s has no sales journal.", self.company_id.name))
+        for line in lines.filtered(lambda ln: ln._is_charged()):
+            if line.price_unit <= 0:
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s of %(request)s has no price.",
+                        line=line.name,
+                        request=line.request_id.name,
+                    )
+                )
+        products = lines.product_id | fees.product_id
+        for product in products:
+            if not (
+                product.with_company(self.company_id)._get_product_accounts()["income"]
+                or journal.default_account_id
+            ):
+                raise UserError(self.env._("Product %s has no income account.", product.display_name))
+
+    def _prepare_invoice_vals(self, key, lines, fees):
+        """Values of the draft customer invoice of one group (a hook)."""
+        partner = self.env["res.partner"].browse(key[0])
+        invoice_partner = partner.address_get(["invoice"])["invoice"]
+        line_vals = [line._prepare_invoice_line_vals() for line in lines]
+        line_vals += [self._prepare_fee_line_vals(fee) for fee in fees]
+        for sequence, vals in enumerate(line_vals, start=10):
+            vals["sequence"] = sequence
+        origins = sorted(set(lines.request_id.mapped("name")) | set(fees.contract_id.mapped("name")))
+        contracts = lines.request_id.contract_id | fees.contract_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": invoice_partner,
+            "company_id": self.company_id.id,
+            "currency_id": key[1],
+            "invoice_origin": ", ".join(origins)[:1000],
+            "ref": contracts[:1].reference or False if len(contracts) == 1 else False,
+            "after_sales_billing_run_id": self.id,
+            "invoice_line_ids": [fields.Command.create(vals) for vals in line_vals],
+        }
+
+    def _prepare_fee_line_vals(self, fee):
+        product = fee.product_id
+        company = self.company_id
+        partner = fee.partner_id.commercial_partner_id
+        position = self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)
+        return {
+            "product_id": product.id,
+            "name": fee._get_invoice_label(),
+            "quantity": 1.0,
+            "product_uom_id": product.uom_id.id,
+            "price_unit": fee.amount,
+            "tax_ids": [
+                fields.Command.set(position.map_tax(product.taxes_id._filter_taxes_by_company(company)).ids)
+            ],
+            "analytic_distribution": fee.contract_id.analytic_distribution or False,
+        }
+
+    def _record_failure(self, key, group, error):
+        partner_id, __, contract_id, request_id = key
+        message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        self.env["after_sales.billing.run.failure"].sudo().create(
+            {
+                "run_id": self.id,
+                "partner_id": partner_id,
+                "contract_id": contract_id or False,
+                "request_id": request_id or False,
+                "line_count": len(group["lines"]),
+                "fee_count": len(group["fees"]),
+                "reason": message,
+            }
+        )
+        _logger.info("Billing run %s: group %s failed: %s", self.name, key, message)
+
+    @api.model
+    def _cron_monthly_billing(self):
+        """Bill last month for the contracts that ask for automatic billing, company per company."""
+        today = fields.Date.context_today(self)
+        date_to = today.replace(day=1) - relativedelta(days=1)
+        date_from = date_to.replace(day=1)
+        contracts = self.env["after_sales.contract"].search(
+            [
+                ("auto_billing", "=", True),
+                ("state", "in", ["active", "expired"]),
+                ("date_start", "<=", date_to),
+            ]
+        )
+        for company, company_contracts in contracts.grouped("company_id").items():
+            run = self.with_company(company).create(
+                {
+                    "company_id": company.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "grouping": "contract",
+                    "contract_ids": [fields.Command.set(company_contracts.ids)],
+                }
+            )
+            run._run()

@@ -1,0 +1,310 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+COVERED = ("warranty", "contract", "goodwill")
+
+
+class AfterSalesRequestLine(models.Model):
+    _inherit = "after_sales.request.line"
+
+    quantity = fields.Float(
+        default=None,
+        compute="_compute_quantity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Norm-hours of the work by default (hours logged on time-and-materials contracts).",
+    )
+    work_start = fields.Datetime(
+        string="Started At", help="When the work started: after-hours multipliers look at it."
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Price List",
+        compute="_compute_pricelist_id",
+        store=True,
+    )
+    pricelist_source = fields.Selection(
+        [
+            ("contract", "Contract"),
+            ("customer", "Customer"),
+            ("company", "Company Default"),
+            ("product", "Product Sales Price"),
+        ],
+        string="Price Source",
+        compute="_compute_pricelist_id",
+        store=True,
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_pricelist_id", store=True)
+    rate_multiplier = fields.Float(
+        string="Rate",
+        compute="_compute_rate_multiplier",
+        store=True,
+        digits=(16, 4),
+        help="Product of the priority and after-hours multipliers applied to the price.",
+    )
+    rate_note = fields.Char(string="Multipliers", compute="_compute_rate_multiplier", store=True)
+    price_unit = fields.Float(
+        string="Unit Price",
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        digits="Product Price",
+    )
+    tax_ids = fields.Many2many(
+        "account.tax",
+        string="Taxes",
+        compute="_compute_tax_ids",
+        store=True,
+        readonly=False,
+        check_company=True,
+        domain=[("type_tax_use", "=", "sale")],
+    )
+    price_subtotal = fields.Monetary(
+        string="Amount", compute="_compute_amounts", store=True, currency_field="currency_id"
+    )
+    price_total = fields.Monetary(
+        string="Amount incl. Taxes",
+        compute="_compute_amounts",
+        store=True,
+        currency_field="currency_id",
+    )
+    amount_charged = fields.Monetary(
+        string="Customer Pays",
+        compute="_compute_amounts",
+        store=True,
+        currency_field="currency_id",
+        help="Untaxed amount billed to the customer: zero for warranty, contract and goodwill lines.",
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
+
+    # ------------------------------------------------------------ computes
+
+    @api.depends("product_id", "line_type", "request_id.contract_id.billing_model")
+    def _compute_quantity(self):
+        for line in self:
+            hours = line.product_id.after_sales_norm_hours
+            time_materials = line.request_id.contract_id.billing_model == "time_materials"
+            if line.line_type == "work" and hours and not time_materials:
+                line.quantity = hours
+            elif not line.quantity:
+                line.quantity = 1.0
+
+    @api.depends(
+        "request_id.contract_id.pricelist_id",
+        "partner_id",
+        "company_id.after_sales_pricelist_id",
+        "company_id.currency_id",
+    )
+    def _compute_pricelist_id(self):
+        for line in self:
+            company = line.company_id or self.env.company
+            pricelist, source = line._get_pricelist_and_source(company)
+            line.pricelist_id = pricelist
+            line.pricelist_source = source
+            line.currency_id = pricelist.currency_id or company.currency_id
+
+    def _get_pricelist_and_source(self, company):
+        """The price list pricing this line and where it comes from (a hook)."""
+        self.ensure_one()
+        contract = self.request_id.contract_id
+        if contract.pricelist_id:
+            return contract.pricelist_id, "contract"
+        partner = self.partner_id.commercial_partner_id.with_company(company)
+        if partner.specific_property_product_pricelist:
+            return partner.specific_property_product_pricelist, "customer"
+        if company.after_sales_pricelist_id:
+            return company.after_sales_pricelist_id, "company"
+        if partner and partner.property_product_pricelist:
+            return partner.property_product_pricelist, "company"
+        return self.env["product.pricelist"], "product"
+
+    @api.depends(
+        "line_type",
+        "date",
+        "work_start",
+        "request_id.priority",
+        "request_id.contract_id.rate_rule_ids",
+        "request_id.sla_policy_id.calendar_id",
+        "company_id",
+    )
+    def _compute_rate_multiplier(self):
+        lines = self.filtered("date")
+        (self - lines).update({"rate_multiplier": 1.0, "rate_note": False})
+        if not lines:
+            return
+        rules = (
+            self.env["after_sales.rate.rule"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", lines.company_id.ids or self.env.company.ids),
+                    "|",
+                    ("contract_id", "=", False),
+                    ("contract_id", "in", lines.request_id.contract_id.ids),
+                ]
+            )
+        )
+        date_from, date_to = min(lines.mapped("date")), max(lines.mapped("date"))
+        calendars = {}
+        for line in lines:
+            company = line.company_id or self.env.company
+            contract = line.request_id.contract_id
+            line_rules = rules.filtered(lambda r, c=contract: c and r.contract_id == c)
+            if not line_rules:
+                line_rules = rules.filtered(lambda r, co=company: not r.contract_id and r.company_id == co)
+            calendar = line.request_id.sla_policy_id.calendar_id or company.resource_calendar_id
+            if calendar not in calendars:
+                calendars[calendar] = line_rules._calendar_info(calendar, date_from, date_to)
+            applied = line_rules.filtered(lambda r, ln=line, c=calendar: r._applies_to(ln, calendars[c]))
+            priority_rule = applied.filtered(lambda r: r.condition == "priority")[:1]
+            time_rule = max(
+                applied.filtered(lambda r: r.condition != "priority"),
+                key=lambda r: r.multiplier,
+                default=None,
+            )
+            multiplier = 1.0
+            notes = []
+            for rule in (priority_rule, time_rule):
+                if rule:
+                    multiplier *= rule.multiplier
+                    notes.append(f"{rule.name} ×{rule.multiplier:g}")
+            line.rate_multiplier = multiplier
+            line.rate_note = ", ".join(notes) or False
+
+    @api.depends("product_id", "quantity", "uom_id", "pricelist_id", "date", "rate_multiplier", "part_grade")
+    def _compute_price_unit(self):
+        batches = defaultdict(lambda: self.browse())
+        for line in self:
+            if line.product_id and not line.invoice_line_id:
+                batches[(line.pricelist_id, line.currency_id, line.quantity, line.uom_id, line.date)] |= line
+        for (pricelist, currency, quantity, uom, day), lines in batches.items():
+            prices = pricelist._get_products_price(
+                lines.product_id,
+                quantity or 1.0,
+                currency=currency or self.env.company.currency_id,
+                uom=uom or None,
+                date=day or fields.Date.context_today(self),
+            )
+            for line in lines:
+                price = prices[line.product_id.id]
+                if line.part_grade == "refurbished":
+                    price *= (line.company_id or self.env.company).after_sales_refurbished_factor
+                line.price_unit = price * (line.rate_multiplier or 1.0)
+
+    @api.depends("product_id", "company_id", "partner_id")
+    def _compute_tax_ids(self):
+        positions = {}
+        for line in self:
+            company = line.company_id or self.env.company
+            partner = line.partner_id.commercial_partner_id
+            key = (partner, company)
+            if key not in positions:
+                positions[key] = (
+                    self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)
+                )
+            taxes = line.product_id.taxes_id._filter_taxes_by_company(company)
+            line.tax_ids = positions[key].map_tax(taxes)
+
+    @api.depends("quantity", "price_unit", "tax_ids", "currency_id", "coverage")
+    def _compute_amounts(self):
+        for line in self:
+            currency = line.currency_id or self.env.company.currency_id
+            taxes = line.tax_ids.compute_all(
+                line.price_unit,
+                currency=currency,
+                quantity=line.quantity,
+                product=line.product_id,
+                partner=line.partner_id,
+            )
+            line.price_subtotal = taxes["total_excluded"]
+            line.price_total = taxes["total_included"]
+            line.amount_charged = line.price_subtotal if line.coverage == "paid" else 0.0
+
+    # ------------------------------------------------------------------ CRUD
+
+    def write(self, vals):
+        if self.env.context.get("after_sales_billing_release") is None and any(
+            self.mapped("invoice_line_id")
+        ):
+            raise UserError(
+                self.env._(
+                    "Invoiced service lines cannot be changed: cancel, delete or reverse the invoice first."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        if any(line.invoice_line_id for line in self):
+            raise UserError(
+                self.env._(
+                    "Invoiced service lines cannot be deleted: cancel, delete or reverse the invoice first."
+                )
+            )
+
+    # ------------------------------------------------------------- business
+
+    def _is_charged(self):
+        """Is the customer charged for this line (a hook: only paid lines by default)."""
+        self.ensure_one()
+        return self.coverage == "paid"
+
+    def _get_invoice_label(self):
+        """Label of the invoice line of this service line: request, unit and description."""
+        self.ensure_one()
+        request = self.request_id
+        unit = request.equipment_id.display_name or request.lot_id.name or request.product_id.display_name
+        label = self.env._("%(request)s: %(name)s", request=request.name, name=self.name)
+        if unit:
+            label = self.env._(
+                "%(request)s, unit %(unit)s: %(name)s", request=request.name, unit=unit, name=self.name
+            )
+        if not self._is_charged():
+            reason = self.coverage_reason or dict(
+                self._fields["coverage"]._description_selection(self.env)
+            ).get(self.coverage, "")
+            label = self.env._("%(label)s (covered: %(reason)s)", label=label, reason=reason)
+        return label
+
+    def _prepare_invoice_line_vals(self):
+        """Values of the customer invoice line billing this service line (a hook)."""
+        self.ensure_one()
+        charged = self._is_charged()
+        return {
+            "product_id": self.product_id.id,
+            "name": self._get_invoice_label(),
+            "quantity": self.quantity,
+            "product_uom_id": self.uom_id.id or self.product_id.uom_id.id,
+            "price_unit": self.price_unit if charged else 0.0,
+            "tax_ids": [fields.Command.set(self.tax_ids.ids)],
+            "analytic_distribution": self.request_id.contract_id.analytic_distribution or False,
+        }
+
+    def _link_invoice_lines(self, pairs):
+        """Store ``[(service_line_id, invoice_line_id)]`` in one query, past the edit lock."""
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE after_sales_request_line AS l "
+                "SET invoice_line_id = v.aml, write_date = now() at time zone 'UTC' "
+                "FROM (VALUES %s) AS v(id, aml) WHERE l.id = v.id",
+                SQL(", ").join(SQL("(%s, %s)", line_id, aml_id) for line_id, aml_id in pairs),
+            )
+        )
+        self.invalidate_model(["invoice_line_id"])
+
+    def _release_invoice_lines(self):
+        """Make these lines billable again (their invoice was deleted, cancelled or reversed)."""
+        self.with_context(after_sales_billing_release=True).sudo().write({"invoice_line_id": False})

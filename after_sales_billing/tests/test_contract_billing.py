@@ -1,0 +1,110 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import AfterSalesBillingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestContractBilling(AfterSalesBillingCommon):
+    def _subscription(self, partner, period="month", timing="advance", **vals):
+        return self._create_contract(
+            partner,
+            date_start="2026-01-01",
+            billing_model="subscription",
+            fee_product_id=self.fee_product.id,
+            fee_amount=1000.0,
+            fee_period=period,
+            fee_timing=timing,
+            pricelist_id=self.pl_contract.id,
+            **vals,
+        )
+
+    def test_subscription_needs_fee_terms(self):
+        with self.assertRaises(ValidationError):
+            self.env["after_sales.contract"].create(
+                {"partner_id": self.customer.id, "billing_model": "subscription", "fee_product_id": False}
+            )
+
+    def test_monthly_in_advance_billed_once_per_period(self):
+        customer = self._create_customer("Subscriber")
+        contract = self._subscription(customer)
+        run = self._run(date_from="2026-03-01", date_to="2026-03-31")
+        self.assertEqual(run.fee_count, 3, "January to March, each billed from its first day")
+        self.assertEqual(
+            [str(day) for day in contract.fee_ids.sorted("period_start").mapped("period_start")],
+            ["2026-01-01", "2026-02-01", "2026-03-01"],
+        )
+        invoice = run.invoice_ids
+        self.assertEqual(invoice.amount_untaxed, 3000.0)
+        self.assertIn(contract.name, invoice.invoice_line_ids[0].name)
+        self.assertFalse(self._run(date_from="2026-03-01", date_to="2026-03-31").invoice_ids)
+        april = self._run(date_from="2026-04-01", date_to="2026-04-30")
+        self.assertEqual(april.fee_count, 1)
+        self.assertEqual(len(contract.fee_ids), 4)
+        contract._ensure_fees(contract.fee_ids[0].date_due)
+        self.assertEqual(len(contract.fee_ids), 4, "a period is recorded once")
+
+    def test_quarterly_in_arrears(self):
+        contract = self._subscription(self._create_customer("Quarterly"), period="quarter", timing="arrears")
+        self.assertFalse(self._run(date_to="2026-03-30").invoice_ids, "Q1 is not over yet")
+        run = self._run(date_to="2026-03-31")
+        self.assertEqual(run.fee_count, 1)
+        self.assertRecordValues(contract.fee_ids, [{"period_start": contract.date_start, "amount": 1000.0}])
+        self.assertEqual(str(contract.fee_ids.period_end), "2026-03-31")
+
+    def test_yearly_in_advance(self):
+        contract = self._subscription(self._create_customer("Yearly"), period="year")
+        self._run(date_from="2026-12-01", date_to="2026-12-31")
+        self.assertEqual(len(contract.fee_ids), 1)
+        self.assertEqual(str(contract.fee_ids.period_end), "2026-12-31")
+
+    def test_subscription_overage_at_contract_prices(self):
+        customer = self._create_customer("Subscriber")
+        self._subscription(
+            customer,
+            service_ids=[Command.create({"product_id": self.work.id, "quantity": 2.0, "period": "month"})],
+        )
+        request = self._create_request(
+            customer,
+            [self._work_line(coverage="contract"), self._work_line(coverage="paid", quantity=1.0)],
+        )
+        run = self._run(date_to="2026-03-31")
+        included, overage = request.line_ids
+        self.assertFalse(included.invoice_line_id, "included quota is not billed")
+        self.assertRecordValues(overage.invoice_line_id, [{"price_unit": 80.0, "quantity": 1.0}])
+        self.assertEqual(run.invoice_count, 1, "fees and overage on one invoice per contract")
+        self.assertEqual(run.invoice_ids.amount_untaxed, 3000.0 + 80.0)
+
+    def test_time_and_materials(self):
+        customer = self._create_customer("T&M")
+        self._create_contract(customer, billing_model="time_materials", pricelist_id=self.pl_contract.id)
+        request = self._create_request(customer, [self._work_line(quantity=3.5), self._part_line(quantity=2)])
+        self._run()
+        self.assertRecordValues(
+            request.line_ids.invoice_line_id.sorted("sequence"),
+            [{"quantity": 3.5, "price_unit": 80.0}, {"quantity": 2.0, "price_unit": 40.0}],
+        )
+
+    def test_deleted_fee_invoice_rebilled_once(self):
+        contract = self._subscription(self._create_customer("Subscriber"))
+        run = self._run(date_from="2026-01-01", date_to="2026-01-31")
+        run.invoice_ids.unlink()
+        self.assertFalse(contract.fee_ids.invoice_line_id)
+        rerun = self._run(date_from="2026-01-01", date_to="2026-01-31")
+        self.assertEqual(rerun.fee_count, 1)
+        self.assertEqual(len(contract.fee_ids), 1)
+
+    def test_monthly_cron_bills_contracts_that_ask(self):
+        auto = self._subscription(self._create_customer("Auto"), auto_billing=True)
+        manual = self._subscription(self._create_customer("Manual"))
+        request = self._create_request(auto.partner_id, [self._work_line(date="2026-03-15")])
+        with freeze_time("2026-04-01"):
+            self.env["after_sales.billing.run"]._cron_monthly_billing()
+        run = self.env["after_sales.billing.run"].search([("contract_ids", "=", auto.id)])
+        self.assertRecordValues(run, [{"state": "done", "date_to": auto.date_start.replace(month=3, day=31)}])
+        self.assertEqual(len(auto.fee_ids), 3)
+        self.assertFalse(manual.fee_ids)
+        self.assertTrue(request.line_ids.invoice_line_id)
