@@ -25,7 +25,9 @@ class AccountMove(models.Model):
         sale_lines._sync_warranty_extensions()
         refunds = self.filtered(lambda m: m.move_type == "in_refund" and m.state == "posted")
         if refunds:
-            claims = self.env["after_sales.vendor.claim"].sudo().search(
-                [("refund_move_id", "in", refunds.ids), ("state", "=", "accepted")]
+            claims = (
+                self.env["after_sales.vendor.claim"]
+                .sudo()
+                .search([("refund_move_id", "in", refunds.ids), ("state", "=", "accepted")])
             )
             claims._action_credited()

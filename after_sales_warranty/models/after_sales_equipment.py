@@ -53,7 +53,7 @@ class AfterSalesEquipment(models.Model):
     service_life_end_date = fields.Date(
         string="Service Life Until", compute="_compute_warranty_dates", store=True, index=True
     )
-    warranty_void = fields.Boolean(string="Warranty Void", readonly=True, copy=False, index=True, tracking=True)
+    warranty_void = fields.Boolean(readonly=True, copy=False, index=True, tracking=True)
     warranty_void_reason = fields.Selection(
         VOID_REASONS, string="Void Reason", readonly=True, copy=False, tracking=True
     )
@@ -103,7 +103,11 @@ class AfterSalesEquipment(models.Model):
             )
 
     @api.depends(
-        "warranty_void", "warranty_parts_end_date", "warranty_labour_end_date", "warranty_hours_limit", "current_hours"
+        "warranty_void",
+        "warranty_parts_end_date",
+        "warranty_labour_end_date",
+        "warranty_hours_limit",
+        "current_hours",
     )
     @api.depends_context("tz")
     def _compute_warranty_state(self):
@@ -117,7 +121,10 @@ class AfterSalesEquipment(models.Model):
         today = fields.Date.context_today(self)
         running = (
             Domain("warranty_void", "=", False)
-            & (Domain("warranty_parts_end_date", ">=", today) | Domain("warranty_labour_end_date", ">=", today))
+            & (
+                Domain("warranty_parts_end_date", ">=", today)
+                | Domain("warranty_labour_end_date", ">=", today)
+            )
             & (
                 Domain("warranty_hours_limit", "=", 0)
                 | Domain.custom(
@@ -157,7 +164,9 @@ class AfterSalesEquipment(models.Model):
         self._check_warranty_manager()
         for unit in self:
             unit.write(unit.product_id.product_tmpl_id._get_warranty_terms_vals())
-            unit.message_post(body=self.env._("Warranty terms re-applied from product %s.", unit.product_id.display_name))
+            unit.message_post(
+                body=self.env._("Warranty terms re-applied from product %s.", unit.product_id.display_name)
+            )
         return True
 
     def action_void_warranty(self):
@@ -220,7 +229,9 @@ class AfterSalesEquipment(models.Model):
             }
         )
         for unit in self:
-            unit.message_post(body=self.env._("Warranty void: %(reason)s. %(note)s", reason=labels[reason], note=note or ""))
+            unit.message_post(
+                body=self.env._("Warranty void: %(reason)s. %(note)s", reason=labels[reason], note=note or "")
+            )
 
     def _get_warranty_start_date(self):
         """Warranty start: the date of the unit's start basis, else delivery, else registration."""
@@ -250,7 +261,13 @@ class AfterSalesEquipment(models.Model):
         if self.warranty_void:
             labels = dict(self._fields["warranty_void_reason"]._description_selection(self.env))
             reason = self.env._("Warranty void: %s", labels.get(self.warranty_void_reason, ""))
-            return {"state": "void", "parts": False, "labour": False, "parts_reason": reason, "labour_reason": reason}
+            return {
+                "state": "void",
+                "parts": False,
+                "labour": False,
+                "parts_reason": reason,
+                "labour_reason": reason,
+            }
         if self.warranty_hours_limit and hours >= self.warranty_hours_limit:
             reason = self.env._(
                 "Warranty hours limit of %(limit)s h reached (%(hours)s h).",
@@ -297,7 +314,9 @@ class AfterSalesEquipment(models.Model):
         vals = super()._prepare_from_move_line_vals(move_line)
         picking = move_line.picking_id
         sale = picking.sale_id if "sale_id" in picking._fields else False
-        invoices = sale and sale.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_invoice")
+        invoices = sale and sale.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        )
         if invoices:
             vals["invoice_date"] = min(invoices.mapped("invoice_date"))
         return vals

@@ -72,7 +72,9 @@ class AfterSalesRequest(models.Model):
         repairs = self.repair_ids.filtered(lambda r: r.state not in ("done", "cancel"))
         for value in (True, False):
             todo = repairs.filtered(
-                lambda r, v=value: r.under_warranty != v and r.after_sales_request_id._get_under_warranty() == v
+                lambda r, v=value: (
+                    r.under_warranty != v and r.after_sales_request_id._get_under_warranty() == v
+                )
             )
             if todo:
                 todo.write({"under_warranty": value})

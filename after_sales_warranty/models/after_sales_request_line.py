@@ -79,7 +79,9 @@ class AfterSalesRequestLine(models.Model):
 
     def _check_can_override_coverage(self):
         if not (self.env.su or self.env.user.has_group("after_sales_warranty.group_warranty_officer")):
-            raise AccessError(self.env._("Only warranty officers can override the coverage of a service line."))
+            raise AccessError(
+                self.env._("Only warranty officers can override the coverage of a service line.")
+            )
 
     def _check_coverage_override(self, vals_list):
         if self.env.su:
@@ -232,7 +234,10 @@ class AfterSalesRequestLine(models.Model):
         """{(contract id, product id, date): quantity} already covered by contract on other lines."""
         if not services:
             return {}
-        self.env["after_sales.request.line"].flush_model(["quantity", "date", "product_id", "request_id"])
+        Line = self.env["after_sales.request.line"]
+        # other lines still waiting for their decision are decided (and written) first
+        (self.env.records_to_compute(Line._fields["coverage"]) - self)._recompute_recordset(["coverage"])
+        Line.flush_model(["quantity", "date", "product_id", "request_id", "coverage"])
         self.env["after_sales.request"].flush_model(["contract_id"])
         values = list(services.values())
         query = SQL(

@@ -12,14 +12,20 @@ class AfterSalesVendorClaim(models.Model):
     _check_company_auto = True
     _rec_names_search = ["name", "partner_id.name", "vendor_reference"]
 
-    name = fields.Char(string="Number", required=True, readonly=True, copy=False, default="/", index="trigram")
+    name = fields.Char(
+        string="Number", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Vendor", required=True, index=True, check_company=True, tracking=True
     )
     vendor_reference = fields.Char(tracking=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user, tracking=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True
+    )
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     state = fields.Selection(
         [
@@ -35,14 +41,21 @@ class AfterSalesVendorClaim(models.Model):
         tracking=True,
         copy=False,
     )
-    line_ids = fields.One2many("after_sales.vendor.claim.line", "claim_id", string="Claimed Lines", copy=False)
+    line_ids = fields.One2many(
+        "after_sales.vendor.claim.line", "claim_id", string="Claimed Lines", copy=False
+    )
     amount_total = fields.Monetary(
         string="Claimed Amount", compute="_compute_amount_total", store=True, currency_field="currency_id"
     )
     request_ids = fields.Many2many("after_sales.request", compute="_compute_request_ids", string="Requests")
     request_count = fields.Integer(compute="_compute_request_ids")
     refund_move_id = fields.Many2one(
-        "account.move", string="Vendor Credit Note", readonly=True, copy=False, check_company=True, tracking=True
+        "account.move",
+        string="Vendor Credit Note",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        tracking=True,
     )
     reject_reason = fields.Text(string="Rejection Reason", tracking=True)
     note = fields.Html(string="Notes")
@@ -64,7 +77,8 @@ class AfterSalesVendorClaim(models.Model):
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.vendor.claim") or "/"
+                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.vendor.claim")
+                    or "/"
                 )
         return super().create(vals_list)
 
@@ -172,9 +186,11 @@ class AfterSalesVendorClaim(models.Model):
 
         Lines go to the vendor's draft claim of the company when there is one, else to a new claim.
         """
-        claimed = self.env["after_sales.vendor.claim.line"].search(
-            [("request_line_id", "in", request_lines.ids), ("claim_id.state", "!=", "rejected")]
-        ).request_line_id
+        claimed = (
+            self.env["after_sales.vendor.claim.line"]
+            .search([("request_line_id", "in", request_lines.ids), ("claim_id.state", "!=", "rejected")])
+            .request_line_id
+        )
         by_vendor = defaultdict(list)
         for line in request_lines - claimed:
             if line.coverage != "warranty":
@@ -183,7 +199,9 @@ class AfterSalesVendorClaim(models.Model):
             if vendor:
                 by_vendor[(vendor, line.company_id)].append(line)
         if not by_vendor:
-            raise UserError(self.env._("No warranty line of these requests is covered by a vendor's warranty."))
+            raise UserError(
+                self.env._("No warranty line of these requests is covered by a vendor's warranty.")
+            )
         drafts = self.search(
             [
                 ("state", "=", "draft"),
@@ -194,7 +212,9 @@ class AfterSalesVendorClaim(models.Model):
         claims = self.browse()
         ClaimLine = self.env["after_sales.vendor.claim.line"]
         for (vendor, company), lines in by_vendor.items():
-            claim = drafts.filtered(lambda c, v=vendor, co=company: c.partner_id == v and c.company_id == co)[:1]
+            claim = drafts.filtered(lambda c, v=vendor, co=company: c.partner_id == v and c.company_id == co)[
+                :1
+            ]
             if not claim:
                 claim = self.create({"partner_id": vendor.id, "company_id": company.id})
             ClaimLine.create([ClaimLine._prepare_from_request_line_vals(claim, line) for line in lines])

@@ -14,7 +14,9 @@ class AfterSalesVendorClaimLine(models.Model):
     request_line_id = fields.Many2one(
         "after_sales.request.line", string="Service Line", required=True, index=True, check_company=True
     )
-    request_id = fields.Many2one(related="request_line_id.request_id", store=True, index=True, string="Request")
+    request_id = fields.Many2one(
+        related="request_line_id.request_id", store=True, index=True, string="Request"
+    )
     equipment_id = fields.Many2one(related="request_line_id.equipment_id", string="Equipment")
     line_type = fields.Selection(related="request_line_id.line_type")
     product_id = fields.Many2one("product.product", check_company=True)

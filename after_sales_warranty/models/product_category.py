@@ -24,7 +24,6 @@ class ProductCategory(models.Model):
     warranty_parts_months = fields.Integer(string="Parts Warranty (Months)")
     warranty_labour_months = fields.Integer(string="Labour Warranty (Months)")
     warranty_hours_limit = fields.Float(
-        string="Warranty Hours Limit",
         help="Operating hours after which the warranty ends, whichever comes first. 0 means no limit.",
     )
     warranty_start_basis = fields.Selection(START_BASIS, default="delivery", required=True)
@@ -44,10 +43,13 @@ class ProductCategory(models.Model):
     @api.constrains(*WARRANTY_TERM_FIELDS[:3], "service_life_years")
     def _check_warranty_terms(self):
         for categ in self:
-            if min(
-                categ.warranty_parts_months,
-                categ.warranty_labour_months,
-                categ.warranty_hours_limit,
-                categ.service_life_years,
-            ) < 0:
+            if (
+                min(
+                    categ.warranty_parts_months,
+                    categ.warranty_labour_months,
+                    categ.warranty_hours_limit,
+                    categ.service_life_years,
+                )
+                < 0
+            ):
                 raise ValidationError(self.env._("Warranty periods and limits cannot be negative."))

@@ -42,7 +42,9 @@ class SaleOrderLine(models.Model):
             and bool(self.after_sales_equipment_id)
             and self.order_id.state == "sale"
             and float_compare(
-                self.qty_invoiced, self.product_uom_qty, precision_rounding=self.product_uom_id.rounding or 0.01
+                self.qty_invoiced_posted,
+                self.product_uom_qty,
+                precision_rounding=self.product_uom_id.rounding or 0.01,
             )
             >= 0
             and self.product_uom_qty > 0
@@ -63,7 +65,9 @@ class SaleOrderLine(models.Model):
 
     def _sync_warranty_extensions(self):
         """Create the extensions that became due and remove those no longer due."""
-        lines = self.filtered(lambda line: line.product_id.is_warranty_extension or line.after_sales_extension_ids)
+        lines = self.filtered(
+            lambda line: line.product_id.is_warranty_extension or line.after_sales_extension_ids
+        )
         if not lines:
             return
         Extension = self.env["after_sales.warranty.extension"].sudo()

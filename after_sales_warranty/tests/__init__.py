@@ -1,1 +1,5 @@
 from . import test_install
+from . import test_warranty_terms
+from . import test_coverage
+from . import test_extension
+from . import test_vendor_claim
