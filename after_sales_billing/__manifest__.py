@@ -19,5 +19,6 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/after_sales_billing_menus.xml",
+        "report/after_sales_act_report.xml",
     ],
 }

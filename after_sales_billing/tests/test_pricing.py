@@ -199,3 +199,16 @@ class TestPricing(AfterSalesBillingCommon):
             ],
         )
         self.assertRecordValues(request, [{"amount_charged": 100.0, "amount_covered": 300.0}])
+
+    def test_act_of_completed_work(self):
+        request = self._create_request(
+            self.customer, [self._work_line(coverage="warranty"), self._part_line(coverage="paid")]
+        )
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "after_sales_billing.action_report_after_sales_act", request.ids
+        )
+        html = html.decode()
+        self.assertIn(request.name, html)
+        self.assertIn("Diagnostics", html)
+        self.assertIn("Warranty", html)
+        self.assertIn("Customer Pays", html)
