@@ -10,5 +10,8 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["after_sales_service", "stock"],
-    "data": [],
+    "data": [
+        "views/stock_lot_views.xml",
+        "views/after_sales_request_views.xml",
+    ],
 }

@@ -1,0 +1,2 @@
+from . import stock_lot
+from . import after_sales_request_line
