@@ -11,7 +11,13 @@
     "development_status": "Alpha",
     "depends": ["after_sales_service", "stock"],
     "data": [
+        "security/ir.model.access.csv",
+        "wizards/after_sales_parts_wizard_views.xml",
         "views/stock_lot_views.xml",
+        "views/stock_move_views.xml",
         "views/after_sales_request_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/product_template_views.xml",
     ],
+    "post_init_hook": "_after_sales_parts_post_init",
 }

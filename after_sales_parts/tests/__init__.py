@@ -1,2 +1,3 @@
 from . import test_grade
 from . import test_install
+from . import test_parts

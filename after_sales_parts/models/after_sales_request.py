@@ -1,0 +1,166 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+
+class AfterSalesRequest(models.Model):
+    _inherit = "after_sales.request"
+
+    parts_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        check_company=True,
+        compute="_compute_parts_warehouse_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    parts_location_dest_id = fields.Many2one(
+        "stock.location",
+        string="Engineer's Van",
+        check_company=True,
+        domain="[('usage', '=', 'internal')]",
+        help="Issue the parts to this location instead of the warehouse's service location.",
+    )
+    parts_approval_state = fields.Selection(
+        [
+            ("none", "No Approval Needed"),
+            ("to_approve", "Waiting Approval"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+        ],
+        string="Parts Approval",
+        default="none",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    parts_picking_ids = fields.One2many("stock.picking", "after_sales_request_id", string="Parts Transfers")
+    parts_picking_count = fields.Integer(compute="_compute_parts_picking_count")
+
+    @api.depends("company_id")
+    def _compute_parts_warehouse_id(self):
+        warehouses = self.env["stock.warehouse"].search(
+            [("company_id", "in", self.company_id.ids)], order="sequence, id"
+        )
+        for request in self:
+            if request.parts_warehouse_id.company_id != request.company_id:
+                request.parts_warehouse_id = warehouses.filtered(
+                    lambda w, r=request: w.company_id == r.company_id
+                )[:1]
+
+    def _compute_parts_picking_count(self):
+        for request in self:
+            request.parts_picking_count = len(request.parts_picking_ids)
+
+    # -------------------------------------------------------------- actions
+
+    def action_request_parts(self):
+        """Request the part lines not requested yet: a picking, or an approval first."""
+        self.ensure_one()
+        lines = self._get_parts_to_request()
+        lines._check_can_request_parts()
+        self._check_parts_warehouse()
+        if lines._needs_parts_approval():
+            lines.write({"part_state": "to_approve"})
+            self.parts_approval_state = "to_approve"
+            self.message_post(
+                body=self.env._(
+                    "Parts worth %(cost)s %(currency)s wait for a manager's approval.",
+                    cost=round(lines._parts_cost(), 2),
+                    currency=self.company_id.currency_id.name,
+                )
+            )
+            return True
+        return self._action_issue_parts(lines)
+
+    def action_approve_parts(self):
+        self.ensure_one()
+        self._check_parts_manager()
+        lines = self.line_ids.filtered(lambda line: line.part_state == "to_approve")
+        if not lines:
+            raise UserError(self.env._("No part waits for approval on %s.", self.name))
+        self.parts_approval_state = "approved"
+        self.message_post(body=self.env._("Parts approved."))
+        return self._action_issue_parts(lines)
+
+    def action_refuse_parts(self, reason):
+        self.ensure_one()
+        self._check_parts_manager()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason of the refusal."))
+        lines = self.line_ids.filtered(lambda line: line.part_state == "to_approve")
+        if not lines:
+            raise UserError(self.env._("No part waits for approval on %s.", self.name))
+        lines.write({"part_state": "refused", "part_refusal_reason": reason.strip()})
+        self.parts_approval_state = "refused"
+        self.message_post(body=self.env._("Parts refused: %s", reason.strip()))
+        return True
+
+    def action_view_parts_pickings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        action["domain"] = [("after_sales_request_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------- business
+
+    def _get_parts_to_request(self):
+        lines = self.line_ids.filtered(
+            lambda line: line.line_type == "part" and line.part_state in ("draft", "refused")
+        )
+        if not lines:
+            raise UserError(self.env._("Request %s has no part line left to request.", self.name))
+        return lines
+
+    def _check_parts_warehouse(self):
+        warehouse = self.parts_warehouse_id
+        if not warehouse:
+            raise UserError(self.env._("Choose the warehouse the parts come from."))
+        if not warehouse.after_sales_parts_type_id:
+            warehouse.sudo()._after_sales_ensure_parts_setup()
+
+    def _check_parts_manager(self):
+        if not (self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")):
+            raise AccessError(self.env._("Only After-Sales managers approve or refuse parts."))
+
+    def _get_open_parts_picking(self):
+        picking_type = self.parts_warehouse_id.after_sales_parts_type_id
+        return self.parts_picking_ids.filtered(
+            lambda p: (
+                p.picking_type_id == picking_type
+                and p.state not in ("done", "cancel")
+                and p.location_id == self.parts_warehouse_id.lot_stock_id
+            )
+        )[:1]
+
+    def _prepare_parts_picking_vals(self):
+        """Values of the request's parts picking (a hook for sibling modules)."""
+        warehouse = self.parts_warehouse_id
+        picking_type = warehouse.after_sales_parts_type_id
+        return {
+            "picking_type_id": picking_type.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": (self.parts_location_dest_id or warehouse.after_sales_service_loc_id).id,
+            "partner_id": self.partner_id.id,
+            "origin": self.name,
+            "after_sales_request_id": self.id,
+            "company_id": self.company_id.id,
+            "scheduled_date": self.scheduled_date or fields.Datetime.now(),
+        }
+
+    def _action_issue_parts(self, lines):
+        """One picking per request and warehouse: reuse the open one, reserve with Odoo's rules."""
+        Picking = self.env["stock.picking"].sudo()
+        picking = self._get_open_parts_picking().sudo() or Picking.create(self._prepare_parts_picking_vals())
+        moves = (
+            self.env["stock.move"].sudo().create([line._prepare_part_move_vals(picking) for line in lines])
+        )
+        for line in lines:
+            line.part_qty_requested = line.quantity
+        lines.write({"part_state": "requested", "part_refusal_reason": False})
+        if picking.state == "draft":
+            picking.action_confirm()
+        else:
+            moves._action_confirm()
+        picking.action_assign()
+        return picking

@@ -1,0 +1,227 @@
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
+
+
+@tagged("post_install", "-at_install")
+class TestServiceParts(AfterSalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.stock = cls.warehouse.lot_stock_id
+        cls.wh_user = new_test_user(cls.env, login="as_wh_user", groups="stock.group_stock_user")
+        cls.filter = cls._part("Oil Filter", cost=20)
+        cls.pump = cls._part("Injection Pump", cost=900)
+        cls.env["stock.quant"]._update_available_quantity(cls.filter, cls.stock, 10)
+        cls.env["stock.quant"]._update_available_quantity(cls.pump, cls.stock, 1)
+        cls.unit = cls._create_unit()
+        cls.env.company.after_sales_parts_approval_threshold = 1000
+
+    @classmethod
+    def _part(cls, name, cost, **vals):
+        return cls.env["product.product"].create(
+            {"name": name, "type": "consu", "is_storable": True, "standard_price": cost, **vals}
+        )
+
+    def _request(self, lines, **vals):
+        return (
+            self.env["after_sales.request"]
+            .with_user(self.as_user)
+            .create(
+                {
+                    "title": "Parts needed",
+                    "equipment_id": self.unit.id,
+                    "line_ids": [
+                        Command.create({"line_type": "part", "product_id": product.id, "quantity": qty})
+                        for product, qty in lines
+                    ],
+                    **vals,
+                }
+            )
+        )
+
+    def _validate(self, picking, user=None):
+        picking = picking.with_user(user or self.wh_user)
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(picking.state, "done")
+
+    def test_picking_per_request_with_service_type_and_reservation(self):
+        request = self._request([(self.filter, 2)])
+        picking = request.action_request_parts()
+        parts_type = self.warehouse.after_sales_parts_type_id
+        self.assertTrue(parts_type, "every warehouse has a Service Parts operation type")
+        self.assertRecordValues(
+            picking,
+            [
+                {
+                    "picking_type_id": parts_type.id,
+                    "location_id": self.stock.id,
+                    "location_dest_id": self.warehouse.after_sales_service_loc_id.id,
+                    "after_sales_request_id": request.id,
+                    "state": "assigned",
+                }
+            ],
+        )
+        line = request.line_ids
+        self.assertRecordValues(
+            line, [{"part_state": "requested", "part_qty_reserved": 2, "part_availability": "assigned"}]
+        )
+        # Another part later goes into the same open picking.
+        request.write(
+            {"line_ids": [Command.create({"line_type": "part", "product_id": self.filter.id, "quantity": 1})]}
+        )
+        self.assertEqual(request.action_request_parts(), picking)
+        self.assertEqual(len(request.parts_picking_ids), 1)
+        self.assertEqual(len(picking.move_ids), 2)
+
+    def test_partial_availability(self):
+        request = self._request([(self.filter, 15)])
+        request.action_request_parts()
+        self.assertRecordValues(
+            request.line_ids, [{"part_availability": "partially_available", "part_qty_reserved": 10}]
+        )
+        self.assertTrue(request.line_ids.part_expected_date)
+
+    def test_approval_over_threshold_then_refusal_and_approval(self):
+        request = self._request([(self.pump, 2)])  # 1,800 > 1,000
+        self.assertTrue(request.action_request_parts())
+        self.assertEqual(request.parts_approval_state, "to_approve")
+        self.assertEqual(request.line_ids.part_state, "to_approve")
+        self.assertFalse(request.parts_picking_ids, "no picking before approval")
+        with self.assertRaises(AccessError):
+            request.action_approve_parts()
+        with self.assertRaises(AccessError):
+            request.with_user(self.wh_user).sudo(False).action_approve_parts()
+        as_manager = request.with_user(self.as_manager)
+        with self.assertRaises(UserError):
+            as_manager.action_refuse_parts("  ")
+        wizard = (
+            self.env["after_sales.parts.refuse.wizard"]
+            .with_user(self.as_manager)
+            .create({"request_id": request.id, "reason": "Repair the old pump instead"})
+        )
+        wizard.action_refuse()
+        self.assertRecordValues(
+            request.line_ids,
+            [{"part_state": "refused", "part_refusal_reason": "Repair the old pump instead"}],
+        )
+        self.assertFalse(request.parts_picking_ids)
+        # Asked again, it waits again; the manager approves and the picking exists.
+        request.action_request_parts()
+        picking = as_manager.action_approve_parts()
+        self.assertEqual(request.parts_approval_state, "approved")
+        self.assertEqual(picking.move_ids.product_id, self.pump)
+        self.assertEqual(request.line_ids.part_availability, "partially_available")
+
+    def test_flagged_part_needs_approval_even_cheap(self):
+        glow_plug = self._part("Glow Plug", cost=5, after_sales_needs_approval=True)
+        request = self._request([(glow_plug, 1)])
+        request.action_request_parts()
+        self.assertEqual(request.parts_approval_state, "to_approve")
+        self.assertFalse(request.parts_picking_ids)
+
+    def test_return_of_unused_parts_adjusts_billable_quantity(self):
+        request = self._request([(self.filter, 3)])
+        picking = request.action_request_parts()
+        self._validate(picking)
+        line = request.line_ids
+        self.assertRecordValues(line, [{"part_state": "issued", "part_qty_issued": 3, "quantity": 3}])
+        with self.assertRaises(ValidationError):
+            line._return_unused(4)
+        with self.assertRaises(ValidationError):
+            line._return_unused(-1)
+        self.assertEqual(len(request.parts_picking_ids), 1, "a refused return writes nothing")
+        wizard = (
+            self.env["after_sales.parts.return.wizard"].with_user(self.as_user).create({"line_id": line.id})
+        )
+        self.assertEqual(wizard.quantity, 3)
+        wizard.quantity = 1
+        action = wizard.action_return()
+        back = self.env["stock.picking"].browse(action["res_id"])
+        self.assertEqual(back.location_dest_id, self.stock)
+        with self.assertRaises(ValidationError):
+            line._return_unused(3)  # 1 is already on its way back
+        self._validate(back)
+        self.assertRecordValues(line, [{"part_qty_returned": 1, "quantity": 2}])
+        self.assertEqual(self.filter.with_context(location=self.stock.id).qty_available, 8)
+
+    def test_serial_part_swaps_the_component(self):
+        module = self._create_serial_product("Control Module CM-2")
+        old_lot = self._create_lot(module, "CM2-OLD")
+        new_lot = self._create_lot(module, "CM2-NEW")
+        old_component = self._create_unit(product=module, lot=old_lot, parent_id=self.unit.id)
+        self.env["stock.quant"]._update_available_quantity(module, self.stock, 1, lot_id=new_lot)
+        request = self._request([(module, 1)])
+        picking = request.action_request_parts()
+        self.assertEqual(picking.move_line_ids.lot_id, new_lot)
+        self._validate(picking)
+        new_component = self.unit.child_ids
+        self.assertEqual(new_component.lot_id, new_lot)
+        self.assertRecordValues(old_component, [{"parent_id": False, "state": "decommissioned"}])
+        self.assertEqual(request.line_ids.part_lot_id, new_lot)
+
+    def test_bad_input_is_refused_and_writes_nothing(self):
+        service = self.env["product.product"].create({"name": "Labour", "type": "service"})
+        request = self._request([(self.filter, 1), (service, 1)])
+        with self.assertRaises(UserError):
+            request.action_request_parts()
+        self.assertFalse(request.parts_picking_ids)
+        self.assertEqual(set(request.line_ids.mapped("part_state")), {"draft"})
+        zero = self._request([(self.filter, 0)])
+        with self.assertRaises(UserError):
+            zero.action_request_parts()
+        with self.assertRaises(ValidationError):
+            self._request([(self.filter, -2)])
+        requested = self._request([(self.filter, 1)])
+        requested.action_request_parts()
+        with self.assertRaises(UserError):
+            requested.line_ids.unlink()
+        with self.assertRaises(UserError):
+            requested.line_ids.product_id = self.pump
+
+    def test_warehouse_user_issues_but_cannot_approve(self):
+        request = self._request([(self.filter, 1)])
+        picking = request.action_request_parts()
+        self._validate(picking, user=self.wh_user)
+        self.assertEqual(request.line_ids.part_state, "issued")
+        with self.assertRaises(AccessError):
+            self.env["after_sales.request"].with_user(self.wh_user).browse(request.id).read(["name"])
+
+    def test_second_warehouse_and_van_location(self):
+        second = self.env["stock.warehouse"].create({"name": "South Depot", "code": "SD"})
+        self.assertTrue(second.after_sales_parts_type_id, "warehouses created later get the type too")
+        self.env["stock.quant"]._update_available_quantity(self.filter, second.lot_stock_id, 4)
+        van = self.env["stock.location"].create(
+            {"name": "Van 7", "usage": "internal", "location_id": second.view_location_id.id}
+        )
+        request = self._request(
+            [(self.filter, 4)], parts_warehouse_id=second.id, parts_location_dest_id=van.id
+        )
+        picking = request.action_request_parts()
+        self.assertRecordValues(
+            picking,
+            [
+                {
+                    "picking_type_id": second.after_sales_parts_type_id.id,
+                    "location_id": second.lot_stock_id.id,
+                    "location_dest_id": van.id,
+                    "state": "assigned",
+                }
+            ],
+        )
+
+    def test_multi_company(self):
+        other = self.env["res.company"].create({"name": "Parts Co. East"})
+        other_wh = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        self.assertTrue(other_wh.after_sales_parts_type_id)
+        request = self._request([(self.filter, 1)])
+        self.assertEqual(request.parts_warehouse_id.company_id, self.env.company)
+        with self.assertRaises(UserError):
+            request.parts_warehouse_id = other_wh
+        self.assertEqual(request.parts_warehouse_id, self.warehouse)
