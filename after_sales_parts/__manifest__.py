@@ -12,12 +12,16 @@
     "depends": ["after_sales_service", "stock"],
     "data": [
         "security/ir.model.access.csv",
+        "security/after_sales_parts_rules.xml",
+        "data/after_sales_parts_cron_data.xml",
         "wizards/after_sales_parts_wizard_views.xml",
         "views/stock_lot_views.xml",
         "views/stock_move_views.xml",
         "views/after_sales_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/product_template_views.xml",
+        "views/after_sales_loan_views.xml",
+        "views/after_sales_equipment_views.xml",
     ],
     "post_init_hook": "_after_sales_parts_post_init",
 }

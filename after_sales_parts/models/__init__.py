@@ -8,3 +8,5 @@ from . import res_config_settings
 from . import after_sales_equipment
 from . import after_sales_request
 from . import after_sales_request_line
+from . import after_sales_loan
+from . import after_sales_exchange

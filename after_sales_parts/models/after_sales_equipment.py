@@ -4,6 +4,9 @@ from odoo import fields, models
 class AfterSalesEquipment(models.Model):
     _inherit = "after_sales.equipment"
 
+    loan_ids = fields.One2many("after_sales.loan", "equipment_id", string="Loaners Lent")
+    exchange_ids = fields.One2many("after_sales.exchange", "equipment_id", string="Exchanges")
+
     def _after_sales_install_components(self, product, lots, service_request):
         """Serials of ``product`` fitted into this unit replace its current component of that product."""
         self.ensure_one()

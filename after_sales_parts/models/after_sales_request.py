@@ -35,6 +35,8 @@ class AfterSalesRequest(models.Model):
     )
     parts_picking_ids = fields.One2many("stock.picking", "after_sales_request_id", string="Parts Transfers")
     parts_picking_count = fields.Integer(compute="_compute_parts_picking_count")
+    loan_ids = fields.One2many("after_sales.loan", "request_id", string="Loaner Units")
+    exchange_ids = fields.One2many("after_sales.exchange", "request_id", string="Advance Exchanges")
 
     @api.depends("company_id")
     def _compute_parts_warehouse_id(self):
@@ -163,4 +165,50 @@ class AfterSalesRequest(models.Model):
         else:
             moves._action_confirm()
         picking.action_assign()
+        return picking
+
+    def _after_sales_move_serial(self, picking_type, lot, source, destination):
+        """A ready picking moving the one serial ``lot`` from ``source`` to ``destination``."""
+        self.ensure_one()
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "partner_id": self.partner_id.id,
+                    "origin": self.name,
+                    "after_sales_request_id": self.id,
+                    "company_id": self.company_id.id,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": lot.product_id.id,
+                                "product_uom_qty": 1,
+                                "product_uom": lot.product_id.uom_id.id,
+                                "location_id": source.id,
+                                "location_dest_id": destination.id,
+                                "company_id": self.company_id.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        self.env["stock.move.line"].sudo().create(
+            {
+                "move_id": move.id,
+                "picking_id": picking.id,
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "quantity": 1,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+            }
+        )
         return picking

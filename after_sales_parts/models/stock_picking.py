@@ -11,3 +11,11 @@ class StockPicking(models.Model):
         copy=False,
         check_company=True,
     )
+
+    def _action_done(self):
+        res = super()._action_done()
+        for picking in self.filtered(lambda p: p.state == "done" and p.after_sales_request_id):
+            request = picking.after_sales_request_id.sudo()
+            request.loan_ids._after_sales_picking_done(picking)
+            request.exchange_ids._after_sales_picking_done(picking)
+        return res

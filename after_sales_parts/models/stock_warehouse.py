@@ -65,3 +65,27 @@ class StockWarehouse(models.Model):
             vals = warehouse._create_or_update_sequences_and_picking_types()
             if vals:
                 warehouse.write(vals)
+
+    def _after_sales_own_location(self, name):
+        self.ensure_one()
+        Location = self.env["stock.location"].sudo()
+        location = Location.search(
+            [("location_id", "=", self.view_location_id.id), ("name", "=", name), ("usage", "=", "internal")],
+            limit=1,
+        )
+        return location or Location.create(
+            {
+                "name": name,
+                "usage": "internal",
+                "location_id": self.view_location_id.id,
+                "company_id": self.company_id.id,
+            }
+        )
+
+    def _after_sales_loan_location(self):
+        """Where lent units are while they are at customers."""
+        return self._after_sales_own_location("Loaned Units")
+
+    def _after_sales_pool_location(self):
+        """The exchange pool of refurbished units ready to ship."""
+        return self._after_sales_own_location("Exchange Pool")

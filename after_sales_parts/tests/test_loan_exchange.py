@@ -1,0 +1,130 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLoanAndExchange(AfterSalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.stock = cls.warehouse.lot_stock_id
+        cls.wh_user = new_test_user(cls.env, login="as_wh_loans", groups="stock.group_stock_user")
+        cls.customer_lot = cls._create_lot(cls.product_unit, "TG1-CUST")
+        cls.unit = cls._create_unit(lot=cls.customer_lot, site_partner_id=cls.customer_site.id)
+        cls.request = cls.env["after_sales.request"].create({"title": "Broken", "equipment_id": cls.unit.id})
+
+    def _validate(self, picking):
+        picking = picking.with_user(self.wh_user)
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(picking.state, "done")
+
+    def test_loaner_out_back_and_overdue(self):
+        loaner_lot = self._create_lot(self.product_unit, "TG1-LOAN-1")
+        self.env["stock.quant"]._update_available_quantity(
+            self.product_unit, self.stock, 1, lot_id=loaner_lot
+        )
+        with freeze_time("2026-04-01"):
+            loan = (
+                self.env["after_sales.loan"]
+                .with_user(self.as_user)
+                .create(
+                    {
+                        "request_id": self.request.id,
+                        "warehouse_id": self.warehouse.id,
+                        "product_id": self.product_unit.id,
+                        "lot_id": loaner_lot.id,
+                        "date_due": "2026-04-15",
+                    }
+                )
+            )
+            loan.action_lend()
+            loan_location = self.warehouse._after_sales_loan_location()
+            self.assertRecordValues(
+                loan.picking_out_id,
+                [{"location_id": self.stock.id, "location_dest_id": loan_location.id, "state": "assigned"}],
+            )
+            self.assertEqual(loan.picking_out_id.move_line_ids.lot_id, loaner_lot)
+            self._validate(loan.picking_out_id)
+        self.assertRecordValues(loan, [{"state": "out", "overdue": False}])
+        self.assertEqual(str(loan.date_out), "2026-04-01")
+        self.assertIn(loan, self.unit.loan_ids, "the unit's history shows the loan")
+        with self.assertRaises(ValidationError):
+            self.env["after_sales.loan"].create(
+                {
+                    "request_id": self.request.id,
+                    "warehouse_id": self.warehouse.id,
+                    "product_id": self.product_unit.id,
+                    "lot_id": loaner_lot.id,
+                    "date_due": "2026-05-01",
+                }
+            )
+        with freeze_time("2026-04-15"):
+            self.env["after_sales.loan"]._cron_flag_overdue()
+            self.assertFalse(loan.overdue)
+        with freeze_time("2026-04-16"):
+            self.env["after_sales.loan"]._cron_flag_overdue()
+            self.assertTrue(loan.overdue)
+            self.assertEqual(self.env["after_sales.loan"].search([("overdue", "=", True)]), loan)
+            with self.assertRaises(UserError):
+                loan.action_cancel()
+            loan.action_receive_back()
+            self.assertEqual(loan.picking_in_id.location_dest_id, self.stock)
+            self._validate(loan.picking_in_id)
+        self.assertRecordValues(loan, [{"state": "returned", "overdue": False}])
+        self.assertEqual(self.product_unit.with_context(location=self.stock.id).qty_available, 1)
+
+    def test_advance_exchange_with_both_serials_and_overdue_core(self):
+        replacement_lot = self._create_lot(self.product_unit, "TG1-POOL-7")
+        replacement_lot.after_sales_grade = "refurbished"
+        pool = self.warehouse._after_sales_pool_location()
+        self.env["stock.quant"]._update_available_quantity(self.product_unit, pool, 1, lot_id=replacement_lot)
+        with freeze_time("2026-05-02"):
+            exchange = (
+                self.env["after_sales.exchange"]
+                .with_user(self.as_user)
+                .create(
+                    {
+                        "request_id": self.request.id,
+                        "warehouse_id": self.warehouse.id,
+                        "replacement_lot_id": replacement_lot.id,
+                        "core_due_date": "2026-05-20",
+                    }
+                )
+            )
+            self.assertEqual(exchange.core_lot_id, self.customer_lot)
+            with self.assertRaises(UserError):
+                exchange.action_expect_core()
+            exchange.action_deliver()
+            self.assertEqual(exchange.picking_out_id.location_id, pool)
+            self._validate(exchange.picking_out_id)
+        replacement = exchange.replacement_equipment_id
+        self.assertRecordValues(exchange, [{"state": "delivered", "core_overdue": False}])
+        self.assertRecordValues(
+            replacement,
+            [{"lot_id": replacement_lot.id, "partner_id": self.customer.id, "state": "in_service"}],
+        )
+        self.assertEqual(self.request.exchange_ids, exchange)
+        with freeze_time("2026-05-21"):
+            self.env["after_sales.exchange"]._cron_flag_overdue_cores()
+        self.assertTrue(exchange.core_overdue)
+        exchange.action_expect_core()
+        self.assertEqual(exchange.picking_core_id.move_line_ids.lot_id, self.customer_lot)
+        self._validate(exchange.picking_core_id)
+        self.assertRecordValues(exchange, [{"state": "core_received", "core_overdue": False}])
+        self.assertEqual(self.unit.state, "in_repair")
+        exchange.action_back_to_pool()
+        self._validate(exchange.picking_pool_id)
+        self.assertEqual(exchange.state, "in_pool")
+        self.assertEqual(self.unit.state, "returned")
+        self.assertEqual(self.product_unit.with_context(location=pool.id).qty_available, 1)
+        self.assertEqual(
+            self.request.parts_picking_ids,
+            exchange.picking_out_id | exchange.picking_core_id | exchange.picking_pool_id,
+            "both moves are linked on the request",
+        )
