@@ -198,6 +198,8 @@ class AfterSalesBillingRun(models.Model):
     def _commit(self, processed=0):
         """Commit the work done so far (progress of the cron when run by it)."""
         self.env["ir.cron"]._commit_progress(processed)
+        # keep the cache small over thousands of invoices
+        self.env.invalidate_all()
 
     def _ensure_fees(self):
         contracts = (
