@@ -17,7 +17,7 @@ help:
 	@echo "make lint    ruff (check + format) and pylint-odoo's mandatory checks"
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make shell   odoo shell on the 'make run' database"
-	@echo "make bench   run the benchmarks in bench/"
+	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
 
 setup:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
@@ -46,4 +46,4 @@ format:
 	$(PYTHON) -m ruff format $(LINT_PATHS)
 
 bench:
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
+	$(SUITE) bench $(BENCH)

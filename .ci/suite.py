@@ -9,6 +9,7 @@ test service share the same logic:
     suite.py run              persistent demo database, serve on 127.0.0.1:8069
     suite.py pytest [args]    pytest-odoo against the ``run`` database
     suite.py shell            odoo shell on the ``run`` database
+    suite.py bench [script]   the bench/ scripts on the private (or PGHOST) server
 
 PostgreSQL: when ``PGHOST`` is set the given server is used (``PGPORT``,
 ``PGUSER``, ``PGPASSWORD`` as usual); otherwise a private cluster is started on
@@ -608,6 +609,27 @@ def cmd_pytest(args):
         pg.stop()
 
 
+def cmd_bench(args):
+    """Run the bench/ scripts against the private cluster of ``make run`` (or PGHOST)."""
+    Odoo()  # fail early, with the instructions, when there is no Odoo
+    pg = make_postgres(throwaway=False)
+    scripts = [Path(s) for s in args.scripts] or sorted((ROOT / "bench").glob("bench_*.py"))
+    failed = 0
+    try:
+        pg.start()
+        env = dict(os.environ, PGHOST=pg.host, PGPORT=str(pg.port), PGUSER=pg.user)
+        if pg.password:
+            env["PGPASSWORD"] = pg.password
+        for script in scripts:
+            say(f"bench {script.name}")
+            failed += bool(
+                subprocess.run([sys.executable, str(script)], env=env, cwd=ROOT, check=False).returncode
+            )
+    finally:
+        pg.stop()
+    return 1 if failed else 0
+
+
 def cmd_shell(_args):
     odoo = Odoo()
     pg = make_postgres(throwaway=False)
@@ -642,6 +664,9 @@ def main(argv=None):
     pytest.add_argument("pytest_args", nargs=argparse.REMAINDER)
     pytest.set_defaults(func=cmd_pytest)
     sub.add_parser("shell", help="odoo shell on the run database").set_defaults(func=cmd_shell)
+    bench = sub.add_parser("bench", help="run the bench/ scripts (all, or the ones given)")
+    bench.add_argument("scripts", nargs="*")
+    bench.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
