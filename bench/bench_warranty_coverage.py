@@ -20,36 +20,17 @@ the end unless ``--keep`` is given. Not imported by the tests.
 """
 
 import argparse
-import contextlib
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
-import psycopg2
+from benchlib import PG, BenchDatabase, say
 
-import odoo
-from odoo import Command, api
+from odoo import Command
 from odoo.modules.registry import Registry
 
-ROOT = Path(__file__).resolve().parent.parent
-DB = os.environ.get("BENCH_DB", "as_bench_warranty_coverage")
-TEMPLATE = os.environ.get("BENCH_TEMPLATE", "as_base")
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": int(os.environ.get("PGPORT", "54320")),
-    "user": os.environ.get("PGUSER", "odoo"),
-    "password": os.environ.get("PGPASSWORD", ""),
-}
-CUSTOMERS = 200
-UNITS = 1000
-REQUESTS = 1000
-RUNS = 3
 QUIET = {
     "tracking_disable": True,
     "mail_notrack": True,
@@ -57,66 +38,17 @@ QUIET = {
     "mail_create_nosubscribe": True,
 }
 
-
-def say(message):
-    print(message, flush=True)
-
-
-def admin_connection():
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    return conn
-
-
-def create_database():
-    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE])
-        copied = bool(cr.fetchone())
-        cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"' if copied else f'CREATE DATABASE "{DB}"')
-    return copied
-
-
-def drop_database():
-    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-
-
-def odoo_args(data_dir):
-    addons = [str(ROOT)]
-    src = os.environ.get("ODOO_SRC")
-    odoo_addons = Path(src) / "addons" if src else Path(next(iter(odoo.__path__))).resolve().parent / "addons"
-    if odoo_addons.is_dir():
-        addons.append(str(odoo_addons))
-    args = [
-        f"--addons-path={','.join(addons)}",
-        f"--db_host={PG['host']}",
-        f"--db_port={PG['port']}",
-        f"--db_user={PG['user']}",
-        f"--data-dir={data_dir}",
-        "--log-level=warn",
-        "--http-interface=127.0.0.1",
-        "-d",
-        DB,
-    ]
-    if PG["password"]:
-        args.append(f"--db_password={PG['password']}")
-    return args
-
-
-def install(data_dir):
-    cmd = [sys.executable, "-m", "odoo", *odoo_args(data_dir)]
-    cmd += ["-i", "after_sales_warranty", "--stop-after-init", "--no-http", "--without-demo"]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode:
-        sys.exit(f"installing after_sales_warranty failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-
-
-def open_env(data_dir):
-    odoo.tools.config.parse_config(odoo_args(data_dir), setup_logging=True)
-    registry = Registry(DB)
-    cr = registry.cursor()
-    return api.Environment(cr, api.SUPERUSER_ID, {"lang": "en_US", "tz": "UTC", **QUIET})
+BENCH = BenchDatabase("as_bench_warranty_coverage", "after_sales_warranty", context=QUIET)
+DB = BENCH.name
+TEMPLATE = BENCH.template
+create_database = BENCH.create
+drop_database = BENCH.drop
+install = BENCH.install
+open_env = BENCH.open_env
+CUSTOMERS = 200
+UNITS = 1000
+REQUESTS = 1000
+RUNS = 3
 
 
 # -------------------------------------------------------------------- data
