@@ -19,6 +19,7 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/after_sales_billing_menus.xml",
+        "wizards/after_sales_billing_registry_views.xml",
         "report/after_sales_act_report.xml",
     ],
 }

@@ -1,0 +1,113 @@
+import base64
+import io
+import re
+import zipfile
+
+from lxml import etree
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import AfterSalesBillingCommon
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def read_xlsx(content):
+    """The first sheet as a list of rows {column letter: value} (strings and floats)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        strings = []
+        if "xl/sharedStrings.xml" in archive.namelist():
+            shared = etree.fromstring(archive.read("xl/sharedStrings.xml"))
+            strings = ["".join(si.itertext()) for si in shared.findall("m:si", NS)]
+        sheet = etree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.iterfind(".//m:sheetData/m:row", NS):
+        values = {}
+        for cell in row.findall("m:c", NS):
+            column = re.match(r"[A-Z]+", cell.get("r")).group()
+            value = cell.findtext("m:v", namespaces=NS)
+            if cell.get("t") == "s":
+                values[column] = strings[int(value)]
+            elif value is not None:
+                values[column] = float(value)
+        rows.append(values)
+    return rows
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRegistryXlsx(AfterSalesBillingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alpha = cls._create_customer("Alpha Mining")
+        cls.beta = cls._create_customer("Beta Energy")
+        cls.alpha_unit = cls._create_unit(
+            partner=cls.alpha, lot=cls._create_lot(cls.product_unit, "SN-REG-1")
+        )
+        cls.alpha_contract = cls._create_contract(cls.alpha, pricelist_id=cls.pl_contract.id)
+
+    def _export(self, date_from="2026-03-01", date_to="2026-03-31"):
+        wizard = (
+            self.env["after_sales.billing.registry"]
+            .with_user(self.billing_user)
+            .create({"date_from": date_from, "date_to": date_to})
+        )
+        action = wizard.action_export()
+        attachment_id = int(re.search(r"/web/content/(\d+)", action["url"]).group(1))
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        self.assertTrue(attachment.name.endswith(".xlsx"))
+        return read_xlsx(base64.b64decode(attachment.datas))
+
+    def test_registry_rows_and_totals(self):
+        alpha_request = self._create_request(
+            self.alpha,
+            [self._work_line(), self._part_line(coverage="warranty", coverage_reason="Under warranty")],
+            equipment_id=self.alpha_unit.id,
+        )
+        beta_request = self._create_request(self.beta, [self._part_line(quantity=3)])
+        # outside the period and not done: not in the registry
+        self._create_request(self.beta, [self._work_line(date="2026-04-02")])
+        self._create_request(self.beta, [self._work_line(done=False)], resolved=False)
+        self._run("customer", user=self.billing_user)
+        invoice = beta_request.line_ids.invoice_id
+        self.assertTrue(invoice)
+        invoice.action_post()
+
+        rows = self._export()
+        header, *body, total = rows
+        self.assertEqual(header["A"], "Customer")
+        self.assertEqual(header["O"], "Invoice Status")
+        self.assertEqual(len(body), 3)
+        work, warranty, beta_part = body
+        self.assertEqual(work["A"], "Alpha Mining")
+        self.assertEqual(work["B"], self.alpha_contract.display_name)
+        self.assertEqual(work["C"], alpha_request.name)
+        self.assertEqual(work["F"], "SN-REG-1")
+        self.assertEqual(work["H"], "Paid")
+        # contract price list: 80 per norm-hour, 2 norm-hours
+        self.assertEqual((work["J"], work["K"], work["L"], work["M"]), (2.0, 80.0, 160.0, 160.0))
+        self.assertEqual(work["N"], alpha_request.line_ids[0].invoice_id.display_name)
+        self.assertEqual(work["O"], "Draft")
+        self.assertEqual(warranty["H"], "Warranty")
+        self.assertEqual(warranty["I"], "Under warranty")
+        self.assertEqual((warranty["L"], warranty["M"]), (40.0, 0.0))
+        self.assertEqual(warranty["N"], "", "a covered line is not invoiced")
+        self.assertEqual(beta_part["A"], "Beta Energy")
+        self.assertEqual((beta_part["J"], beta_part["K"], beta_part["M"]), (3.0, 50.0, 150.0))
+        self.assertEqual(beta_part["N"], invoice.name)
+        self.assertTrue(invoice.name.startswith("INV"))
+        self.assertEqual(beta_part["O"], "Posted")
+        self.assertEqual(total["A"], "Total")
+        self.assertEqual((total["L"], total["M"]), (160.0 + 40.0 + 150.0, 160.0 + 150.0))
+
+    def test_registry_empty_and_bad_period(self):
+        header, total = self._export("2025-01-01", "2025-01-31")
+        self.assertEqual(header["C"], "Request")
+        self.assertEqual((total["L"], total["M"]), (0.0, 0.0))
+        wizard = self.env["after_sales.billing.registry"].create(
+            {"date_from": "2026-03-31", "date_to": "2026-03-01"}
+        )
+        with self.assertRaises(UserError):
+            wizard.action_export()
