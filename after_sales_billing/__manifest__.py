@@ -21,5 +21,8 @@
         "views/after_sales_billing_menus.xml",
         "wizards/after_sales_billing_registry_views.xml",
         "report/after_sales_act_report.xml",
+        "views/after_sales_estimate_report.xml",
+        "views/after_sales_estimate_views.xml",
+        "views/after_sales_portal_estimate_templates.xml",
     ],
 }

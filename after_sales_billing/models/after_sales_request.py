@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from .after_sales_estimate import ESTIMATE_STATES
 
 
 class AfterSalesRequest(models.Model):
@@ -13,6 +16,12 @@ class AfterSalesRequest(models.Model):
     )
     invoice_ids = fields.Many2many("account.move", compute="_compute_invoice_ids", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    estimate_ids = fields.One2many("after_sales.estimate", "request_id", string="Estimates")
+    estimate_state = fields.Selection(
+        ESTIMATE_STATES + [("none", "No Estimate")],
+        compute="_compute_estimate_state",
+        string="Estimate Status",
+    )
 
     @api.depends("line_ids.amount_charged", "line_ids.price_subtotal")
     def _compute_billing_amounts(self):
@@ -66,3 +75,87 @@ class AfterSalesRequest(models.Model):
         if len(invoices) == 1:
             action.update(views=[(False, "form")], view_mode="form", res_id=invoices.id)
         return action
+
+    @api.depends("estimate_ids.state")
+    def _compute_estimate_state(self):
+        for request in self:
+            estimates = request.estimate_ids.filtered(lambda e: e.state != "cancelled").sorted("id")
+            if estimates.filtered(lambda e: e.state == "accepted"):
+                request.estimate_state = "accepted"
+            else:
+                request.estimate_state = estimates[-1:].state or "none"
+
+    def _prepare_estimate_line_vals(self, line):
+        """Snapshot of one planned service line on the estimate (a hook)."""
+        return {
+            "request_line_id": line.id,
+            "sequence": line.sequence,
+            "line_type": line.line_type,
+            "product_id": line.product_id.id,
+            "name": line.name,
+            "quantity": line.quantity,
+            "price_unit": line.price_unit,
+            "price_subtotal": line.price_subtotal,
+            "coverage": line.coverage or "paid",
+            "amount_charged": line.amount_charged,
+        }
+
+    def _create_estimate(self):
+        """A new estimate of the planned (not done) lines; open estimates are cancelled."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda ln: not ln.done)
+        if not lines:
+            raise UserError(self.env._("The request has no planned line to estimate."))
+        self.estimate_ids.action_cancel()
+        amount = sum(lines.mapped("price_subtotal"))
+        charged = sum(lines.mapped("amount_charged"))
+        estimate = self.env["after_sales.estimate"].create(
+            {
+                "name": f"{self.name}-E{len(self.estimate_ids) + 1}",
+                "request_id": self.id,
+                "currency_id": (lines.currency_id[:1] or self.currency_id or self.company_id.currency_id).id,
+                "amount_untaxed": amount,
+                "amount_charged": charged,
+                "amount_covered": amount - charged,
+                "line_ids": [fields.Command.create(self._prepare_estimate_line_vals(line)) for line in lines],
+            }
+        )
+        estimate._portal_ensure_token()
+        return estimate
+
+    def action_send_estimate(self):
+        return self._create_estimate().action_send()
+
+    def action_view_estimates(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_billing.after_sales_estimate_action"
+        )
+        action["domain"] = [("request_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def _check_estimate_accepted(self):
+        """Work above the company's threshold needs an accepted estimate."""
+        for request in self:
+            threshold = request.company_id.after_sales_estimate_threshold
+            if not threshold or "accepted" in request.estimate_ids.mapped("state"):
+                continue
+            amount = sum(request.line_ids.mapped("amount_charged"))
+            if float_compare(amount, threshold, precision_digits=2) > 0:
+                raise UserError(
+                    self.env._(
+                        "Request %(request)s: the customer pays %(amount)s, above %(threshold)s, "
+                        "so an accepted estimate is required first. Send an estimate to the customer.",
+                        request=request.name,
+                        amount=amount,
+                        threshold=threshold,
+                    )
+                )
+
+    def write(self, vals):
+        if vals.get("stage_id"):
+            stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
+            if (stage.is_resolved or stage.is_closed) and not stage.is_cancel:
+                self.filtered(lambda r: r.stage_id != stage)._check_estimate_accepted()
+        return super().write(vals)

@@ -233,7 +233,15 @@ class AfterSalesRequestLine(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.filtered("done").request_id._check_estimate_accepted()
+        return lines
+
     def write(self, vals):
+        if vals.get("done"):
+            self.filtered(lambda ln: not ln.done).request_id._check_estimate_accepted()
         if self.env.context.get("after_sales_billing_release") is None and any(
             self.mapped("invoice_line_id")
         ):

@@ -19,3 +19,9 @@ class ResCompany(models.Model):
         string="Show Covered Lines on Invoices",
         help="Warranty, contract and goodwill lines appear on the invoice at zero price.",
     )
+    after_sales_estimate_threshold = fields.Monetary(
+        string="Accepted Estimate Required Above",
+        currency_field="currency_id",
+        help="Work whose customer-paid amount exceeds this needs an estimate accepted by the customer "
+        "before lines are done or the request is resolved. Zero: no estimate required.",
+    )

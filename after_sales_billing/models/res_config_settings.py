@@ -11,3 +11,11 @@ class ResConfigSettings(models.TransientModel):
     after_sales_invoice_covered_lines = fields.Boolean(
         related="company_id.after_sales_invoice_covered_lines", readonly=False
     )
+    company_currency_id = fields.Many2one(
+        "res.currency", related="company_id.currency_id", string="Company Currency", readonly=True
+    )
+    after_sales_estimate_threshold = fields.Monetary(
+        related="company_id.after_sales_estimate_threshold",
+        readonly=False,
+        currency_field="company_currency_id",
+    )
