@@ -10,5 +10,6 @@ from . import after_sales_billing_run
 from . import after_sales_billing_run_failure
 from . import account_move
 from . import account_move_line
+from . import account_move_send
 from . import after_sales_estimate
 from . import after_sales_estimate_line

@@ -5,3 +5,4 @@ from . import test_contract_billing
 from . import test_concurrency
 from . import test_billing_registry_xlsx
 from . import test_estimate
+from . import test_invoice_documents

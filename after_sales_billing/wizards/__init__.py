@@ -1,1 +1,2 @@
 from . import after_sales_billing_registry
+from . import account_move_reversal
