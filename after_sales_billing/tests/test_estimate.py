@@ -205,6 +205,13 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         self.assertRecordValues(self.estimate, [{"state": "declined", "decline_reason": "Too expensive"}])
         self.assertEqual(self.estimate.request_id.estimate_state, "declined")
 
+    def test_request_page_links_its_estimates(self):
+        self.authenticate("portal_alpha", "portal_alpha")
+        page = self.url_open(f"/my/requests/{self.estimate.request_id.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f"/my/estimates/{self.estimate.id}", page.text)
+        self.assertNotIn(f"/my/estimates/{self.beta_estimate.id}", page.text)
+
     def test_other_customer_gets_404(self):
         self.authenticate("portal_beta", "portal_beta")
         own = self.url_open(f"/my/estimates/{self.beta_estimate.id}")
