@@ -24,5 +24,6 @@
         "views/after_sales_estimate_report.xml",
         "views/after_sales_estimate_views.xml",
         "views/after_sales_portal_estimate_templates.xml",
+        "views/after_sales_exchange_views.xml",
     ],
 }

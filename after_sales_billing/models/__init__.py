@@ -6,6 +6,7 @@ from . import after_sales_contract
 from . import after_sales_contract_fee
 from . import after_sales_request_line
 from . import after_sales_request
+from . import after_sales_exchange
 from . import after_sales_billing_run
 from . import after_sales_billing_run_failure
 from . import account_move

@@ -137,6 +137,8 @@ class AfterSalesRequest(models.Model):
 
     def _check_estimate_accepted(self):
         """Work above the company's threshold needs an accepted estimate."""
+        if self.env.context.get("after_sales_skip_estimate_check"):
+            return
         for request in self:
             threshold = request.company_id.after_sales_estimate_threshold
             if not threshold or "accepted" in request.estimate_ids.mapped("state"):

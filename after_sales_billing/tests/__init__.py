@@ -7,3 +7,4 @@ from . import test_billing_registry_xlsx
 from . import test_estimate
 from . import test_invoice_documents
 from . import test_billing_security
+from . import test_core_charge

@@ -154,4 +154,16 @@ class AfterSalesExchange(models.Model):
         today = fields.Date.context_today(self)
         self.search(
             [("state", "=", "delivered"), ("core_overdue", "=", False), ("core_due_date", "<", today)]
-        ).write({"core_overdue": True})
+        )._flag_core_overdue()
+
+    def _flag_core_overdue(self):
+        """These cores are not back by their due date (a hook: billing charges them)."""
+        self.write({"core_overdue": True})
+        for exchange in self:
+            exchange.request_id.message_post(
+                body=self.env._(
+                    "The core %(serial)s was due back on %(date)s and has not arrived.",
+                    serial=exchange.core_lot_id.name or exchange.equipment_id.display_name,
+                    date=exchange.core_due_date,
+                )
+            )
