@@ -1,3 +1,5 @@
+import binascii
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
@@ -55,3 +57,22 @@ class AfterSalesEstimatePortal(CustomerPortal):
         except UserError:
             return self._estimate_redirect(estimate, access_token, error=True)
         return self._estimate_redirect(estimate, access_token)
+
+    @http.route(["/my/estimates/<int:estimate_id>/sign"], type="jsonrpc", auth="public", website=True)
+    def portal_estimate_sign(self, estimate_id, access_token=None, name=None, signature=None):
+        """Accept with a drawn signature (Odoo's portal signature form posts here)."""
+        access_token = access_token or request.httprequest.args.get("access_token")
+        try:
+            estimate = self._document_check_access("after_sales.estimate", estimate_id, access_token)
+        except (AccessError, MissingError):
+            return {"error": request.env._("Invalid estimate.")}
+        if not signature:
+            return {"error": request.env._("Signature is missing.")}
+        try:
+            estimate.sudo().action_accept(name, signature=signature)
+            request.env.cr.flush()
+        except UserError as error:
+            return {"error": str(error)}
+        except (TypeError, ValueError, binascii.Error):
+            return {"error": request.env._("Invalid signature data.")}
+        return {"force_refresh": True, "redirect_url": estimate.get_portal_url()}

@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools.image import base64_to_image
 
 ESTIMATE_STATES = [
     ("draft", "Draft"),
@@ -30,6 +31,7 @@ class AfterSalesEstimate(models.Model):
     amount_covered = fields.Monetary(string="Covered", readonly=True)
     signed_by = fields.Char(readonly=True, copy=False, tracking=True)
     signed_on = fields.Datetime(readonly=True, copy=False)
+    signature = fields.Image(readonly=True, copy=False, attachment=True, max_width=1024, max_height=1024)
     decline_reason = fields.Text(readonly=True, copy=False)
 
     def _compute_access_url(self):
@@ -97,12 +99,17 @@ class AfterSalesEstimate(models.Model):
                     self.env._("Estimate %s has already been answered or cancelled.", estimate.name)
                 )
 
-    def action_accept(self, signed_by):
+    def action_accept(self, signed_by, signature=None):
+        """The customer accepts: ``signed_by`` is mandatory, a drawn ``signature`` (base64 image) optional."""
         signed_by = (signed_by or "").strip()
         if not signed_by:
             raise UserError(self.env._("Type your name to accept the estimate."))
         self._check_open()
-        self.write({"state": "accepted", "signed_by": signed_by, "signed_on": fields.Datetime.now()})
+        vals = {"state": "accepted", "signed_by": signed_by, "signed_on": fields.Datetime.now()}
+        if signature:
+            base64_to_image(signature)  # a UserError when it is not an image
+            vals["signature"] = signature
+        self.write(vals)
         for estimate in self:
             estimate.request_id.message_post(
                 body=self.env._("Estimate %(name)s accepted by %(who)s.", name=estimate.name, who=signed_by)

@@ -1,3 +1,4 @@
+import json
 import re
 
 from odoo.exceptions import UserError
@@ -204,6 +205,36 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertRecordValues(self.estimate, [{"state": "declined", "decline_reason": "Too expensive"}])
         self.assertEqual(self.estimate.request_id.estimate_state, "declined")
+
+    def _sign(self, estimate, **params):
+        response = self.url_open(
+            f"/my/estimates/{estimate.id}/sign",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json()["result"]
+
+    def test_accept_with_drawn_signature(self):
+        # a 1x1 transparent PNG, as the portal's signature pad sends it (base64, no data: prefix)
+        png = (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+        )
+        token = self.estimate.access_token
+        self.assertIn("error", self._sign(self.estimate, access_token="wrong", name="Ann", signature=png))
+        self.assertIn("error", self._sign(self.estimate, access_token=token, name="Ann"))
+        self.assertIn("error", self._sign(self.estimate, access_token=token, name=" ", signature=png))
+        self.assertIn("error", self._sign(self.estimate, access_token=token, name="Ann", signature="@@@"))
+        self.assertEqual(self.estimate.state, "sent", "refused attempts write nothing")
+        result = self._sign(self.estimate, access_token=token, name="Ann Alpha", signature=png)
+        self.assertTrue(result.get("force_refresh"), result)
+        self.assertRecordValues(self.estimate, [{"state": "accepted", "signed_by": "Ann Alpha"}])
+        self.assertTrue(self.estimate.signature)
+        page = self.url_open(self.estimate.get_portal_url())
+        self.assertIn("Accepted by", page.text)
+        self.assertIn("data:image/png;base64", page.text)
+        # an answered estimate cannot be signed again
+        self.assertIn("error", self._sign(self.estimate, access_token=token, name="Bob", signature=png))
 
     def test_request_page_links_its_estimates(self):
         self.authenticate("portal_alpha", "portal_alpha")
