@@ -1,1 +1,2 @@
 from . import portal_estimate
+from . import phone_call

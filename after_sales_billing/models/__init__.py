@@ -1,5 +1,6 @@
 from . import res_company
 from . import res_config_settings
+from . import res_partner
 from . import product_template
 from . import after_sales_rate_rule
 from . import after_sales_contract
@@ -7,6 +8,7 @@ from . import after_sales_contract_fee
 from . import after_sales_request_line
 from . import after_sales_request
 from . import after_sales_exchange
+from . import after_sales_phone_call
 from . import after_sales_billing_run
 from . import after_sales_billing_run_failure
 from . import account_move

@@ -53,6 +53,29 @@ class AfterSalesContract(models.Model):
     )
     fee_ids = fields.One2many("after_sales.contract.fee", "contract_id", string="Fees", readonly=True)
     fee_count = fields.Integer(compute="_compute_fee_count")
+    phone_rounding_minutes = fields.Integer(
+        string="Phone Call Rounding (min)",
+        compute="_compute_phone_rounding",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+        help="Phone support is billed rounded up to this many minutes (0: to the minute).",
+    )
+    phone_minimum_minutes = fields.Integer(
+        string="Phone Call Minimum (min)",
+        compute="_compute_phone_rounding",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+        help="Phone support is billed at least this many minutes.",
+    )
+
+    _phone_rounding_check = models.Constraint(
+        "CHECK(phone_rounding_minutes >= 0 AND phone_minimum_minutes >= 0)",
+        "Phone call rounding and minimum cannot be negative.",
+    )
 
     @api.depends("pricelist_id", "company_id")
     def _compute_fee_currency_id(self):
@@ -67,6 +90,12 @@ class AfterSalesContract(models.Model):
         )
         for contract in self:
             contract.fee_count = counts.get(contract, 0)
+
+    @api.depends("company_id")
+    def _compute_phone_rounding(self):
+        for contract in self:
+            contract.phone_rounding_minutes = contract.company_id.after_sales_phone_rounding_minutes
+            contract.phone_minimum_minutes = contract.company_id.after_sales_phone_minimum_minutes
 
     @api.constrains("billing_model", "fee_product_id", "fee_amount", "fee_period", "fee_timing")
     def _check_subscription(self):

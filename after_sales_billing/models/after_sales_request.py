@@ -22,6 +22,7 @@ class AfterSalesRequest(models.Model):
         compute="_compute_estimate_state",
         string="Estimate Status",
     )
+    phone_call_ids = fields.One2many("after_sales.phone.call", "request_id", string="Phone Calls")
 
     @api.depends("line_ids.amount_charged", "line_ids.price_subtotal")
     def _compute_billing_amounts(self):

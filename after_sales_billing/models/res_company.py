@@ -25,3 +25,25 @@ class ResCompany(models.Model):
         help="Work whose customer-paid amount exceeds this needs an estimate accepted by the customer "
         "before lines are done or the request is resolved. Zero: no estimate required.",
     )
+    after_sales_phone_product_id = fields.Many2one(
+        "product.product",
+        string="Phone Support Product",
+        domain=[("type", "=", "service")],
+        help="Product of the work lines of phone calls registered by the telephony system.",
+    )
+    after_sales_phone_rounding_minutes = fields.Integer(
+        string="Phone Call Rounding (min)",
+        default=15,
+        help="Phone support is billed rounded up to this many minutes (0: to the minute). "
+        "Applies to calls outside a contract and is the default of new contracts.",
+    )
+    after_sales_phone_minimum_minutes = fields.Integer(
+        string="Phone Call Minimum (min)",
+        help="Phone support is billed at least this many minutes. "
+        "Applies to calls outside a contract and is the default of new contracts.",
+    )
+
+    _after_sales_phone_rounding_check = models.Constraint(
+        "CHECK(after_sales_phone_rounding_minutes >= 0 AND after_sales_phone_minimum_minutes >= 0)",
+        "Phone call rounding and minimum cannot be negative.",
+    )

@@ -19,3 +19,12 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="company_currency_id",
     )
+    after_sales_phone_product_id = fields.Many2one(
+        related="company_id.after_sales_phone_product_id", readonly=False
+    )
+    after_sales_phone_rounding_minutes = fields.Integer(
+        related="company_id.after_sales_phone_rounding_minutes", readonly=False
+    )
+    after_sales_phone_minimum_minutes = fields.Integer(
+        related="company_id.after_sales_phone_minimum_minutes", readonly=False
+    )

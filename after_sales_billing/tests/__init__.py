@@ -8,3 +8,4 @@ from . import test_estimate
 from . import test_invoice_documents
 from . import test_billing_security
 from . import test_core_charge
+from . import test_phone_endpoint
