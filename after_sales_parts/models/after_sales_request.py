@@ -167,6 +167,42 @@ class AfterSalesRequest(models.Model):
         picking.action_assign()
         return picking
 
+    def _on_stage_change(self, old_stages, new_stage):
+        """Closing a request (not cancelling it) consumes the parts still issued to it."""
+        res = super()._on_stage_change(old_stages, new_stage)
+        if new_stage.is_closed and not new_stage.is_cancel:
+            self.filtered(lambda r: old_stages[r.id] != new_stage).line_ids._consume_issued_parts()
+        return res
+
+    def _is_parts_consuming_stage(self):
+        """Whether parts issued to this request are built into the customer's unit."""
+        self.ensure_one()
+        return self.stage_id.is_closed and not self.stage_id.is_cancel
+
+    def _get_parts_consumption_location(self):
+        """Where consumed parts go: the customer's location, as parts sold to them (a hook).
+
+        The parts are built into the customer's unit and stay with it: their serials show at the
+        customer, like the units themselves, and come back from there as exchange cores.
+        """
+        self.ensure_one()
+        partner = self.partner_id.with_company(self.company_id)
+        return partner.property_stock_customer or self.env.ref("stock.stock_location_customers")
+
+    def _notify_parts_consumed(self, moves):
+        """Log on the request which parts left the stock into the customer's unit."""
+        self.ensure_one()
+        parts = ", ".join(
+            self.env._(
+                "%(qty)s %(uom)s of %(part)s",
+                qty=move.quantity,
+                uom=move.product_uom.name,
+                part=move.product_id.display_name,
+            )
+            for move in moves
+        )
+        self.message_post(body=self.env._("Parts consumed into the customer's unit: %s", parts))
+
     def _after_sales_move_serial(self, picking_type, lot, source, destination):
         """A ready picking moving the one serial ``lot`` from ``source`` to ``destination``."""
         self.ensure_one()

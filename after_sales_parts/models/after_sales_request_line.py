@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
@@ -51,6 +53,13 @@ class AfterSalesRequestLine(models.Model):
     part_expected_date = fields.Datetime(string="Expected", compute="_compute_part_stock")
     part_qty_issued = fields.Float(string="Issued", digits="Product Unit", compute="_compute_part_stock")
     part_qty_returned = fields.Float(string="Returned", digits="Product Unit", compute="_compute_part_stock")
+    part_qty_consumed = fields.Float(
+        string="Consumed",
+        digits="Product Unit",
+        compute="_compute_part_stock",
+        help="Issued parts built into the customer's unit: moved out of stock to the customer "
+        "when the request was closed.",
+    )
 
     @api.depends("part_lot_id.after_sales_grade", "line_type")
     def _compute_part_grade(self):
@@ -62,20 +71,24 @@ class AfterSalesRequestLine(models.Model):
             elif not line.part_grade:
                 line.part_grade = "new"
 
-    @api.depends("part_move_ids.state", "part_move_ids.quantity", "part_move_ids.date")
+    @api.depends(
+        "part_move_ids.state",
+        "part_move_ids.quantity",
+        "part_move_ids.date",
+        "part_move_ids.after_sales_move_kind",
+    )
     def _compute_part_stock(self):
         for line in self:
-            issues = line.part_move_ids.filtered(
-                lambda m: not m.origin_returned_move_id and m.state != "cancel"
-            )
-            returns = line.part_move_ids.filtered(lambda m: m.origin_returned_move_id and m.state == "done")
+            moves = line.part_move_ids.filtered(lambda m: m.state != "cancel")
+            issues = moves._after_sales_issues()
+            returns = moves._after_sales_returns().filtered(lambda m: m.state == "done")
+            consumptions = moves._after_sales_consumptions().filtered(lambda m: m.state == "done")
             open_issues = issues.filtered(lambda m: m.state != "done")
-            line.part_qty_issued = sum(issues.filtered(lambda m: m.state == "done").mapped("quantity"))
-            line.part_qty_returned = sum(returns.mapped("quantity"))
-            line.part_qty_reserved = sum(
-                open_issues.filtered(lambda m: m.state in ("assigned", "partially_available")).mapped(
-                    "quantity"
-                )
+            line.part_qty_issued = line._part_qty_of(issues.filtered(lambda m: m.state == "done"))
+            line.part_qty_returned = line._part_qty_of(returns)
+            line.part_qty_consumed = line._part_qty_of(consumptions)
+            line.part_qty_reserved = line._part_qty_of(
+                open_issues.filtered(lambda m: m.state in ("assigned", "partially_available"))
             )
             line.part_expected_date = min(open_issues.mapped("date")) if open_issues else False
             if not issues:
@@ -88,6 +101,11 @@ class AfterSalesRequestLine(models.Model):
                 line.part_availability = "partially_available"
             else:
                 line.part_availability = "waiting"
+
+    def _part_qty_of(self, moves, field="quantity"):
+        """Sum of ``field`` of ``moves`` in the line's unit."""
+        self.ensure_one()
+        return sum(m.product_uom._compute_quantity(m[field], self.uom_id or m.product_uom) for m in moves)
 
     def write(self, vals):
         if {"product_id", "line_type"} & set(vals) and self.filtered(
@@ -142,18 +160,25 @@ class AfterSalesRequestLine(models.Model):
             "warehouse_id": picking.picking_type_id.warehouse_id.id,
             "company_id": picking.company_id.id,
             "after_sales_line_id": self.id,
+            "after_sales_move_kind": "issue",
             "origin": self.request_id.name,
             "description_picking": self.name,
         }
 
     def _after_sales_parts_moved(self, moves):
-        """Issued or returned moves are done: the billable quantity is what stayed consumed."""
+        """Issued or returned moves are done: the billable quantity is what stayed consumed.
+
+        Parts issued after their request was closed are consumed at once: a closed request
+        keeps nothing in the service location.
+        """
         for line in self:
             consumed = line.part_qty_issued - line.part_qty_returned
             vals = {"quantity": max(consumed, 0.0), "part_state": "issued", "done": True}
-            issued_lots = moves.filtered(
-                lambda m, line=line: m.after_sales_line_id == line and not m.origin_returned_move_id
-            ).move_line_ids.lot_id
+            issued_lots = (
+                moves.filtered(lambda m, line=line: m.after_sales_line_id == line)
+                ._after_sales_issues()
+                .move_line_ids.lot_id
+            )
             if issued_lots:
                 vals["part_lot_id"] = issued_lots[:1].id
             line._write_parts_progress(vals)
@@ -162,9 +187,137 @@ class AfterSalesRequestLine(models.Model):
                     line.product_id, issued_lots, line.request_id
                 )
 
+        issued_late = moves._after_sales_issues().after_sales_line_id & self
+        issued_late.filtered(lambda line: line.request_id._is_parts_consuming_stage())._consume_issued_parts()
+
     def _write_parts_progress(self, vals):
         """Stock bookkeeping, written past the guard on requested parts."""
         return super().write(vals)
+
+    def _consume_issued_parts(self):
+        """Build what is still issued to these part lines into the customer's unit.
+
+        Like the part moves of Odoo's repair orders, these are plain moves without a picking,
+        done at once: one per line and location the parts were issued to, from there to the
+        customer, with the lots and serials that were issued. Returns the done moves.
+        """
+        lines = self.filtered(lambda line: line.line_type == "part" and line.part_state == "issued")
+        # read every line's moves and move lines in a few queries, not per line
+        lines.part_move_ids.move_line_ids.mapped("quantity_product_uom")
+        vals_list = [vals for line in lines for vals in line._prepare_part_consumption_moves_vals()]
+        if not vals_list:
+            return self.env["stock.move"]
+        # No sudo: After-Sales users are stock users (implied group), and closing a request
+        # should leave the stock moves, quants and valuation under the closing user's rights.
+        moves = self.env["stock.move"].create(vals_list)
+        moves._action_done()
+        for request in moves.after_sales_request_id:
+            request._notify_parts_consumed(moves.filtered(lambda m, r=request: m.after_sales_request_id == r))
+        return moves
+
+    def _part_quantities_to_consume(self):
+        """What this line issued and is still in place, in the product's unit.
+
+        A list of ``(location, lot, package, owner, quantity)``: the issued move lines, less
+        what was returned or consumed from the same place and lot, less returns on their way.
+        """
+        self.ensure_one()
+        uom = self.product_id.uom_id
+        moves = self.part_move_ids.filtered(lambda m: m.state != "cancel").sorted(lambda m: (m.date, m.id))
+        issues = moves._after_sales_issues().filtered(lambda m: m.state == "done")
+        outs = moves._after_sales_returns() | moves._after_sales_consumptions().filtered(
+            lambda m: m.state == "done"
+        )
+
+        def qty(move):
+            done = move.quantity if move.state == "done" else move.product_uom_qty
+            return move.product_uom._compute_quantity(done, uom, round=False)
+
+        left = sum(qty(m) for m in issues) - sum(qty(m) for m in outs)
+        in_place = defaultdict(float)
+        for ml in issues.move_line_ids:
+            in_place[ml.location_dest_id, ml.lot_id, ml.result_package_id, ml.owner_id] += (
+                ml.quantity_product_uom
+            )
+        for ml in outs.move_line_ids:
+            in_place[ml.location_id, ml.lot_id, ml.package_id, ml.owner_id] -= ml.quantity_product_uom
+        quantities = []
+        for (location, lot, package, owner), quantity in in_place.items():
+            if uom.compare(left, 0.0) <= 0:
+                break
+            if uom.compare(quantity, 0.0) > 0:
+                taken = min(quantity, left)
+                quantities.append((location, lot, package, owner, taken))
+                left -= taken
+        return quantities
+
+    def _prepare_part_consumption_moves_vals(self):
+        """Values of the consumption moves of this line: one per location its parts are in."""
+        self.ensure_one()
+        by_location = defaultdict(list)
+        for location, *rest in self._part_quantities_to_consume():
+            by_location[location].append(rest)
+        destination = self.request_id._get_parts_consumption_location()
+        return [
+            self._prepare_part_consumption_move_vals(location, destination, quantities)
+            for location, quantities in by_location.items()
+        ]
+
+    def _prepare_part_consumption_move_vals(self, source, destination, quantities):
+        """Values of the done move consuming ``quantities`` (``[lot, package, owner, quantity]``
+        in the product's unit) of this part from ``source`` into ``destination`` (a hook)."""
+        self.ensure_one()
+        request = self.request_id
+        uom = self.product_id.uom_id
+        return {
+            "product_id": self.product_id.id,
+            "product_uom": uom.id,
+            "product_uom_qty": sum(quantity for *_, quantity in quantities),
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "partner_id": request.partner_id.id,
+            "origin": request.name,
+            "company_id": request.company_id.id,
+            "after_sales_line_id": self.id,
+            "after_sales_move_kind": "consume",
+            "description_picking": self.name,
+            "picked": True,
+            "move_line_ids": [
+                Command.create(
+                    {
+                        "product_id": self.product_id.id,
+                        "product_uom_id": uom.id,
+                        "lot_id": lot.id,
+                        "package_id": package.id,
+                        "owner_id": owner.id,
+                        "quantity": quantity,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                        "company_id": request.company_id.id,
+                        "picked": True,
+                    }
+                )
+                for lot, package, owner, quantity in quantities
+            ],
+        }
+
+    def _part_qty_returning(self):
+        """Quantity on its way back to stock: return moves not done yet."""
+        self.ensure_one()
+        pending = self.part_move_ids._after_sales_returns().filtered(
+            lambda m: m.state not in ("done", "cancel")
+        )
+        return self._part_qty_of(pending, "product_uom_qty")
+
+    def _part_qty_returnable(self):
+        """Issued units neither returned, nor consumed, nor already on their way back."""
+        self.ensure_one()
+        return (
+            self.part_qty_issued
+            - self.part_qty_returned
+            - self.part_qty_consumed
+            - self._part_qty_returning()
+        )
 
     def _return_unused(self, quantity):
         """Create the return picking of ``quantity`` issued but unused units of this part."""
@@ -172,13 +325,20 @@ class AfterSalesRequestLine(models.Model):
         rounding = self.uom_id.rounding or 0.01
         if float_compare(quantity, 0.0, precision_rounding=rounding) <= 0:
             raise ValidationError(self.env._("Give a positive quantity to return."))
-        pending = sum(
-            self.part_move_ids.filtered(
-                lambda m: m.origin_returned_move_id and m.state not in ("done", "cancel")
-            ).mapped("product_uom_qty")
-        )
-        returnable = self.part_qty_issued - self.part_qty_returned - pending
+        returnable = self._part_qty_returnable()
         if float_compare(quantity, returnable, precision_rounding=rounding) > 0:
+            if float_compare(self.part_qty_consumed, 0.0, precision_rounding=rounding) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(consumed)s %(uom)s of %(part)s were consumed into the customer's unit when "
+                        "request %(request)s was closed: only %(qty)s %(uom)s can be returned.",
+                        consumed=self.part_qty_consumed,
+                        qty=max(returnable, 0.0),
+                        uom=self.uom_id.name,
+                        part=self.product_id.display_name,
+                        request=self.request_id.name,
+                    )
+                )
             raise ValidationError(
                 self.env._(
                     "Only %(qty)s %(uom)s of %(part)s can be returned.",
@@ -187,7 +347,7 @@ class AfterSalesRequestLine(models.Model):
                     part=self.product_id.display_name,
                 )
             )
-        issued = self.part_move_ids.filtered(lambda m: not m.origin_returned_move_id and m.state == "done")
+        issued = self.part_move_ids._after_sales_issues().filtered(lambda m: m.state == "done")
         origin = issued[:1]
         picking = self.env["stock.picking"].create(
             {
@@ -208,6 +368,7 @@ class AfterSalesRequestLine(models.Model):
                             "location_dest_id": origin.location_id.id,
                             "origin_returned_move_id": origin.id,
                             "after_sales_line_id": self.id,
+                            "after_sales_move_kind": "return",
                             "company_id": origin.company_id.id,
                         }
                     )

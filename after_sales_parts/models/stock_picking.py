@@ -12,6 +12,13 @@ class StockPicking(models.Model):
         check_company=True,
     )
 
+    def _create_backorder_picking(self):
+        # the rest of a service request's transfer still belongs to the request
+        backorder = super()._create_backorder_picking()
+        if self.after_sales_request_id:
+            backorder.after_sales_request_id = self.after_sales_request_id
+        return backorder
+
     def _action_done(self):
         res = super()._action_done()
         for picking in self.filtered(lambda p: p.state == "done" and p.after_sales_request_id):

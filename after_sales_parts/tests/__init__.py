@@ -1,3 +1,4 @@
+from . import test_consumption
 from . import test_grade
 from . import test_install
 from . import test_loan_exchange

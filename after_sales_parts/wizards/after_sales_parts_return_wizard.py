@@ -12,7 +12,8 @@ class AfterSalesPartsReturnWizard(models.TransientModel):
     @api.depends("line_id")
     def _compute_quantity(self):
         for wizard in self:
-            wizard.quantity = wizard.line_id.part_qty_issued - wizard.line_id.part_qty_returned
+            # consumed parts are in the customer's unit: only what is still issued can go back
+            wizard.quantity = max(wizard.line_id._part_qty_returnable(), 0.0) if wizard.line_id else 0.0
 
     def action_return(self):
         self.ensure_one()
