@@ -5,6 +5,7 @@ from . import after_sales_equipment
 from . import after_sales_meter_reading
 from . import after_sales_request
 from . import after_sales_request_line
+from . import after_sales_request_report
 from . import after_sales_sla_policy
 from . import after_sales_sla_target
 from . import after_sales_contract

@@ -3,6 +3,7 @@ from . import test_equipment
 from . import test_maintenance
 from . import test_portal
 from . import test_request
+from . import test_request_report
 from . import test_request_xlsx
 from . import test_security
 from . import test_sla
