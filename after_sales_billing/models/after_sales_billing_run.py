@@ -317,19 +317,36 @@ class AfterSalesBillingRun(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _create_invoices(self, groups):
+        """Draft invoices of ``groups`` in one ``account.move.create``, linked to their sources.
+
+        The rows of the whole chunk are locked in one query per table and read as one
+        batch (shared prefetch), so the queries of a chunk do not grow with its groups.
+        """
         Line = self.env["after_sales.request.line"]
         Fee = self.env["after_sales.contract.fee"].sudo()
+        # another run may have invoiced some of them since they were collected
+        all_lines = Line.browse(self._lock_free(Line._table, [i for __, g in groups for i in g["lines"]]))
+        all_fees = Fee.browse(self._lock_free(Fee._table, [i for __, g in groups for i in g["fees"]]))
+        free_line_ids, free_fee_ids = set(all_lines.ids), set(all_fees.ids)
+        all_lines.invalidate_recordset(["invoice_line_id"])
+        all_fees.invalidate_recordset(["invoice_line_id"])
+        journal = self._get_sale_journal()
+        invoice_partners = {}
         vals_list, sources = [], []
         for key, group in groups:
-            lines = Line.browse(self._lock_free(Line._table, group["lines"]))
-            fees = Fee.browse(self._lock_free(Fee._table, group["fees"]))
-            lines.invalidate_recordset(["invoice_line_id"])
-            fees.invalidate_recordset(["invoice_line_id"])
+            # in the order of their ids, as locked
+            lines = Line.browse(sorted(free_line_ids.intersection(group["lines"])))
+            lines = lines.with_prefetch(all_lines._prefetch_ids)
+            fees = Fee.browse(sorted(free_fee_ids.intersection(group["fees"])))
+            fees = fees.with_prefetch(all_fees._prefetch_ids)
             if not fees and not any(line._is_charged() for line in lines):
                 continue
             partner = self.env["res.partner"].browse(key[0])
-            self._check_group(partner, lines, fees)
-            vals_list.append(self._prepare_invoice_vals(key, lines, fees))
+            self._check_group(partner, lines, fees, journal=journal)
+            if partner.id not in invoice_partners:
+                invoice_partners[partner.id] = partner.address_get(["invoice"])["invoice"]
+            vals = self._prepare_invoice_vals(key, lines, fees, invoice_partner=invoice_partners[partner.id])
+            vals_list.append(vals)
             sources.append((lines, fees))
         if not vals_list:
             return self.env["account.move"]
@@ -351,13 +368,17 @@ class AfterSalesBillingRun(models.Model):
         Fee._link_invoice_lines(fee_pairs)
         return moves
 
-    def _check_group(self, partner, lines, fees):
+    def _get_sale_journal(self):
+        return self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
+        )
+
+    def _check_group(self, partner, lines, fees, journal=None):
         """Raise a UserError naming what keeps this group from being invoiced."""
         if not partner.active:
             raise UserError(self.env._("Customer %s is archived.", partner.display_name))
-        journal = self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
-        )
+        if journal is None:
+            journal = self._get_sale_journal()
         if not journal:
             raise UserError(self.env._("Company %s has no sales journal.", self.company_id.name))
         for line in lines.filtered(lambda ln: ln._is_charged()):
@@ -377,10 +398,10 @@ class AfterSalesBillingRun(models.Model):
             ):
                 raise UserError(self.env._("Product %s has no income account.", product.display_name))
 
-    def _prepare_invoice_vals(self, key, lines, fees):
+    def _prepare_invoice_vals(self, key, lines, fees, invoice_partner=None):
         """Values of the draft customer invoice of one group (a hook)."""
-        partner = self.env["res.partner"].browse(key[0])
-        invoice_partner = partner.address_get(["invoice"])["invoice"]
+        if invoice_partner is None:
+            invoice_partner = self.env["res.partner"].browse(key[0]).address_get(["invoice"])["invoice"]
         line_vals = [line._prepare_invoice_line_vals() for line in lines]
         line_vals += [self._prepare_fee_line_vals(fee) for fee in fees]
         for sequence, vals in enumerate(line_vals, start=10):
