@@ -458,7 +458,13 @@ class AfterSalesRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_review_access(set().union(*vals_list) if vals_list else set())
+        Stage = self.env["after_sales.request.stage"]
         for vals in vals_list:
+            stage = Stage.browse(vals.get("stage_id") or self.env.context.get("default_stage_id"))
+            if stage.is_closed and not stage.is_cancel and is_html_empty(vals.get("resolution")):
+                raise ValidationError(
+                    self.env._("Write the resolution before closing request %s.", vals.get("title") or "")
+                )
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = (
@@ -472,6 +478,12 @@ class AfterSalesRequest(models.Model):
             if request.partner_id:
                 request.message_subscribe(partner_ids=request.partner_id.ids)
         requests._notify_customer_created()
+        # created past New (answered at once, entered afterwards): as if it had moved there from New
+        started = requests.filtered(lambda r: r.stage_id and not r.stage_id.is_new)
+        if started:
+            new_stage = self.env["after_sales.request.stage"].search([("is_new", "=", True)], limit=1)
+            for stage, group in started.grouped("stage_id").items():
+                group._on_stage_change(dict.fromkeys(group.ids, new_stage), stage)
         return requests
 
     def write(self, vals):

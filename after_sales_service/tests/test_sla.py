@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import ValidationError
 
 from .common import AfterSalesCommon
 
@@ -109,6 +110,33 @@ class TestSla(AfterSalesCommon):
             request,
             [{"sla_response_breached": False, "sla_resolution_breached": False, "sla_compliance": 100.0}],
         )
+
+    def test_created_past_new_reaches_its_dates(self):
+        stage_closed = self.env.ref("after_sales_service.stage_closed")
+        with freeze_time("2026-03-16 09:00:00"):
+            answered = self._create_request(stage_id=self.stage_resolved.id)
+            started = self._create_request(stage_id=self.stage_progress.id)
+            closed = self._create_request(stage_id=stage_closed.id, resolution="<p>Explained by phone.</p>")
+        for request in answered | closed:
+            self.assertRecordValues(
+                request,
+                [
+                    {
+                        "sla_response_date": fields.Datetime.to_datetime("2026-03-16 09:00:00"),
+                        "sla_resolution_date": fields.Datetime.to_datetime("2026-03-16 09:00:00"),
+                        "sla_compliance": 100.0,
+                        "resolution_time": 0.0,
+                    }
+                ],
+            )
+        self.assertEqual(fields.Datetime.to_string(closed.date_closed), "2026-03-16 09:00:00")
+        self.assertEqual(fields.Datetime.to_string(started.sla_response_date), "2026-03-16 09:00:00")
+        self.assertFalse(started.sla_resolution_date)
+        # closing needs a resolution, at creation too; nothing is created
+        count = self.env["after_sales.request"].search_count([])
+        with self.assertRaisesRegex(ValidationError, "resolution"):
+            self._create_request(stage_id=stage_closed.id)
+        self.assertEqual(self.env["after_sales.request"].search_count([]), count)
 
     def test_policy_from_contract(self):
         gold = self._create_policy("Gold test", response=1, resolution=4)
