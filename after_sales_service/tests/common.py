@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -35,6 +36,29 @@ class AfterSalesCommon(BaseCommon):
             {"name": "Plant 1", "type": "delivery", "parent_id": cls.customer.id}
         )
         cls.product_unit = cls._create_serial_product("Test Generator TG-1")
+
+    @classmethod
+    def _create_office_calendar(cls, name):
+        """A Mon-Fri 8-12/13-17 UTC working calendar (8 working hours a day)."""
+        return cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {start}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": start + 4,
+                            "day_period": "morning" if start < 12 else "afternoon",
+                        }
+                    )
+                    for day in range(5)
+                    for start in (8, 13)
+                ],
+            }
+        )
 
     @classmethod
     def _create_serial_product(cls, name, **vals):

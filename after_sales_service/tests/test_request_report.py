@@ -29,25 +29,7 @@ class TestRequestReport(AfterSalesCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Analysis desk 8-17 UTC",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": start + 4,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start in (8, 13)
-                ],
-            }
-        )
+        calendar = cls._create_office_calendar("Analysis desk 8-17 UTC")
         # no target for "Urgent": such requests have no deadline, hence no SLA outcome
         cls.env.company.after_sales_sla_policy_id = cls.env["after_sales.sla.policy"].create(
             {

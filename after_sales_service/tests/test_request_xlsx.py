@@ -72,25 +72,7 @@ class TestRequestXlsx(AfterSalesCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.as_user.tz = "Europe/Moscow"
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Desk 8-17 UTC",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": start + 4,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start in (8, 13)
-                ],
-            }
-        )
+        calendar = cls._create_office_calendar("Desk 8-17 UTC")
         cls.env.company.after_sales_sla_policy_id = cls.env["after_sales.sla.policy"].create(
             {
                 "name": "Registry SLA",

@@ -12,25 +12,7 @@ class TestSla(AfterSalesCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Service desk 8-17",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": start + 4,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start in (8, 13)
-                ],
-            }
-        )
+        cls.calendar = cls._create_office_calendar("Service desk 8-17")
         cls.stage_new = cls.env.ref("after_sales_service.stage_new")
         cls.stage_progress = cls.env.ref("after_sales_service.stage_in_progress")
         cls.stage_waiting = cls.env.ref("after_sales_service.stage_waiting_customer")
