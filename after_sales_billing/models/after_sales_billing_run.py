@@ -334,10 +334,10 @@ class AfterSalesBillingRun(models.Model):
         invoice_partners = {}
         vals_list, sources = [], []
         for key, group in groups:
-            # in the order of their ids, as locked
-            lines = Line.browse(sorted(free_line_ids.intersection(group["lines"])))
+            # in the order they were collected: per request and sequence, fees per period
+            lines = Line.browse([i for i in group["lines"] if i in free_line_ids])
             lines = lines.with_prefetch(all_lines._prefetch_ids)
-            fees = Fee.browse(sorted(free_fee_ids.intersection(group["fees"])))
+            fees = Fee.browse([i for i in group["fees"] if i in free_fee_ids])
             fees = fees.with_prefetch(all_fees._prefetch_ids)
             if not fees and not any(line._is_charged() for line in lines):
                 continue

@@ -97,6 +97,19 @@ class TestBillingRun(AfterSalesBillingCommon):
         self.assertFalse(warranty_part.invoice_line_id, "covered lines are not invoiced by default")
         self.assertEqual(run.amount_untaxed, 240.0 + 100.0 + 150.0)
 
+    def test_invoice_lines_follow_the_request_order(self):
+        request = self._create_request(self.beta, [self._work_line(), self._part_line()])
+        work, part = request.line_ids
+        part.write({"sequence": 1})
+        work.write({"sequence": 20})
+        self._run("request")
+        invoice = request.invoice_ids
+        self.assertEqual(
+            invoice.invoice_line_ids.sorted("sequence").product_id.ids,
+            [self.part.id, self.work.id],
+            "the part comes first, as on the request, although it was created last",
+        )
+
     def test_covered_lines_shown_at_zero_by_setting(self):
         self.company.after_sales_invoice_covered_lines = True
         request = self._create_request(self.beta, [self._work_line(), self._part_line(coverage="warranty")])
