@@ -23,6 +23,15 @@ REQUEST_TYPES = [
     ("modernization", "Modernization"),
 ]
 
+CHANNELS = [("phone", "Phone"), ("email", "E-mail"), ("portal", "Portal"), ("visit", "Visit")]
+
+LIFECYCLE_STAGES = [
+    ("delivery", "Delivery"),
+    ("installation", "Installation / Commissioning"),
+    ("operation", "Operation"),
+    ("storage", "Storage"),
+]
+
 # Fields of the claims review board: only managers decide.
 REVIEW_FIELDS = {
     "review_findings",
@@ -109,21 +118,9 @@ class AfterSalesRequest(models.Model):
     request_type = fields.Selection(
         REQUEST_TYPES, string="Type", required=True, default="repair", index=True, tracking=True
     )
-    channel = fields.Selection(
-        [("phone", "Phone"), ("email", "E-mail"), ("portal", "Portal"), ("visit", "Visit")],
-        default="phone",
-        required=True,
-    )
+    channel = fields.Selection(CHANNELS, default="phone", required=True)
     cause_id = fields.Many2one("after_sales.cause", index="btree_not_null", tracking=True)
-    lifecycle_stage = fields.Selection(
-        [
-            ("delivery", "Delivery"),
-            ("installation", "Installation / Commissioning"),
-            ("operation", "Operation"),
-            ("storage", "Storage"),
-        ],
-        index=True,
-    )
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, index=True)
     damage_amount = fields.Monetary(currency_field="currency_id", aggregator="sum")
     priority = fields.Selection(PRIORITIES, default="1", required=True, index=True, tracking=True)
     team_id = fields.Many2one("after_sales.team", check_company=True, index="btree_not_null")

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .after_sales_request import PRIORITIES, REQUEST_TYPES
+from .after_sales_request import CHANNELS, LIFECYCLE_STAGES, PRIORITIES, REQUEST_TYPES
 
 
 class AfterSalesRequestReport(models.Model):
@@ -59,20 +59,9 @@ class AfterSalesRequestReport(models.Model):
     equipment_id = fields.Many2one("after_sales.equipment", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     cause_id = fields.Many2one("after_sales.cause", readonly=True)
-    lifecycle_stage = fields.Selection(
-        [
-            ("delivery", "Delivery"),
-            ("installation", "Installation / Commissioning"),
-            ("operation", "Operation"),
-            ("storage", "Storage"),
-        ],
-        readonly=True,
-    )
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
     request_type = fields.Selection(REQUEST_TYPES, string="Type", readonly=True)
-    channel = fields.Selection(
-        [("phone", "Phone"), ("email", "E-mail"), ("portal", "Portal"), ("visit", "Visit")],
-        readonly=True,
-    )
+    channel = fields.Selection(CHANNELS, readonly=True)
     priority = fields.Selection(PRIORITIES, readonly=True)
     team_id = fields.Many2one("after_sales.team", readonly=True)
     user_id = fields.Many2one("res.users", string="Assigned to", readonly=True)
