@@ -170,8 +170,9 @@ class AfterSalesRequest(models.Model):
     def _on_stage_change(self, old_stages, new_stage):
         """Closing a request (not cancelling it) consumes the parts still issued to it."""
         res = super()._on_stage_change(old_stages, new_stage)
-        if new_stage.is_closed and not new_stage.is_cancel:
-            self.filtered(lambda r: old_stages[r.id] != new_stage).line_ids._consume_issued_parts()
+        self.filtered(
+            lambda r: old_stages[r.id] != new_stage and r._is_parts_consuming_stage()
+        ).line_ids._consume_issued_parts()
         return res
 
     def _is_parts_consuming_stage(self):
