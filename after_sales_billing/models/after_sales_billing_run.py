@@ -342,10 +342,10 @@ class AfterSalesBillingRun(models.Model):
             if not fees and not any(line._is_charged() for line in lines):
                 continue
             partner = self.env["res.partner"].browse(key[0])
-            self._check_group(partner, lines, fees, journal=journal)
+            self._check_group(partner, lines, fees, journal)
             if partner.id not in invoice_partners:
                 invoice_partners[partner.id] = partner.address_get(["invoice"])["invoice"]
-            vals = self._prepare_invoice_vals(key, lines, fees, invoice_partner=invoice_partners[partner.id])
+            vals = self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id])
             vals_list.append(vals)
             sources.append((lines, fees))
         if not vals_list:
@@ -373,12 +373,10 @@ class AfterSalesBillingRun(models.Model):
             [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
         )
 
-    def _check_group(self, partner, lines, fees, journal=None):
+    def _check_group(self, partner, lines, fees, journal):
         """Raise a UserError naming what keeps this group from being invoiced."""
         if not partner.active:
             raise UserError(self.env._("Customer %s is archived.", partner.display_name))
-        if journal is None:
-            journal = self._get_sale_journal()
         if not journal:
             raise UserError(self.env._("Company %s has no sales journal.", self.company_id.name))
         for line in lines.filtered(lambda ln: ln._is_charged()):
@@ -398,10 +396,8 @@ class AfterSalesBillingRun(models.Model):
             ):
                 raise UserError(self.env._("Product %s has no income account.", product.display_name))
 
-    def _prepare_invoice_vals(self, key, lines, fees, invoice_partner=None):
+    def _prepare_invoice_vals(self, key, lines, fees, invoice_partner):
         """Values of the draft customer invoice of one group (a hook)."""
-        if invoice_partner is None:
-            invoice_partner = self.env["res.partner"].browse(key[0]).address_get(["invoice"])["invoice"]
         line_vals = [line._prepare_invoice_line_vals() for line in lines]
         line_vals += [self._prepare_fee_line_vals(fee) for fee in fees]
         for sequence, vals in enumerate(line_vals, start=10):
