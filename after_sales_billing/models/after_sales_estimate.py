@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.image import base64_to_image
 
@@ -26,13 +26,20 @@ class AfterSalesEstimate(models.Model):
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     state = fields.Selection(ESTIMATE_STATES, default="draft", required=True, readonly=True, tracking=True)
     line_ids = fields.One2many("after_sales.estimate.line", "estimate_id", string="Lines", readonly=True)
-    amount_untaxed = fields.Monetary(string="Amount", readonly=True)
-    amount_charged = fields.Monetary(string="Customer Pays", readonly=True)
-    amount_covered = fields.Monetary(string="Covered", readonly=True)
+    amount_untaxed = fields.Monetary(string="Amount", compute="_compute_amounts", store=True)
+    amount_charged = fields.Monetary(string="Customer Pays", compute="_compute_amounts", store=True)
+    amount_covered = fields.Monetary(string="Covered", compute="_compute_amounts", store=True)
     signed_by = fields.Char(readonly=True, copy=False, tracking=True)
     signed_on = fields.Datetime(readonly=True, copy=False)
     signature = fields.Image(readonly=True, copy=False, attachment=True, max_width=1024, max_height=1024)
     decline_reason = fields.Text(readonly=True, copy=False)
+
+    @api.depends("line_ids.price_subtotal", "line_ids.amount_charged")
+    def _compute_amounts(self):
+        for estimate in self:
+            estimate.amount_untaxed = sum(estimate.line_ids.mapped("price_subtotal"))
+            estimate.amount_charged = sum(estimate.line_ids.mapped("amount_charged"))
+            estimate.amount_covered = estimate.amount_untaxed - estimate.amount_charged
 
     def _compute_access_url(self):
         res = super()._compute_access_url()

@@ -108,16 +108,11 @@ class AfterSalesRequest(models.Model):
         if not lines:
             raise UserError(self.env._("The request has no planned line to estimate."))
         self.estimate_ids.action_cancel()
-        amount = sum(lines.mapped("price_subtotal"))
-        charged = sum(lines.mapped("amount_charged"))
         estimate = self.env["after_sales.estimate"].create(
             {
                 "name": f"{self.name}-E{len(self.estimate_ids) + 1}",
                 "request_id": self.id,
                 "currency_id": (lines.currency_id[:1] or self.currency_id or self.company_id.currency_id).id,
-                "amount_untaxed": amount,
-                "amount_charged": charged,
-                "amount_covered": amount - charged,
                 "line_ids": [fields.Command.create(self._prepare_estimate_line_vals(line)) for line in lines],
             }
         )
