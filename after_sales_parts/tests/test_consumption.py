@@ -2,53 +2,21 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
+from .common import AfterSalesPartsCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPartsConsumption(AfterSalesCommon):
+class TestPartsConsumption(AfterSalesPartsCommon):
     """Closing a request builds the parts still issued to it into the customer's unit."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
-        cls.stock = cls.warehouse.lot_stock_id
         cls.service = cls.warehouse.after_sales_service_loc_id
         cls.customers = cls.env.ref("stock.stock_location_customers")
         cls.stage_closed = cls.env.ref("after_sales_service.stage_closed")
         cls.stage_cancelled = cls.env.ref("after_sales_service.stage_cancelled")
         cls.stage_in_progress = cls.env.ref("after_sales_service.stage_in_progress")
-        cls.filter = cls.env["product.product"].create(
-            {"name": "Oil Filter", "type": "consu", "is_storable": True, "standard_price": 20}
-        )
-        cls.env["stock.quant"]._update_available_quantity(cls.filter, cls.stock, 10)
-        cls.unit = cls._create_unit()
-        cls.env.company.after_sales_parts_approval_threshold = 1000
-
-    def _request(self, lines, **vals):
-        return (
-            self.env["after_sales.request"]
-            .with_user(self.as_user)
-            .create(
-                {
-                    "title": "Parts needed",
-                    "equipment_id": self.unit.id,
-                    "line_ids": [
-                        Command.create({"line_type": "part", "product_id": product.id, "quantity": qty})
-                        for product, qty in lines
-                    ],
-                    **vals,
-                }
-            )
-        )
-
-    def _validate(self, picking):
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-        picking.move_ids.picked = True
-        picking._action_done()
-        self.assertEqual(picking.state, "done")
 
     def _issue(self, request):
         picking = request.action_request_parts()

@@ -2,54 +2,21 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
+from .common import AfterSalesPartsCommon
 
 
 @tagged("post_install", "-at_install")
-class TestServiceParts(AfterSalesCommon):
+class TestServiceParts(AfterSalesPartsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
-        cls.stock = cls.warehouse.lot_stock_id
         cls.wh_user = new_test_user(cls.env, login="as_wh_user", groups="stock.group_stock_user")
-        cls.filter = cls._part("Oil Filter", cost=20)
         cls.pump = cls._part("Injection Pump", cost=900)
-        cls.env["stock.quant"]._update_available_quantity(cls.filter, cls.stock, 10)
         cls.env["stock.quant"]._update_available_quantity(cls.pump, cls.stock, 1)
-        cls.unit = cls._create_unit()
-        cls.env.company.after_sales_parts_approval_threshold = 1000
-
-    @classmethod
-    def _part(cls, name, cost, **vals):
-        return cls.env["product.product"].create(
-            {"name": name, "type": "consu", "is_storable": True, "standard_price": cost, **vals}
-        )
-
-    def _request(self, lines, **vals):
-        return (
-            self.env["after_sales.request"]
-            .with_user(self.as_user)
-            .create(
-                {
-                    "title": "Parts needed",
-                    "equipment_id": self.unit.id,
-                    "line_ids": [
-                        Command.create({"line_type": "part", "product_id": product.id, "quantity": qty})
-                        for product, qty in lines
-                    ],
-                    **vals,
-                }
-            )
-        )
 
     def _validate(self, picking, user=None):
-        picking = picking.with_user(user or self.wh_user)
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-        picking.move_ids.picked = True
-        picking._action_done()
-        self.assertEqual(picking.state, "done")
+        # the warehouse staff validate transfers here
+        super()._validate(picking, user or self.wh_user)
 
     def test_picking_per_request_with_service_type_and_reservation(self):
         request = self._request([(self.filter, 2)])
