@@ -16,7 +16,7 @@ class TestServiceParts(AfterSalesPartsCommon):
 
     def _validate(self, picking, user=None):
         # the warehouse staff validate transfers here
-        super()._validate(picking, user or self.wh_user)
+        return super()._validate(picking, user or self.wh_user)
 
     def test_picking_per_request_with_service_type_and_reservation(self):
         request = self._request([(self.filter, 2)])
