@@ -354,7 +354,7 @@ class AfterSalesBillingRun(models.Model):
             self.env["account.move"]
             .with_company(self.company_id)
             .with_context(default_move_type="out_invoice")
-            .create(vals_list)
+            ._after_sales_create_invoices(vals_list)
         )
         line_pairs, fee_pairs = [], []
         for move, (lines, fees) in zip(moves, sources, strict=True):
