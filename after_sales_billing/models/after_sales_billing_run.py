@@ -7,7 +7,7 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ class AfterSalesBillingRun(models.Model):
     _inherit = ["mail.thread"]
     _order = "date_to desc, id desc"
     _check_company_auto = True
-    _chunk_size = 50
+    _chunk_size = 100  # invoices per chunk (one create, one transaction)
+    _chunk_lines = 1000  # and at most so many invoice lines
 
     name = fields.Char(string="Number", required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -177,8 +178,7 @@ class AfterSalesBillingRun(models.Model):
         if commit:
             self._commit()
         groups = self._collect_groups()
-        chunk_size = self.env.context.get("after_sales_billing_chunk_size", self._chunk_size)
-        for chunk in split_every(chunk_size, list(groups.items())):
+        for chunk in self._split_chunks(groups):
             for attempt in range(5):
                 try:
                     self._invoice_chunk(chunk)
@@ -194,6 +194,26 @@ class AfterSalesBillingRun(models.Model):
         if commit:
             self._commit()
         return True
+
+    def _split_chunks(self, groups):
+        """The groups in chunks of at most ``_chunk_size`` invoices and ``_chunk_lines`` lines.
+
+        One chunk is one ``account.move.create`` and one transaction: large enough to share
+        the ORM's fixed cost of a create among many invoices, small enough to keep the
+        transaction short (a group of more lines than the limit makes a chunk of its own).
+        """
+        size = self.env.context.get("after_sales_billing_chunk_size", self._chunk_size)
+        max_lines = self.env.context.get("after_sales_billing_chunk_lines", self._chunk_lines)
+        chunk, line_count = [], 0
+        for key, group in groups.items():
+            count = len(group["lines"]) + len(group["fees"])
+            if chunk and (len(chunk) >= size or line_count + count > max_lines):
+                yield chunk
+                chunk, line_count = [], 0
+            chunk.append((key, group))
+            line_count += count
+        if chunk:
+            yield chunk
 
     def _commit(self, processed=0):
         """Commit the work done so far (progress of the cron when run by it)."""

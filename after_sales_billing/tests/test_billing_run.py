@@ -171,6 +171,31 @@ class TestBillingRun(AfterSalesBillingCommon):
         )
         self.assertEqual(len(lines.invoice_line_id), len(lines))
 
+    def test_chunks_bounded_by_invoices_and_lines(self):
+        """A chunk (one create, one transaction) holds at most so many invoices and lines."""
+        run = self.env["after_sales.billing.run"].create(
+            {"date_from": "2026-03-01", "date_to": "2026-03-31", "grouping": "request"}
+        )
+        sizes = [3, 3, 1, 9, 2, 2, 2, 2]
+        groups = {
+            (number,): {"lines": list(range(size - 1)), "fees": [number]} for number, size in enumerate(sizes)
+        }
+
+        def split(**context):
+            chunks = run.with_context(**context)._split_chunks(groups)
+            return [[sizes[key[0]] for key, __ in chunk] for chunk in chunks]
+
+        self.assertEqual(
+            split(after_sales_billing_chunk_size=3, after_sales_billing_chunk_lines=7),
+            [[3, 3, 1], [9], [2, 2, 2], [2]],
+            "a group above the line limit is a chunk of its own, never split",
+        )
+        self.assertEqual(
+            split(after_sales_billing_chunk_size=100, after_sales_billing_chunk_lines=4),
+            [[3], [3, 1], [9], [2, 2], [2, 2]],
+        )
+        self.assertEqual(split(), [sizes], "by default 100 invoices and 1,000 lines")
+
     def test_release_on_delete_cancel_and_reversal(self):
         request = self._create_request(self.beta, [self._work_line()])
         line = request.line_ids
