@@ -241,6 +241,28 @@ class TestPartsConsumption(AfterSalesPartsCommon):
         self.assertEqual(self._available(self.filter, self.service), 0)
         self.assertEqual(self._available(self.filter, self.stock), 8)
 
+    def test_return_cancelled_after_closing_is_consumed(self):
+        """A return pending at closing, then cancelled: its parts stay in the unit, consumed."""
+        request = self._request([(self.filter, 3)])
+        self._issue(request)
+        line = request.line_ids
+        back = line._return_unused(1)
+        self._close(request)
+        self.assertEqual(self._consumptions(request).quantity, 2)
+        back.with_user(self.as_manager).action_cancel()
+        self.assertEqual(self._consumptions(request).mapped("quantity"), [2, 1])
+        self.assertRecordValues(line, [{"part_qty_returned": 0, "part_qty_consumed": 3, "quantity": 3}])
+        self.assertEqual(self._available(self.filter, self.service), 0)
+        self.assertEqual(self._available(self.filter, self.stock), 7)
+
+    def test_return_cancelled_on_open_request_stays_issued(self):
+        request = self._request([(self.filter, 3)])
+        self._issue(request)
+        line = request.line_ids
+        line._return_unused(1).with_user(self.as_manager).action_cancel()
+        self.assertFalse(self._consumptions(request), "an open request keeps its parts issued")
+        self.assertEqual(self._available(self.filter, self.service), 3)
+
     def test_parts_issued_after_closing_are_consumed(self):
         request = self._request([(self.filter, 2)])
         picking = request.action_request_parts()
