@@ -115,6 +115,13 @@ class AccountMove(models.Model):
         required = ("company_id", "currency_id", "move_type", "invoice_line_ids")
         if not all(vals.get(fname) for fname in required):
             return vals  # left to Odoo's synchronisation
+        commands = [command for command in vals["invoice_line_ids"] if command[0] == Command.CREATE]
+        if len(commands) != len(vals["invoice_line_ids"]) or any(
+            command[2].get("display_type", "product") != "product"
+            or [tax_command[0] for tax_command in command[2].get("tax_ids", [])] != [Command.SET]
+            for command in commands
+        ):
+            return vals  # not only product lines with explicit taxes: left to the synchronisation
         company = self.env["res.company"].browse(vals["company_id"])
         currency = self.env["res.currency"].browse(vals["currency_id"])
         move_type = vals["move_type"]
@@ -127,13 +134,6 @@ class AccountMove(models.Model):
         )
         line_fields = self.env["account.move.line"]._fields
         AccountTax = self.env["account.tax"]
-        commands = [command for command in vals["invoice_line_ids"] if command[0] == Command.CREATE]
-        if len(commands) != len(vals["invoice_line_ids"]) or any(
-            command[2].get("display_type", "product") != "product"
-            or [tax_command[0] for tax_command in command[2].get("tax_ids", [])] != [Command.SET]
-            for command in commands
-        ):
-            return vals  # not only product lines with explicit taxes: left to the synchronisation
         base_lines = []
         for command in commands:
             line_vals = command[2]
