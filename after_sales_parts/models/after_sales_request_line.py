@@ -187,8 +187,7 @@ class AfterSalesRequestLine(models.Model):
                     line.product_id, issued_lots, line.request_id
                 )
 
-        issued_late = moves._after_sales_issues().after_sales_line_id & self
-        issued_late.filtered(lambda line: line.request_id._is_parts_consuming_stage())._consume_issued_parts()
+        (moves._after_sales_issues().after_sales_line_id & self)._consume_issued_parts_if_closed()
 
     def _write_parts_progress(self, vals):
         """Stock bookkeeping, written past the guard on requested parts."""
@@ -214,6 +213,13 @@ class AfterSalesRequestLine(models.Model):
         for request in moves.after_sales_request_id:
             request._notify_parts_consumed(moves.filtered(lambda m, r=request: m.after_sales_request_id == r))
         return moves
+
+    def _consume_issued_parts_if_closed(self):
+        """A closed request keeps nothing issued: consume what these lines hold if theirs is closed.
+
+        For parts issued, or returns cancelled, after the request was closed.
+        """
+        return self.filtered(lambda line: line.request_id._is_parts_consuming_stage())._consume_issued_parts()
 
     def _part_quantities_to_consume(self):
         """What this line issued and is still in place, in the product's unit.

@@ -83,6 +83,5 @@ class StockMove(models.Model):
         returns = self.filtered(lambda m: m.state not in ("done", "cancel"))._after_sales_returns()
         res = super()._action_cancel()
         # a return cancelled after its request was closed: the parts stay in the customer's unit
-        lines = returns.filtered(lambda m: m.state == "cancel").after_sales_line_id
-        lines.filtered(lambda line: line.request_id._is_parts_consuming_stage())._consume_issued_parts()
+        returns.filtered(lambda m: m.state == "cancel").after_sales_line_id._consume_issued_parts_if_closed()
         return res
