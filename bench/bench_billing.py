@@ -14,8 +14,8 @@ else an empty one) and installs after_sales_billing. Measured, each on data made
 - For each size N, N resolved service requests of 3 done, paid lines (10 requests per
   customer) billed by one ``after_sales.billing.run`` grouped per request (N invoices,
   committed chunks of the run's size: up to 100 invoices and 1,000 lines); unless
-  ``--no-customer``, 200 more grouped per
-  customer (20 invoices of 30 lines), next to Odoo's per-customer row.
+  ``--no-customer``, 200 more grouped per customer (20 invoices of 30 lines), next to
+  Odoo's per-customer row.
 
 Both sides run as a user would (mail tracking on), after an untimed warm-up of 10 of
 each (a live server has its caches warm). Printed: time, invoices, SQL queries, the

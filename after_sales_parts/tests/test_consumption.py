@@ -229,13 +229,18 @@ class TestPartsConsumption(AfterSalesPartsCommon):
         self._validate(line.with_user(self.as_manager)._return_unused(2))
         self.assertEqual(self._available(self.filter, self.stock), 10)
 
-    def test_pending_return_is_not_consumed(self):
+    def _close_with_pending_return(self):
+        """A request of 3 filters issued, 1 on its way back when it is closed: (request, line, return)."""
         request = self._request([(self.filter, 3)])
         self._issue(request)
         line = request.line_ids
         back = line._return_unused(1)
         self._close(request)
         self.assertEqual(self._consumptions(request).quantity, 2)
+        return request, line, back
+
+    def test_pending_return_is_not_consumed(self):
+        __, line, back = self._close_with_pending_return()
         self._validate(back)
         self.assertRecordValues(line, [{"part_qty_returned": 1, "part_qty_consumed": 2, "quantity": 2}])
         self.assertEqual(self._available(self.filter, self.service), 0)
@@ -243,12 +248,7 @@ class TestPartsConsumption(AfterSalesPartsCommon):
 
     def test_return_cancelled_after_closing_is_consumed(self):
         """A return pending at closing, then cancelled: its parts stay in the unit, consumed."""
-        request = self._request([(self.filter, 3)])
-        self._issue(request)
-        line = request.line_ids
-        back = line._return_unused(1)
-        self._close(request)
-        self.assertEqual(self._consumptions(request).quantity, 2)
+        request, line, back = self._close_with_pending_return()
         back.with_user(self.as_manager).action_cancel()
         self.assertEqual(self._consumptions(request).mapped("quantity"), [2, 1])
         self.assertRecordValues(line, [{"part_qty_returned": 0, "part_qty_consumed": 3, "quantity": 3}])
