@@ -8,6 +8,7 @@ test service share the same logic:
     suite.py test             fresh database, install the suite, run every test
     suite.py run              persistent demo database, serve on 127.0.0.1:8069
     suite.py pytest [args]    pytest-odoo against the ``run`` database
+    suite.py test-odoo        Odoo's own tests of the extended apps, with the suite installed
     suite.py shell            odoo shell on the ``run`` database
     suite.py bench [script]   the bench/ scripts on the private (or PGHOST) server
 
@@ -40,9 +41,17 @@ MODULES = [
 ]
 SUITE_TEST_MODULE = "after_sales_suite_tests"
 SUITE_TEST_DIR = ROOT / "tests"
+# Odoo's own test files run by ``test-odoo`` (paths inside Odoo's addons folder), and the
+# tests of that selection left out because they fail without the suite too.
+ODOO_TESTS_FILE = ROOT / ".ci" / "odoo_tests.txt"
+ODOO_TESTS_EXCLUDED_FILE = ROOT / ".ci" / "odoo_tests_excluded.txt"
+# The standard apps the suite extends: installed beside it for ``test-odoo``, alone for the
+# check of the exclusions.
+ODOO_APPS = ["sale_management", "sale_stock", "repair", "account", "stock"]
 STATE_DIR = Path(os.environ.get("AFTER_SALES_STATE_DIR", ROOT / ".run"))
 RUN_DB = os.environ.get("AFTER_SALES_DB", "after_sales")
 DB_USER = "odoo"
+RESULTS_DIR = STATE_DIR / "results"
 
 HOW_TO_GET_ODOO = """\
 No Odoo 19 found: `python3 -c "import odoo"` fails and ODOO_SRC is not set.
@@ -109,6 +118,9 @@ class Odoo:
         self.addons_paths = [str(ROOT)]
         if (src / "addons" / "web" / "__manifest__.py").is_file():
             self.addons_paths.append(str(src / "addons"))
+            self.standard_addons = src / "addons"
+        else:
+            self.standard_addons = src / "odoo" / "addons"
 
     @staticmethod
     def _version_from_file(release):
@@ -427,6 +439,23 @@ def run_streaming(cmd, env, logfile, sink):
 # ------------------------------------------------------------------ commands
 
 
+def cmd_total(args):
+    """Sum the closing lines of the given runs (``.run/results/<name>``) into one closing line."""
+    totals = {"passed": 0, "failed": 0, "skipped": 0}
+    for name in args.names:
+        path = RESULTS_DIR / name
+        if not path.is_file():
+            say(f"{name}: no result (the run did not finish)")
+            totals["failed"] += 1
+            continue
+        line = path.read_text().strip()
+        say(f"{name}: {line}")
+        for number, outcome in re.findall(r"(\d+) (passed|failed|skipped)", line):
+            totals[outcome] += int(number)
+    print(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped", flush=True)
+    return 1 if totals["failed"] else 0
+
+
 def cmd_check(_args):
     odoo = Odoo()
     say(f"Odoo 19 found at {odoo.src}")
@@ -488,11 +517,160 @@ def cmd_test(args):
         for line in log.error_lines[:20]:
             say(f"error line: {line}")
     shutil.rmtree(workdir, ignore_errors=True)
+    print(count_line("test", passed, failed, skipped), flush=True)
+    return 1 if failed else 0
+
+
+def count_line(name, passed, failed, skipped=0):
+    """The closing line of a run; also kept in ``.run/results/<name>`` for ``.ci/run``'s total."""
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"
-    print(line, flush=True)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / name).write_text(line + "\n")
+    return line
+
+
+def _install_fresh(odoo, pg, workdir, dbname, modules):
+    """Create ``dbname`` with ``modules`` installed (no demo data, no tests); return the config."""
+    conf = odoo.write_config(workdir / f"{dbname}.conf", pg, data_dir=workdir / "data")
+    say(f"installing {', '.join(modules)} in fresh database {dbname}")
+    res = subprocess.run(
+        [
+            *odoo.cmd,
+            "-c",
+            str(conf),
+            "-d",
+            dbname,
+            "-i",
+            ",".join(modules),
+            "--without-demo",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level",
+            "warn",
+        ],
+        env=odoo.env,
+        check=False,
+    )
+    if res.returncode:
+        raise SuiteError(f"installing {', '.join(modules)} in {dbname} failed")
+    return conf
+
+
+def _read_list(path):
+    """Non-empty lines of ``path`` without their ``#`` comments."""
+    if not path.is_file():
+        return []
+    items = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [item for item in items if item]
+
+
+PYTEST_SUMMARY_RE = re.compile(r"^=*\s*\d+ (passed|failed|errors?|skipped|deselected)\b.* in [\d.]+s")
+PYTEST_COUNT_RE = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+
+
+def _pytest(odoo, conf, dbname, targets, *, extra=(), report=None):
+    """Run pytest-odoo on ``targets``; return (exit code, {outcome: count})."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        f"--odoo-config={conf}",
+        f"--odoo-database={dbname}",
+        "--odoo-http",
+        f"--rootdir={odoo.standard_addons}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rfE",
+        *(["--junitxml", str(report)] if report else []),
+        *extra,
+        *targets,
+    ]
+    proc = subprocess.Popen(
+        cmd, env=odoo.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    last = ""
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if PYTEST_SUMMARY_RE.match(line):
+            last = line
+    proc.wait()
+    counts = {}
+    for number, outcome in PYTEST_COUNT_RE.findall(last):
+        counts[outcome.rstrip("s") if outcome.startswith("error") else outcome] = int(number)
+    return proc.returncode, counts
+
+
+def cmd_test_odoo(args):
+    """Odoo's own tests of the apps the suite extends, on a fresh database with the suite installed.
+
+    The pinned selection is ``.ci/odoo_tests.txt``; the tests of ``.ci/odoo_tests_excluded.txt``
+    are left out, and each of them must fail on a database with the same apps and without the
+    suite too (checked in the same run), so an exclusion never hides a failure the suite causes.
+    """
+    odoo = Odoo()
+    files = _read_list(ODOO_TESTS_FILE)
+    missing = [f for f in files if not (odoo.standard_addons / f.split("::")[0]).is_file()]
+    if missing:
+        raise SuiteError(f"Odoo test files not found in {odoo.standard_addons}: {', '.join(missing)}")
+    excluded = _read_list(ODOO_TESTS_EXCLUDED_FILE)
+    # absolute paths: run from Odoo's addons folder, its `calendar` would shadow Python's own
+    targets = args.pytest_args or [str(odoo.standard_addons / f) for f in files]
+    # pytest names tests from its rootdir (Odoo's addons folder, given below): as in the file
+    pg = make_postgres(throwaway=True)
+    workdir = Path(tempfile.mkdtemp(prefix="after-sales-odoo-tests-"))
+    started = time.monotonic()
+    problems = []
+    counts = {}
+    try:
+        pg.start()
+        dbname = f"after_sales_odoo_tests_{os.getpid()}"
+        conf = _install_fresh(odoo, pg, workdir, dbname, [*ODOO_APPS, *MODULES])
+        say(f"running {len(targets)} Odoo test file(s) with the suite installed")
+        code, counts = _pytest(
+            odoo, conf, dbname, targets, extra=[arg for test in excluded for arg in ("--deselect", test)]
+        )
+        if code not in (0, 1):
+            problems.append(f"pytest exited with code {code}")
+        if excluded and not args.pytest_args:
+            base = f"odoo_apps_only_{os.getpid()}"
+            base_conf = _install_fresh(odoo, pg, workdir, base, ODOO_APPS)
+            say(f"checking that the {len(excluded)} excluded test(s) fail without the suite too")
+            report = workdir / "excluded.xml"
+            _pytest(
+                odoo, base_conf, base, [str(odoo.standard_addons / test) for test in excluded], report=report
+            )
+            passing = _passing_tests(report)
+            for test in passing:
+                problems.append(f"excluded test passes without the suite: {test} (remove its exclusion)")
+    finally:
+        pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    say(f"time total: {time.monotonic() - started:.0f}s")
+    for problem in problems:
+        say(f"problem: {problem}")
+    passed = counts.get("passed", 0)
+    failed = counts.get("failed", 0) + counts.get("error", 0) + len(problems)
+    if not passed and not failed:
+        failed = 1
+        say("problem: no test ran")
+    print(count_line("test-odoo", passed, failed, counts.get("skipped", 0)), flush=True)
     return 1 if failed else 0
+
+
+def _passing_tests(report):
+    """Test ids that passed in a pytest junit-xml report."""
+    import xml.etree.ElementTree as ET
+
+    if not report.is_file():
+        return []
+    passing = []
+    for case in ET.parse(report).iter("testcase"):
+        if not any(child.tag in ("failure", "error", "skipped") for child in case):
+            passing.append(f"{case.get('classname')}.{case.get('name')}")
+    return passing
 
 
 def _ensure_run_db(odoo, pg, *, with_tests=False):
@@ -663,6 +841,14 @@ def main(argv=None):
     pytest = sub.add_parser("pytest", help="pytest-odoo against the run database")
     pytest.add_argument("pytest_args", nargs=argparse.REMAINDER)
     pytest.set_defaults(func=cmd_pytest)
+    test_odoo = sub.add_parser("test-odoo", help="Odoo's own tests of the extended apps, suite installed")
+    test_odoo.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="test files instead of the selection"
+    )
+    test_odoo.set_defaults(func=cmd_test_odoo)
+    total = sub.add_parser("total", help="sum the closing lines of finished runs")
+    total.add_argument("names", nargs="+")
+    total.set_defaults(func=cmd_total)
     sub.add_parser("shell", help="odoo shell on the run database").set_defaults(func=cmd_shell)
     bench = sub.add_parser("bench", help="run the bench/ scripts (all, or the ones given)")
     bench.add_argument("scripts", nargs="*")

@@ -34,7 +34,8 @@ class AccountMoveLine(models.Model):
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         if self.env.context.get("after_sales_keep_links"):
-            for line, vals in zip(self, vals_list, strict=True):
+            # the service lines and fees of the suite, read whatever the accountant's rights
+            for line, vals in zip(self.sudo(), vals_list, strict=True):
                 if line.after_sales_line_ids or line.after_sales_fee_ids:
                     vals["after_sales_origin_line_id"] = line.id
         return vals_list

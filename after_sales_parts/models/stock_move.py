@@ -29,7 +29,8 @@ class StockMove(models.Model):
         res = super()._compute_reference()
         for move in self:
             if not move.picking_id and move.after_sales_move_kind == "consume":
-                move.reference = move.after_sales_line_id.request_id.name
+                # warehouse staff need no After-Sales rights to see the request's number
+                move.reference = move.after_sales_line_id.sudo().request_id.name
         return res
 
     def _after_sales_issues(self):
@@ -83,5 +84,7 @@ class StockMove(models.Model):
         returns = self.filtered(lambda m: m.state not in ("done", "cancel"))._after_sales_returns()
         res = super()._action_cancel()
         # a return cancelled after its request was closed: the parts stay in the customer's unit
-        returns.filtered(lambda m: m.state == "cancel").after_sales_line_id._consume_issued_parts_if_closed()
+        returns.filtered(
+            lambda m: m.state == "cancel"
+        ).after_sales_line_id.sudo()._consume_issued_parts_if_closed()
         return res
