@@ -11,6 +11,7 @@ from . import after_sales_exchange
 from . import after_sales_phone_call
 from . import after_sales_billing_run
 from . import after_sales_billing_run_failure
+from . import after_sales_billing_run_skip
 from . import account_move
 from . import account_move_line
 from . import account_move_send

@@ -185,12 +185,19 @@ class AccountMove(models.Model):
                 messages.write({"subtype_id": subtype.id, "is_internal": False})
 
     def _after_sales_get_act_attachment(self):
-        """The act of completed work of this invoice's requests, as an attachment (made once)."""
+        """The act of completed work of this invoice's requests, as an attachment (made once).
+
+        Made when the invoice is sent (never when it is only read), dropped when it is reset
+        to draft. Rendered as superuser: the accountant who sends the invoice needs no
+        After-Sales rights for the act that goes with it.
+        """
         self.ensure_one()
         if self.after_sales_act_attachment_id or not self.after_sales_request_ids:
             return self.after_sales_act_attachment_id
-        content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
-            "after_sales_billing.action_report_after_sales_act_invoice", self.ids
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("after_sales_billing.action_report_after_sales_act_invoice", self.ids)
         )
         attachment = (
             self.env["ir.attachment"]

@@ -83,6 +83,14 @@ class AfterSalesBillingRun(models.Model):
         "after_sales.billing.run.failure", "run_id", string="Failures", readonly=True
     )
     failure_count = fields.Integer(compute="_compute_failure_count")
+    skip_ids = fields.One2many(
+        "after_sales.billing.run.skip",
+        "run_id",
+        string="Left Out",
+        readonly=True,
+        help="Requests with lines of the period this run did not invoice, and why.",
+    )
+    skip_count = fields.Integer(string="Requests Left Out", compute="_compute_skip_count")
 
     @api.depends("invoice_ids.amount_untaxed_signed", "invoice_ids.amount_total_signed")
     def _compute_totals(self):
@@ -106,6 +114,11 @@ class AfterSalesBillingRun(models.Model):
     def _compute_failure_count(self):
         for run in self:
             run.failure_count = len(run.failure_ids)
+
+    @api.depends("skip_ids")
+    def _compute_skip_count(self):
+        for run in self:
+            run.skip_count = len(run.skip_ids.request_id)
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -136,6 +149,17 @@ class AfterSalesBillingRun(models.Model):
         self._check_can_run()
         for run in self:
             run._run()
+        if len(self) == 1 and not self.invoice_ids:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "message": self._get_outcome_message(),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return True
 
     def action_view_invoices(self):
@@ -190,10 +214,88 @@ class AfterSalesBillingRun(models.Model):
                         raise
                     _logger.info("Billing run %s: chunk busy in another run, retrying", self.name)
                     self.env.cr.rollback()
+        self._record_left_out()
         self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self.message_post(body=self._get_outcome_message())
         if commit:
             self._commit()
         return True
+
+    def _get_left_out_domain(self):
+        """Lines of the run's scope and period (or later) that are not invoiced."""
+        self.ensure_one()
+        domain = Domain("company_id", "=", self.company_id.id) & Domain("invoice_line_id", "=", False)
+        if self.request_ids:
+            domain &= Domain("request_id", "in", self.request_ids.ids)
+        else:
+            domain &= Domain("date", ">=", self.date_from)
+        if self.contract_ids:
+            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
+        return domain
+
+    def _get_left_out_reason(self, line):
+        """Why ``line`` (not invoiced) was left out of this run: a key of SKIP_REASONS."""
+        if not line.request_id.is_resolved:
+            return "open"
+        if not line.done:
+            return "not_done"
+        if line.date > self.date_to:
+            return "later"
+        if not line._is_charged():
+            return "covered"
+        if line.price_unit <= 0:
+            return "no_price"
+        return "failed"
+
+    def _record_left_out(self):
+        """Record which requests of the period this run left out, and why (one row per reason)."""
+        self.ensure_one()
+        self.skip_ids.sudo().unlink()
+        lines = self.env["after_sales.request.line"].search_fetch(
+            self._get_left_out_domain(),
+            ["request_id", "done", "date", "coverage", "price_unit"],
+            order="request_id, id",
+        )
+        counts = defaultdict(int)
+        for line in lines:
+            counts[(line.request_id.id, self._get_left_out_reason(line))] += 1
+        self.env["after_sales.billing.run.skip"].sudo().create(
+            [
+                {"run_id": self.id, "request_id": request_id, "reason": reason, "line_count": count}
+                for (request_id, reason), count in counts.items()
+            ]
+        )
+
+    def _get_outcome_message(self):
+        """What the run did, in one sentence: invoices made, or nothing to bill and why."""
+        self.ensure_one()
+        if self.invoice_ids:
+            message = self.env._(
+                "%(invoices)s draft invoice(s) for %(lines)s service line(s) and %(fees)s fee(s).",
+                invoices=self.invoice_count,
+                lines=self.line_count,
+                fees=self.fee_count,
+            )
+        else:
+            message = self.env._(
+                "Nothing to bill from %(start)s to %(end)s.", start=self.date_from, end=self.date_to
+            )
+        if self.skip_ids:
+            Skip = self.env["after_sales.billing.run.skip"]
+            labels = dict(Skip._fields["reason"]._description_selection(self.env))
+            counts = defaultdict(int)
+            for skip in self.skip_ids:
+                counts[skip.reason] += 1
+            message += " " + self.env._(
+                "Left out: %s (see the Left Out tab).",
+                "; ".join(
+                    self.env._("%(reason)s: %(count)s request(s)", reason=labels[reason], count=count)
+                    for reason, count in counts.items()
+                ),
+            )
+        if self.failure_ids:
+            message += " " + self.env._("%s group(s) failed (see the Failures tab).", self.failure_count)
+        return message
 
     def _split_chunks(self, groups):
         """The groups in chunks of at most ``_chunk_size`` invoices and ``_chunk_lines`` lines.

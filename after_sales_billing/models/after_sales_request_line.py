@@ -263,6 +263,10 @@ class AfterSalesRequestLine(models.Model):
 
     # ------------------------------------------------------------- business
 
+    def _is_coverage_locked(self):
+        # an invoiced line keeps the coverage it was billed with
+        return super()._is_coverage_locked() or bool(self.invoice_line_id)
+
     def _is_charged(self):
         """Is the customer charged for this line (a hook: only paid lines by default)."""
         self.ensure_one()

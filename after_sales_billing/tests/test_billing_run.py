@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import AfterSalesBillingCommon
 
@@ -123,15 +123,44 @@ class TestBillingRun(AfterSalesBillingCommon):
 
     def test_what_is_not_collected(self):
         open_request = self._create_request(self.beta, [self._work_line()], resolved=False)
-        not_done = self._create_request(self.beta, [self._work_line(done=False)])
+        # resolved with the work kept open in the resolve step
+        not_done = self._create_request(self.beta, [self._work_line(done=False)], resolved=False)
+        Wizard = self.env["after_sales.request.resolve.wizard"]
+        wizard = Form(Wizard.with_context(default_request_id=not_done.id))
+        wizard.resolution = "<p>Customer declined the work.</p>"
+        with wizard.line_ids.edit(0) as line:
+            line.done = False
+        wizard.save().action_resolve()
+        self.assertTrue(not_done.is_resolved)
         later = self._create_request(self.beta, [self._work_line(date="2026-04-02")])
+        covered = self._create_request(self.beta, [self._work_line(coverage="goodwill")])
         cancelled = self._create_request(self.beta, [self._work_line()], resolved=False)
         cancelled.stage_id = self.env.ref("after_sales_service.stage_cancelled")
         run = self._run()
         self.assertFalse(run.invoice_ids)
-        lines = (open_request | not_done | later | cancelled).line_ids
+        lines = (open_request | not_done | later | cancelled | covered).line_ids
         self.assertFalse(lines.invoice_line_id)
+        # the run says it billed nothing and lists each request left out with its reason
+        self.assertRecordValues(
+            run.skip_ids.sorted(lambda s: s.request_id.id),
+            [
+                {"request_id": open_request.id, "reason": "open", "line_count": 1},
+                {"request_id": not_done.id, "reason": "not_done", "line_count": 1},
+                {"request_id": later.id, "reason": "later", "line_count": 1},
+                {"request_id": covered.id, "reason": "covered", "line_count": 1},
+                {"request_id": cancelled.id, "reason": "open", "line_count": 1},
+            ],
+        )
+        self.assertIn("Nothing to bill", run.message_ids[0].body)
+        self.assertIn("Request not resolved: 2 request(s)", run.message_ids[0].body)
         self.assertEqual(self._run(date_to="2026-04-30").line_count, 1, "next period takes the later line")
+
+    def test_empty_run_tells_the_user(self):
+        run = self.env["after_sales.billing.run"].with_user(self.billing_user).create({})
+        action = run.action_run()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("Nothing to bill", action["params"]["message"])
+        self.assertEqual(run.state, "done")
 
     def test_rerun_is_idempotent_and_crash_safe(self):
         requests = self._scenario()

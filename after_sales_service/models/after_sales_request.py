@@ -521,6 +521,29 @@ class AfterSalesRequest(models.Model):
             "view_mode": "form",
         }
 
+    def action_resolve(self):
+        """Open the resolve step: the resolution and which pending work was done."""
+        self.ensure_one()
+        self._check_can_resolve()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve %s", self.name),
+            "res_model": "after_sales.request.resolve.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_request_id": self.id},
+        }
+
+    def action_close(self):
+        """Close resolved requests (the customer is told and asked to rate, as the stage says)."""
+        stage = self.env["after_sales.request.stage"].search(
+            [("is_closed", "=", True), ("is_cancel", "=", False)], limit=1
+        )
+        if not stage:
+            raise UserError(self.env._("No closing stage is configured."))
+        self.filtered(lambda r: r.stage_id != stage).write({"stage_id": stage.id})
+        return True
+
     def action_view_repairs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
@@ -555,6 +578,52 @@ class AfterSalesRequest(models.Model):
         }
         if blocked:
             raise UserError(self.env._("Closed and cancelled requests can only be changed by managers."))
+
+    def _check_can_resolve(self):
+        if self.is_closed:
+            raise UserError(self.env._("Request %s is closed.", self.name))
+
+    def _action_resolve(self, resolution):
+        """Write the ``resolution`` and move to the Resolved stage (pending work becomes done)."""
+        self.ensure_one()
+        self._check_can_resolve()
+        stage = self.env["after_sales.request.stage"].search([("is_resolved", "=", True)], limit=1)
+        if not stage:
+            raise UserError(self.env._("No Resolved stage is configured."))
+        vals = {"resolution": resolution}
+        if self.stage_id != stage and not self.is_resolved:
+            vals["stage_id"] = stage.id
+        self.write(vals)
+
+    def _get_pending_work_lines(self):
+        """Work lines with a quantity that are not done yet."""
+        return self.line_ids.filtered(
+            lambda line: line.line_type == "work" and not line.done and line.quantity > 0
+        )
+
+    def _complete_work_lines(self):
+        """On resolving, the work with a quantity is done, except what the resolve step kept open.
+
+        A service desk resolves a request when the work is finished: its work lines are what is
+        billed, so they must not stay "not done" by oversight. The request's chatter says which
+        lines this marked done.
+        """
+        keep_open = set(self.env.context.get("after_sales_keep_open_line_ids") or ())
+        for request in self:
+            lines = request._get_pending_work_lines().filtered(lambda line: line.id not in keep_open)
+            if not lines:
+                continue
+            lines.write({"done": True})
+            request.message_post(
+                body=self.env._(
+                    "Resolved: work marked done: %s.",
+                    ", ".join(
+                        f"{line.product_id.display_name or line.name} ({line.quantity:g} {line.uom_id.name})"
+                        for line in lines
+                    ),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _check_can_create_repair(self):
         if not self.product_id:
@@ -598,6 +667,9 @@ class AfterSalesRequest(models.Model):
                 vals.setdefault("sla_response_date", request.sla_response_date or now)
             elif not resolved and not new_stage.is_closed and request.sla_resolution_date:
                 vals["sla_resolution_date"] = False
+            was_resolved = old_stage.is_resolved or (old_stage.is_closed and not old_stage.is_cancel)
+            if resolved and not was_resolved:
+                request._complete_work_lines()
             if new_stage.is_closed and not old_stage.is_closed:
                 vals["date_closed"] = now
             elif not new_stage.is_closed and old_stage.is_closed:

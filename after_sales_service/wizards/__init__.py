@@ -1,1 +1,2 @@
 from . import after_sales_request_xlsx_wizard
+from . import after_sales_request_resolve_wizard

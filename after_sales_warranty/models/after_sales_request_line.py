@@ -21,36 +21,65 @@ class AfterSalesRequestLine(models.Model):
         "or set by a warranty officer.",
     )
     coverage_reason = fields.Char(compute="_compute_coverage", store=True, readonly=False, copy=False)
+    # a plain field, not one of the compute's: a value sent for it (the web client sends False
+    # for new lines) must not stop the coverage from being decided
     coverage_manual = fields.Boolean(
-        string="Coverage Overridden", compute="_compute_coverage", store=True, readonly=False, copy=False
+        string="Coverage Overridden",
+        copy=False,
+        help="A warranty officer set the coverage by hand: it is no longer decided automatically.",
     )
     vendor_claim_line_ids = fields.One2many(
         "after_sales.vendor.claim.line", "request_line_id", string="Vendor Claim Lines"
     )
 
-    @api.depends("product_id", "line_type")
+    @api.depends(
+        "product_id",
+        "line_type",
+        "quantity",
+        "uom_id",
+        "equipment_id",
+        "request_id.request_type",
+        "request_id.contract_id",
+    )
     def _compute_coverage(self):
-        decisions = self._decide_coverage()
-        for line in self:
+        """Decided whenever a line is made or its product, type, quantity or unit changes.
+
+        Whatever the client sends with the line; kept as it is where a person overrode it or
+        where it may no longer change (``_is_coverage_locked``).
+        """
+        lines = self.filtered(lambda line: not line._is_coverage_locked())
+        decisions = lines._decide_coverage()
+        for line in lines:
             line.coverage, line.coverage_reason = decisions[line.id]
-            line.coverage_manual = False
+        for line in self - lines:
+            # keep the stored decision (assigning it marks the field computed)
+            line.coverage, line.coverage_reason = line._origin.coverage, line._origin.coverage_reason
 
     # ------------------------------------------------------------------ CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any("coverage" in vals for vals in vals_list):
-            self._check_coverage_override(vals_list)
-            for vals in vals_list:
-                if "coverage" in vals:
-                    vals.setdefault("coverage_manual", True)
+        for vals in vals_list:
+            # an empty coverage sent by a client is no decision: the line is decided
+            if "coverage" in vals and not vals["coverage"]:
+                vals.pop("coverage")
+                vals.pop("coverage_reason", None)
+        overrides = [vals for vals in vals_list if "coverage" in vals or vals.get("coverage_manual")]
+        if overrides:
+            self._check_coverage_override(overrides)
+            for vals in overrides:
+                vals["coverage_manual"] = bool(vals.get("coverage"))
         lines = super().create(vals_list)
         lines.request_id._sync_repair_under_warranty()
         return lines
 
     def write(self, vals):
-        if "coverage" in vals and not self.env.context.get("after_sales_coverage_auto"):
+        if not self.env.context.get("after_sales_coverage_auto") and (
+            "coverage" in vals or vals.get("coverage_manual")
+        ):
+            # a coverage set by a person stays: the engine no longer decides the line
             self._check_coverage_override([vals])
+            vals = dict(vals, coverage_manual=bool(vals.get("coverage", True)))
         res = super().write(vals)
         if {"coverage", "product_id", "line_type"} & set(vals):
             self.request_id._sync_repair_under_warranty()
@@ -90,6 +119,14 @@ class AfterSalesRequestLine(models.Model):
         for vals in vals_list:
             if "coverage" in vals and not (vals.get("coverage_reason") or "").strip():
                 raise UserError(self.env._("Give the reason for overriding the coverage."))
+
+    def _is_coverage_locked(self):
+        """Whether this line's coverage stays as it is when the line changes (a hook).
+
+        Overridden by a person here; sibling modules add their own reasons (e.g. invoiced).
+        """
+        self.ensure_one()
+        return self.coverage_manual
 
     def _override_coverage(self, coverage, reason):
         """Set ``coverage`` by hand with a mandatory ``reason``; tracked on the request."""
