@@ -1,5 +1,5 @@
 # After-Sales suite for Odoo 19 — local developer and CI entry points.
-# Every target finds an installed Odoo 19 (importable `odoo`, or ODOO_SRC).
+# Every target finds an installed Odoo 19 (importable `odoo`, or ODOO_SRC); `make setup` installs it.
 PYTHON ?= python3
 SUITE := $(PYTHON) .ci/suite.py
 MODULES := after_sales_service after_sales_warranty after_sales_parts after_sales_billing
@@ -10,7 +10,7 @@ TAGS ?=
 .PHONY: help setup run test test-odoo pytest lint format shell bench i18n
 
 help:
-	@echo "make setup   install the suite's Python dependencies, check for Odoo 19"
+	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
 	@echo "make run     serve the demo database on http://127.0.0.1:8069 (admin/admin)"
 	@echo "make test    fresh database, install the suite, run every test (TAGS=/module to filter)"
 	@echo "make test-odoo  Odoo's own sale/stock/account/repair tests with the suite installed"
@@ -21,8 +21,7 @@ help:
 	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
 
 setup:
-	$(PYTHON) -m pip install --quiet -r requirements.txt
-	$(SUITE) check
+	$(SUITE) setup
 
 run:
 	$(SUITE) run

@@ -4,6 +4,7 @@
 One script behind the Makefile targets, so that local runs, CI and the Docker
 test service share the same logic:
 
+    suite.py setup            install what is missing (Debian packages, Odoo 19, requirements), check
     suite.py check            find an installed Odoo 19 or say how to get one
     suite.py test             fresh database, install the suite, run every test
     suite.py run              persistent demo database, serve on 127.0.0.1:8069
@@ -20,16 +21,21 @@ for ``run`` and ``pytest``) and stopped afterwards.
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
+import tarfile
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +63,7 @@ HOW_TO_GET_ODOO = """\
 No Odoo 19 found: `python3 -c "import odoo"` fails and ODOO_SRC is not set.
 
 Get Odoo 19 in one of these ways, then run `make setup` again:
+  * `make setup` downloads and installs it into this Python (ODOO_ARCHIVE_URL, ODOO_HOME).
   * Docker, nothing to install here: `docker compose up` (see README.md).
   * Upstream source installed into this Python:
         git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git /opt/odoo19
@@ -434,6 +441,313 @@ def run_streaming(cmd, env, logfile, sink):
         finally:
             proc.wait()
     return proc.returncode
+
+
+# -------------------------------------------------------------------- setup
+
+ODOO_ARCHIVE_URL = "https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz"
+ODOO_HOME = "/opt/odoo19"
+# Debian packages ``setup`` installs when missing: PostgreSQL's server binaries (the suite starts
+# its own cluster; the system service is left alone), Chromium for the browser tours, and the
+# headers python-ldap and psycopg2 are built against.
+DEBIAN_PACKAGES = ["postgresql", "chromium", "libldap2-dev", "libsasl2-dev", "libpq-dev"]
+CHROMIUM_COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Odoo pins a cbor2 whose setup.py imports pkg_resources, gone from setuptools 81.
+BUILD_CONSTRAINTS = "setuptools<81\n"
+# pip's lines that only say there is nothing to do (or nothing for this Python)
+PIP_NOISE = (
+    "Requirement already satisfied",
+    "Ignoring ",
+    "Looking in indexes",
+    "Looking in links",
+    "WARNING: Running pip as the 'root' user",
+)
+MB = 1024 * 1024
+
+
+def _deb_installed(package):
+    res = subprocess.run(["dpkg", "-s", package], capture_output=True, text=True, check=False)
+    return not res.returncode and bool(re.search(r"^Status: \S+ ok installed$", res.stdout, re.MULTILINE))
+
+
+def _apt_has(package):
+    res = subprocess.run(
+        ["apt-cache", "show", "--no-all-versions", package], capture_output=True, text=True, check=False
+    )
+    return not res.returncode and f"Package: {package}\n" in res.stdout
+
+
+def _debian_wanted(build):
+    """[(package, installed?)]: the suite's packages, then the build tools when ``build``."""
+    wanted = []
+    for package in DEBIAN_PACKAGES:
+        present = _deb_installed(package)
+        if package == "chromium":
+            present = present or any(shutil.which(name) for name in CHROMIUM_COMMANDS)
+        wanted.append((package, present))
+    system_python = sys.base_prefix == "/usr"  # Debian's own Python: the packages below are for it
+    if system_python and sys.prefix == sys.base_prefix and _pip_version(required=False) is None:
+        wanted.append(("python3-pip", False))
+    if build and not shutil.which("gcc"):
+        wanted.append(("build-essential", False))
+    if build and system_python and not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
+        wanted.append((f"python{sys.version_info.major}.{sys.version_info.minor}-dev", False))
+    return wanted
+
+
+def _setup_debian_packages(build):
+    """Install the missing Debian packages; return (changed, the command left to run as root)."""
+    if not shutil.which("dpkg"):
+        say(
+            "setup: no dpkg (not Debian/Ubuntu): install PostgreSQL's server binaries, Chromium, "
+            "gcc and the LDAP, SASL and libpq headers with this system's tools"
+        )
+        return False, None
+    missing = []
+    for package, present in _debian_wanted(build):
+        if present:
+            say(f"setup: Debian package {package} already installed")
+        else:
+            missing.append(package)
+    if not missing:
+        return False, None
+    if os.geteuid() == 0:
+        sudo = []
+    elif shutil.which("sudo"):
+        sudo = ["sudo"]
+    else:
+        command = (
+            "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+            f"--no-install-recommends {' '.join(missing)}"
+        )
+        say(f"setup: Debian packages {', '.join(missing)} missing, and neither root nor sudo here")
+        return False, command
+    say(f"setup: installing Debian packages {', '.join(missing)}")
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    if subprocess.run([*apt, "update"], check=False).returncode:
+        raise SuiteError("`apt-get update` failed (see above)")
+    if "chromium" in missing and not _apt_has("chromium"):
+        # Ubuntu calls it chromium-browser
+        missing[missing.index("chromium")] = "chromium-browser"
+    if subprocess.run([*apt, "install", "-y", "--no-install-recommends", *missing], check=False).returncode:
+        raise SuiteError(f"`apt-get install {' '.join(missing)}` failed (see above)")
+    for package in missing:
+        say(f"setup: Debian package {package} installed")
+    return True, None
+
+
+def _probe_odoo():
+    """(version, major, source folder) of the Odoo this Python imports, or None."""
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import odoo.release as r; print(r.version); print(r.version_info[0]); print(r.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if res.returncode:
+        return None
+    version, major, release = res.stdout.splitlines()[-3:]
+    return version, int(major), Path(release).resolve().parent.parent
+
+
+def _is_odoo_source(folder):
+    return ((folder / "odoo-bin").is_file() or (folder / "setup.py").is_file()) and (
+        folder / "odoo" / "release.py"
+    ).is_file()
+
+
+def _find_odoo_source(root):
+    """The Odoo source tree that is ``root`` or one of its (not hidden) folders, or None."""
+    if not root.is_dir():
+        return None
+    candidates = [root, *sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    return next((folder for folder in candidates if _is_odoo_source(folder)), None)
+
+
+class _Download:
+    """A file-like reader that says how far the download is, every tenth (or 50 MB)."""
+
+    def __init__(self, stream, total):
+        self.stream = stream
+        self.total = total
+        self.done = 0
+        self.step = max(total // 10, 20 * MB) if total else 50 * MB
+        self.next = self.step
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        self.done += len(data)
+        if self.done >= self.next:
+            self.next += self.step
+            of = f" of {self.total / MB:.0f}" if self.total else ""
+            say(f"setup: downloaded {self.done / MB:.0f}{of} MB")
+        return data
+
+
+def _extract(tar, dest):
+    """Unpack a streamed archive into ``dest``, refusing members that would land outside it."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    for member in tar:  # Pythons without extraction filters
+        for name in (member.name, member.linkname if member.issym() or member.islnk() else ""):
+            if name.startswith("/") or ".." in Path(name).parts:
+                raise SuiteError(f"the archive has a member outside its folder: {member.name}")
+        tar.extract(member, dest)
+
+
+def _download_odoo(url, home):
+    """Unpack the Odoo 19 source archive at ``url`` into ``home``; return the source tree."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=home))
+    except OSError as exc:
+        raise SuiteError(f"Cannot write in ODOO_HOME={home} ({exc}): run as root or set ODOO_HOME.") from exc
+    try:
+        say(f"setup: downloading {url} into {home}")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                reader = _Download(resp, int(resp.headers.get("Content-Length") or 0))
+                with tarfile.open(fileobj=reader, mode="r|*") as tar:
+                    _extract(tar, staging)
+        except (OSError, EOFError, ValueError, tarfile.TarError) as exc:
+            raise SuiteError(f"Cannot download or unpack {url}: {exc}") from exc
+        src = _find_odoo_source(staging)
+        if not src:
+            raise SuiteError(f"{url} holds no Odoo source tree (odoo-bin or setup.py beside odoo/)")
+        version = Odoo._version_from_file(src / "odoo" / "release.py")
+        if version != 19:
+            raise SuiteError(f"{url} holds Odoo {version}; the suite needs Odoo 19.")
+        target = home / (src.name if src != staging else "odoo")
+        if target.exists():
+            raise SuiteError(f"{target} is in the way (not an Odoo source tree): remove it or set ODOO_HOME.")
+        src.rename(target)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _pip_version(required=True):
+    """(major, minor) of this Python's pip; None or an error when it has none."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    )
+    match = re.match(r"pip (\d+)\.(\d+)", res.stdout)
+    if res.returncode or not match:
+        if not required:
+            return None
+        raise SuiteError(f"No pip in {sys.executable}: `{sys.executable} -m ensurepip` installs it.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _externally_managed():
+    """This Python is a distribution's own (PEP 668), not a virtualenv."""
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    return sys.prefix == sys.base_prefix and (stdlib / "EXTERNALLY-MANAGED").is_file()
+
+
+def _pip_install(*args, build_constraints=False):
+    """``pip install args`` into this Python; return the distributions pip says it installed."""
+    cmd = [sys.executable, "-m", "pip", "install", *args]
+    env = dict(os.environ)
+    if _externally_managed():
+        env["PIP_BREAK_SYSTEM_PACKAGES"] = "1"
+    with tempfile.TemporaryDirectory(prefix="after-sales-pip-") as tmp:
+        if build_constraints:
+            constraints = Path(tmp) / "build-constraints.txt"
+            constraints.write_text(BUILD_CONSTRAINTS)
+            if _pip_version() >= (25, 3):  # the release that brought --build-constraint
+                cmd += ["--build-constraint", str(constraints)]
+            else:  # older pips hand PIP_CONSTRAINT on to the isolated build environments
+                env["PIP_CONSTRAINT"] = " ".join(filter(None, [env.get("PIP_CONSTRAINT"), str(constraints)]))
+        installed = []
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            if line.startswith("Successfully installed "):
+                installed = line.split()[2:]
+            elif not line.startswith(PIP_NOISE):
+                sys.stdout.write(line)
+        proc.wait()
+    if proc.returncode:
+        raise SuiteError(f"`{shlex.join(cmd)}` failed (exit code {proc.returncode}, pip's output above).")
+    return installed
+
+
+def _setup_odoo():
+    """Install Odoo 19 into this Python unless it imports one (or ODOO_SRC names one); True if done."""
+    if os.environ.get("ODOO_SRC"):
+        say(f"setup: ODOO_SRC={os.environ['ODOO_SRC']} is set: that source tree is used, nothing installed")
+        return False
+    found = _probe_odoo()
+    if found:
+        say(f"setup: Odoo {found[0]} already installed in this Python ({found[2]})")
+        return False
+    home = Path(os.environ.get("ODOO_HOME") or ODOO_HOME).expanduser().resolve()
+    src = _find_odoo_source(home)
+    if src:
+        version = Odoo._version_from_file(src / "odoo" / "release.py")
+        if version != 19:
+            raise SuiteError(f"{src} holds Odoo {version}; set ODOO_HOME to another folder for Odoo 19.")
+        say(f"setup: Odoo 19 source already unpacked in {src}")
+    else:
+        url = os.environ.get("ODOO_ARCHIVE_URL") or ODOO_ARCHIVE_URL
+        src = _download_odoo(url, home)
+        say(f"setup: Odoo 19 source unpacked in {src}")
+    editable = ["-e", str(src)]
+    if _pip_version() >= (22, 1):  # older pips have no --config-settings and install in place anyway
+        editable += ["--config-settings", "editable_mode=compat"]
+    if (src / "requirements.txt").is_file():
+        say(f"setup: installing Odoo's Python requirements ({src / 'requirements.txt'})")
+        installed = _pip_install("-r", str(src / "requirements.txt"), build_constraints=True)
+        say(f"setup: Odoo's Python requirements installed ({len(installed)} distributions)")
+        _pip_install("--no-deps", *editable, build_constraints=True)
+    else:
+        say("setup: no requirements.txt in the source tree: installing the dependencies setup.py declares")
+        _pip_install(*editable, build_constraints=True)
+    found = _probe_odoo()
+    if not found:
+        raise SuiteError(f"Odoo was installed from {src} but `import odoo.release` still fails.")
+    if found[1] != 19:
+        raise SuiteError(f"This Python imports Odoo {found[0]} from {found[2]}, not the Odoo 19 of {src}.")
+    say(f"setup: Odoo {found[0]} installed in this Python (editable, from {found[2]})")
+    return True
+
+
+def _setup_requirements():
+    """The suite's own Python requirements; True if pip installed something."""
+    installed = _pip_install("-r", str(ROOT / "requirements.txt"))
+    if installed:
+        say(f"setup: the suite's Python requirements installed: {' '.join(installed)}")
+    else:
+        say("setup: the suite's Python requirements already installed (requirements.txt)")
+    return bool(installed)
+
+
+def cmd_setup(args):
+    """Install what the suite needs and is missing, say what was done, then ``check``."""
+    if _externally_managed():
+        say("setup: this Python is the system's (PEP 668): pip installs into it as --break-system-packages")
+    # gcc and Python's headers only matter when something is to be built (Odoo, psycopg2)
+    build = not os.environ.get("ODOO_SRC") and _probe_odoo() is None
+    build = build or importlib.util.find_spec("psycopg2") is None
+    changed, by_hand = _setup_debian_packages(build)
+    as_root = f"install the missing Debian packages as root, then run `make setup` again:\n    {by_hand}"
+    try:
+        changed = _setup_odoo() | changed
+        changed = _setup_requirements() | changed
+    except SuiteError as exc:
+        if by_hand:
+            raise SuiteError(f"{exc}\n\nFirst {as_root}") from exc
+        raise
+    if by_hand:
+        raise SuiteError(as_root[0].upper() + as_root[1:])
+    if not changed:
+        say("setup: nothing to do, everything was already in place")
+    return cmd_check(args)
 
 
 # ------------------------------------------------------------------ commands
@@ -826,6 +1140,7 @@ def cmd_shell(_args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="install what is missing, then check").set_defaults(func=cmd_setup)
     sub.add_parser("check", help="find Odoo 19").set_defaults(func=cmd_check)
     test = sub.add_parser("test", help="install in a fresh database and run every test")
     test.add_argument("--tags", help="Odoo --test-tags (default: every suite module)")
