@@ -17,6 +17,7 @@
         "wizards/after_sales_parts_wizard_views.xml",
         "views/stock_lot_views.xml",
         "views/stock_move_views.xml",
+        "views/stock_picking_views.xml",
         "views/after_sales_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/product_template_views.xml",

@@ -167,6 +167,8 @@ class AfterSalesBillingRun(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
         action["domain"] = [("after_sales_billing_run_id", "=", self.id)]
         action["context"] = {"default_move_type": "out_invoice", "create": False}
+        if len(self.invoice_ids) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=self.invoice_ids.id)
         return action
 
     def action_view_lines(self):

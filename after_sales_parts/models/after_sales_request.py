@@ -35,6 +35,9 @@ class AfterSalesRequest(models.Model):
     )
     parts_picking_ids = fields.One2many("stock.picking", "after_sales_request_id", string="Parts Transfers")
     parts_picking_count = fields.Integer(compute="_compute_parts_picking_count")
+    parts_to_request = fields.Boolean(
+        compute="_compute_parts_to_request", help="Part lines wait to be requested from stock."
+    )
     loan_ids = fields.One2many("after_sales.loan", "request_id", string="Loaner Units")
     exchange_ids = fields.One2many("after_sales.exchange", "request_id", string="Advance Exchanges")
 
@@ -48,6 +51,13 @@ class AfterSalesRequest(models.Model):
                 request.parts_warehouse_id = warehouses.filtered(
                     lambda w, r=request: w.company_id == r.company_id
                 )[:1]
+
+    @api.depends("line_ids.line_type", "line_ids.part_state")
+    def _compute_parts_to_request(self):
+        for request in self:
+            request.parts_to_request = any(
+                line.line_type == "part" and line.part_state in ("draft", "refused") for line in request.line_ids
+            )
 
     def _compute_parts_picking_count(self):
         for request in self:
@@ -102,6 +112,8 @@ class AfterSalesRequest(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
         action["domain"] = [("after_sales_request_id", "=", self.id)]
         action["context"] = {"create": False}
+        if len(self.parts_picking_ids) == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=self.parts_picking_ids.id)
         return action
 
     # ------------------------------------------------------------- business

@@ -15,5 +15,10 @@
         "after_sales_billing",
     ],
     "data": [],
+    "assets": {
+        "web.assets_tests": [
+            "after_sales_suite_tests/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

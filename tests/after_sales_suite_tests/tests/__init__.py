@@ -2,3 +2,4 @@ from . import test_suite_security
 from . import test_end_to_end
 from . import test_odoo_apps_users
 from . import test_form_entry
+from . import test_tours
