@@ -28,4 +28,7 @@
         "views/after_sales_portal_estimate_templates.xml",
         "views/after_sales_exchange_views.xml",
     ],
+    "demo": [
+        "demo/after_sales_billing_demo.xml",
+    ],
 }

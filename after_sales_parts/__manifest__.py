@@ -24,5 +24,8 @@
         "views/after_sales_loan_views.xml",
         "views/after_sales_equipment_views.xml",
     ],
+    "demo": [
+        "demo/after_sales_parts_demo.xml",
+    ],
     "post_init_hook": "_after_sales_parts_post_init",
 }

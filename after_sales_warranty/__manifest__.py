@@ -20,4 +20,7 @@
         "views/after_sales_request_views.xml",
         "views/after_sales_vendor_claim_views.xml",
     ],
+    "demo": [
+        "demo/after_sales_warranty_demo.xml",
+    ],
 }
