@@ -19,6 +19,7 @@
         "views/after_sales_equipment_views.xml",
         "views/after_sales_request_views.xml",
         "views/after_sales_vendor_claim_views.xml",
+        "views/after_sales_portal_templates.xml",
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",

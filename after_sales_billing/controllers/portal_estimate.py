@@ -5,9 +5,61 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+PAGE_SIZE = 20
+# What the customer was sent: drafts are still being prepared, cancelled ones were replaced.
+PORTAL_ESTIMATE_STATES = ("sent", "accepted", "declined")
 
 
 class AfterSalesEstimatePortal(CustomerPortal):
+    """The customer's estimates on /my: the list, one estimate, signing and declining."""
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        Estimate = request.env["after_sales.estimate"]
+        for counter, domain in (
+            ("estimate_count", self._after_sales_estimate_domain()),
+            ("estimate_to_sign_count", self._after_sales_estimate_domain() + [("state", "=", "sent")]),
+        ):
+            if counter in counters:
+                values[counter] = Estimate.search_count(domain) if Estimate.has_access("read") else 0
+        return values
+
+    def _after_sales_estimate_domain(self):
+        partner = request.env.user.partner_id.commercial_partner_id
+        return [("partner_id", "child_of", partner.id), ("state", "in", PORTAL_ESTIMATE_STATES)]
+
+    @http.route(["/my/estimates", "/my/estimates/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_estimates(self, page=1, filterby="all", **kw):
+        Estimate = request.env["after_sales.estimate"]
+        filters = {
+            "all": {"label": request.env._("All"), "domain": []},
+            "to_sign": {"label": request.env._("To Sign"), "domain": [("state", "=", "sent")]},
+        }
+        filterby = filterby if filterby in filters else "all"
+        domain = self._after_sales_estimate_domain() + filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/estimates",
+            url_args={"filterby": filterby},
+            total=Estimate.search_count(domain),
+            page=page,
+            step=PAGE_SIZE,
+        )
+        # searched and shown with the customer's own rights: the record rules choose the estimates
+        estimates = Estimate.search(domain, limit=PAGE_SIZE, offset=pager["offset"])
+        request.session["my_after_sales_estimates_history"] = estimates.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update(
+            estimates=estimates,
+            pager=pager,
+            page_name="after_sales_estimates",
+            default_url="/my/estimates",
+            searchbar_filters=filters,
+            filterby=filterby,
+        )
+        return request.render("after_sales_billing.portal_my_estimates", values)
+
     def _after_sales_estimate(self, estimate_id, access_token):
         try:
             return self._document_check_access("after_sales.estimate", estimate_id, access_token)
@@ -36,6 +88,8 @@ class AfterSalesEstimatePortal(CustomerPortal):
         ["/my/estimates/<int:estimate_id>/accept"], type="http", auth="public", methods=["POST"], website=True
     )
     def portal_estimate_accept(self, estimate_id, access_token=None, name=None, **kw):
+        """Accept with a typed name only. The estimate page does not offer it: customers accept by
+        signing (``portal_estimate_sign``)."""
         estimate = self._after_sales_estimate(estimate_id, access_token)
         try:
             estimate.sudo().action_accept(name)
