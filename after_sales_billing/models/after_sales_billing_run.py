@@ -74,11 +74,12 @@ class AfterSalesBillingRun(models.Model):
     invoice_ids = fields.One2many(
         "account.move", "after_sales_billing_run_id", string="Invoices", readonly=True
     )
-    invoice_count = fields.Integer(compute="_compute_totals")
-    line_count = fields.Integer(string="Service Lines", compute="_compute_totals")
-    fee_count = fields.Integer(string="Fees", compute="_compute_totals")
-    amount_untaxed = fields.Monetary(string="Untaxed Total", compute="_compute_totals")
-    amount_total = fields.Monetary(string="Total", compute="_compute_totals")
+    # service staff without invoicing rights see what a run billed, not the invoices themselves
+    invoice_count = fields.Integer(compute="_compute_totals", compute_sudo=True)
+    line_count = fields.Integer(string="Service Lines", compute="_compute_totals", compute_sudo=True)
+    fee_count = fields.Integer(string="Fees", compute="_compute_totals", compute_sudo=True)
+    amount_untaxed = fields.Monetary(string="Untaxed Total", compute="_compute_totals", compute_sudo=True)
+    amount_total = fields.Monetary(string="Total", compute="_compute_totals", compute_sudo=True)
     failure_ids = fields.One2many(
         "after_sales.billing.run.failure", "run_id", string="Failures", readonly=True
     )

@@ -61,6 +61,7 @@ class AfterSalesEstimate(models.Model):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Send Estimate %s", self.name),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],

@@ -277,10 +277,10 @@ class AfterSalesRequestLine(models.Model):
         self.ensure_one()
         request = self.request_id
         unit = request.equipment_id.display_name or request.lot_id.name or request.product_id.display_name
-        label = self.env._("%(request)s: %(name)s", request=request.name, name=self.name)
+        label = self.env._("%(name)s (%(request)s)", request=request.name, name=self.name)
         if unit:
             label = self.env._(
-                "%(request)s, unit %(unit)s: %(name)s", request=request.name, unit=unit, name=self.name
+                "%(name)s (%(request)s, unit %(unit)s)", request=request.name, unit=unit, name=self.name
             )
         if not self._is_charged():
             reason = self.coverage_reason or dict(

@@ -56,7 +56,8 @@ class AfterSalesRequest(models.Model):
     def _compute_parts_to_request(self):
         for request in self:
             request.parts_to_request = any(
-                line.line_type == "part" and line.part_state in ("draft", "refused") for line in request.line_ids
+                line.line_type == "part" and line.part_state in ("draft", "refused")
+                for line in request.line_ids
             )
 
     def _compute_parts_picking_count(self):

@@ -195,6 +195,7 @@ class AfterSalesRequest(models.Model):
     )
     sla_policy_id = fields.Many2one(
         "after_sales.sla.policy",
+        string="SLA Policy",
         compute="_compute_sla_policy_id",
         store=True,
         readonly=False,

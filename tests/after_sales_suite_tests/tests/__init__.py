@@ -4,3 +4,4 @@ from . import test_odoo_apps_users
 from . import test_form_entry
 from . import test_tours
 from . import test_tour_portal
+from . import test_menus
