@@ -358,8 +358,8 @@ def prepare(env, options):
     generate_requests(env, refs, 1, half, "open", due=100)
     generate_requests(env, refs, half + 1, options.requests - half, "history")
     generate_repairs(env, products, customers, options.requests)
-    env.cr.execute("ANALYZE after_sales_request; ANALYZE after_sales_equipment; ANALYZE repair_order")
     env.cr.commit()
+    BENCH.vacuum("after_sales_request", "after_sales_equipment", "repair_order")
     env.invalidate_all()
     return refs, user
 

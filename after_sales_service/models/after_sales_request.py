@@ -259,6 +259,10 @@ class AfterSalesRequest(models.Model):
     _sla_resolution_open_idx = models.Index(
         "(sla_resolution_deadline) WHERE sla_resolution_breached IS NOT TRUE AND sla_resolution_date IS NULL"
     )
+    # the default list: the first page of open requests in the model's order
+    _open_order_idx = models.Index(
+        "(priority DESC, date_open DESC, id DESC) WHERE is_closed IS NOT TRUE AND active IS TRUE"
+    )
 
     # ------------------------------------------------------------ defaults
 
