@@ -72,7 +72,7 @@ class AfterSalesEquipment(models.Model):
     sale_date = fields.Date()
     delivery_date = fields.Date(index=True, tracking=True)
     commissioning_date = fields.Date(tracking=True)
-    note = fields.Html(string="Notes")
+    note = fields.Html(string="Notes", groups="base.group_user")
     parent_id = fields.Many2one(
         "after_sales.equipment",
         string="Parent Unit",

@@ -166,15 +166,19 @@ class AfterSalesRequest(models.Model):
     )
 
     # Claims review board
-    review_findings = fields.Html(string="Findings")
+    # the claims review board's work is internal: never readable by portal users
+    review_findings = fields.Html(string="Findings", groups="base.group_user")
     review_justified = fields.Selection(
-        [("yes", "Justified"), ("no", "Not Justified")], string="Claim Justified", tracking=True
+        [("yes", "Justified"), ("no", "Not Justified")],
+        string="Claim Justified",
+        tracking=True,
+        groups="base.group_user",
     )
-    review_root_cause = fields.Text(string="Root Cause")
-    review_corrective_action = fields.Text(string="Corrective Actions")
-    review_preventive_action = fields.Text(string="Preventive Actions")
-    review_decision = fields.Text(string="Board Decision", tracking=True)
-    review_decision_date = fields.Date(string="Decision Date", tracking=True)
+    review_root_cause = fields.Text(string="Root Cause", groups="base.group_user")
+    review_corrective_action = fields.Text(string="Corrective Actions", groups="base.group_user")
+    review_preventive_action = fields.Text(string="Preventive Actions", groups="base.group_user")
+    review_decision = fields.Text(string="Board Decision", tracking=True, groups="base.group_user")
+    review_decision_date = fields.Date(string="Decision Date", tracking=True, groups="base.group_user")
 
     # Repairs and lines
     repair_ids = fields.One2many("repair.order", "after_sales_request_id", string="Repair Orders")

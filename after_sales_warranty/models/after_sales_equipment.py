@@ -57,9 +57,13 @@ class AfterSalesEquipment(models.Model):
     warranty_void_reason = fields.Selection(
         VOID_REASONS, string="Void Reason", readonly=True, copy=False, tracking=True
     )
-    warranty_void_note = fields.Char(string="Void Details", readonly=True, copy=False, tracking=True)
+    warranty_void_note = fields.Char(
+        string="Void Details", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
     warranty_void_date = fields.Date(string="Voided On", readonly=True, copy=False)
-    warranty_void_user_id = fields.Many2one("res.users", string="Voided By", readonly=True, copy=False)
+    warranty_void_user_id = fields.Many2one(
+        "res.users", string="Voided By", readonly=True, copy=False, groups="base.group_user"
+    )
     warranty_extension_ids = fields.One2many(
         "after_sales.warranty.extension", "equipment_id", string="Warranty Extensions"
     )

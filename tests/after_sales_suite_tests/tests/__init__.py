@@ -5,3 +5,4 @@ from . import test_form_entry
 from . import test_tours
 from . import test_tour_portal
 from . import test_menus
+from . import test_portal_fields
