@@ -85,19 +85,6 @@ class AfterSalesEstimatePortal(CustomerPortal):
         return request.redirect(url)
 
     @http.route(
-        ["/my/estimates/<int:estimate_id>/accept"], type="http", auth="public", methods=["POST"], website=True
-    )
-    def portal_estimate_accept(self, estimate_id, access_token=None, name=None, **kw):
-        """Accept with a typed name only. The estimate page does not offer it: customers accept by
-        signing (``portal_estimate_sign``)."""
-        estimate = self._after_sales_estimate(estimate_id, access_token)
-        try:
-            estimate.sudo().action_accept(name)
-        except UserError:
-            return self._estimate_redirect(estimate, access_token, error=True)
-        return self._estimate_redirect(estimate, access_token)
-
-    @http.route(
         ["/my/estimates/<int:estimate_id>/decline"],
         type="http",
         auth="public",

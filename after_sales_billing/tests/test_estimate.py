@@ -174,13 +174,14 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
-    def test_accept_with_token(self):
+    def test_page_with_token_offers_signing_only(self):
         url = f"/my/estimates/{self.estimate.id}"
         page = self.url_open(f"{url}?access_token={self.estimate.access_token}")
         self.assertIn(self.estimate.name, page.text)
-        self.assertIn("Accept", page.text)
+        self.assertIn("Accept and Sign", page.text)
         self.assertEqual(self.url_open(f"{url}?access_token=wrong").status_code, 404)
         self.assertEqual(self.url_open(url).status_code, 404, "no token, not logged in")
+        # accepting with a typed name only is gone: one way to accept, by signing
         response = self.url_open(
             f"{url}/accept",
             data={
@@ -189,9 +190,8 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
                 "name": "Ann Alpha",
             },
         )
-        self.assertEqual(response.status_code, 200)
-        self.assertRecordValues(self.estimate, [{"state": "accepted", "signed_by": "Ann Alpha"}])
-        self.assertIn("Accepted by", response.text)
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.estimate.state, "sent")
 
     def test_decline_logged_in_owner(self):
         self.authenticate("portal_alpha", "portal_alpha")
