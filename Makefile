@@ -7,13 +7,14 @@ ADDONS := $(MODULES) tests/after_sales_suite_tests
 LINT_PATHS := $(MODULES) tests bench .ci/suite.py
 TAGS ?=
 
-.PHONY: help setup run test test-odoo pytest lint format shell bench i18n
+.PHONY: help setup run test test-odoo race pytest lint format shell bench i18n
 
 help:
 	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
 	@echo "make run     serve the demo database on http://127.0.0.1:8069 (admin/admin)"
 	@echo "make test    fresh database, install the suite, run every test (TAGS=/module to filter)"
 	@echo "make test-odoo  Odoo's own sale/stock/account/repair tests with the suite installed"
+	@echo "make race    two users at the same moment, real transactions: last unit, double return"
 	@echo "make pytest  pytest-odoo against the 'make run' database (ARGS=... for pytest)"
 	@echo "make lint    ruff (check + format) and pylint-odoo's mandatory checks"
 	@echo "make format  apply ruff's fixes and formatting"
@@ -31,6 +32,9 @@ test:
 
 test-odoo:
 	$(SUITE) test-odoo $(ARGS)
+
+race:
+	$(SUITE) bench tests/race.py
 
 pytest:
 	$(SUITE) pytest $(ARGS)

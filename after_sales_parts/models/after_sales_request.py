@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 
 class AfterSalesRequest(models.Model):
@@ -177,8 +178,35 @@ class AfterSalesRequest(models.Model):
             picking.action_confirm()
         else:
             moves._action_confirm()
+        self._lock_parts_stock(lines.product_id, picking.location_id)
         picking.action_assign()
         return picking
+
+    def _lock_parts_stock(self, products, location):
+        """Wait for other transactions reserving ``products`` in ``location``, then see their result.
+
+        Odoo's reservation skips quants another transaction holds, so two requests reserving the
+        last unit at the same moment could both get it. Locking the quants first (not skipping
+        them) makes the second wait; once the first commits, the second transaction, whose snapshot
+        predates it, fails with a serialization error and is retried (as Odoo retries any request),
+        this time seeing what is left.
+        """
+        if not products:
+            return
+        self.env["stock.quant"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT quant.id FROM stock_quant quant
+                  JOIN stock_location loc ON loc.id = quant.location_id
+                 WHERE quant.product_id = ANY(%s) AND loc.parent_path LIKE %s
+              ORDER BY quant.id
+                   FOR NO KEY UPDATE OF quant
+                """,
+                products.ids,
+                f"{location.parent_path}%",
+            )
+        )
 
     def _on_stage_change(self, old_stages, new_stage):
         """Closing a request (not cancelling it) consumes the parts still issued to it."""

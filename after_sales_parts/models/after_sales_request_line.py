@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
 from .stock_lot import GRADES
 
@@ -325,9 +325,24 @@ class AfterSalesRequestLine(models.Model):
             - self._part_qty_returning()
         )
 
+    def _lock_for_return(self):
+        """Serialize returns of this line: two at the same moment must not both take the last unit.
+
+        The row is updated (not only locked): a concurrent return waits for this transaction, then
+        fails with a serialization error and is retried, seeing the return made here.
+        """
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE after_sales_request_line SET write_date = write_date WHERE id = %s",
+                self.id,
+            )
+        )
+
     def _return_unused(self, quantity):
         """Create the return picking of ``quantity`` issued but unused units of this part."""
         self.ensure_one()
+        self._lock_for_return()
         rounding = self.uom_id.rounding or 0.01
         if float_compare(quantity, 0.0, precision_rounding=rounding) <= 0:
             raise ValidationError(self.env._("Give a positive quantity to return."))
