@@ -1,8 +1,10 @@
 from dateutil.relativedelta import relativedelta
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
+from odoo.tools import mute_logger
 
 FEE_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -173,16 +175,18 @@ class AfterSalesContract(models.Model):
                     vals_list.append(contract._prepare_fee_vals(start, end, due))
         if not vals_list:
             return Fee
+        # another run may record some of them at the same moment: the period's unique key
+        # refuses the duplicate, an expected conflict that is skipped without logging an error
         try:
-            with self.env.cr.savepoint():
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 return Fee.create(vals_list)
-        except Exception:  # noqa: BLE001 - another run recorded some of them: one at a time
+        except UniqueViolation:
             fees = Fee
             for vals in vals_list:
                 try:
-                    with self.env.cr.savepoint():
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                         fees |= Fee.create(vals)
-                except Exception:  # noqa: BLE001, S112 - recorded concurrently: skip
+                except UniqueViolation:
                     continue
             return fees
 

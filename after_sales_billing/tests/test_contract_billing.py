@@ -1,6 +1,8 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -108,3 +110,19 @@ class TestContractBilling(AfterSalesBillingCommon):
         self.assertEqual(len(auto.fee_ids), 3)
         self.assertFalse(manual.fee_ids)
         self.assertTrue(request.line_ids.invoice_line_id)
+
+    def test_fee_recorded_by_another_run_is_skipped_quietly(self):
+        customer = self._create_customer("Concurrent Subscriber")
+        contract = self._subscription(customer)
+        Fee = self.env["after_sales.contract.fee"]
+        contract._ensure_fees(fields.Date.to_date("2026-01-31"))
+        january = contract.fee_ids
+        self.assertEqual(len(january), 1)
+        # another run recorded January after this one looked: it tries to record it again
+        with (
+            patch.object(type(Fee), "search", lambda self, *a, **kw: self.browse()),
+            self.assertNoLogs("odoo.sql_db", "ERROR"),
+        ):
+            fees = contract._ensure_fees(fields.Date.to_date("2026-02-28"))
+        self.assertEqual(fees.mapped("period_start"), [fields.Date.to_date("2026-02-01")])
+        self.assertEqual(len(contract.fee_ids), 2)
