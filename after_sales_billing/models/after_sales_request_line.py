@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 COVERED = ("warranty", "contract", "goodwill")
@@ -231,6 +231,21 @@ class AfterSalesRequestLine(models.Model):
             line.price_total = taxes["total_included"]
             line.amount_charged = line.price_subtotal if line.coverage == "paid" else 0.0
 
+    @api.constrains("price_unit", "coverage")
+    def _check_price_unit(self):
+        for line in self:
+            if line.coverage == "paid" and line.price_unit < 0:
+                line._raise_negative_price()
+
+    def _raise_negative_price(self):
+        raise ValidationError(
+            self.env._(
+                "Line %s: the customer pays it, so its price cannot be negative "
+                "(give a discount or a goodwill coverage instead).",
+                self.name,
+            )
+        )
+
     # ------------------------------------------------------------------ CRUD
 
     @api.model_create_multi
@@ -250,6 +265,12 @@ class AfterSalesRequestLine(models.Model):
                     "Invoiced service lines cannot be changed: cancel, delete or reverse the invoice first."
                 )
             )
+        if "price_unit" in vals or "coverage" in vals:
+            # refused before anything is written (the constraint checks computed prices too)
+            for line in self:
+                coverage = vals.get("coverage", line.coverage)
+                if coverage == "paid" and vals.get("price_unit", line.price_unit) < 0:
+                    line._raise_negative_price()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -173,7 +173,8 @@ class AfterSalesRequestLine(models.Model):
         """
         for line in self:
             consumed = line.part_qty_issued - line.part_qty_returned
-            vals = {"quantity": max(consumed, 0.0), "part_state": "issued", "done": True}
+            # all returned: nothing was used, nothing is done to bill
+            vals = {"quantity": max(consumed, 0.0), "part_state": "issued", "done": consumed > 0}
             issued_lots = (
                 moves.filtered(lambda m, line=line: m.after_sales_line_id == line)
                 ._after_sales_issues()

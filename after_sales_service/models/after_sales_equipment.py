@@ -106,6 +106,11 @@ class AfterSalesEquipment(models.Model):
         self._check_lots_free([vals["lot_id"] for vals in vals_list if vals.get("lot_id")])
         return super().create(vals_list)
 
+    def write(self, vals):
+        if vals.get("lot_id"):
+            self._check_lots_free([vals["lot_id"]] * len(self))
+        return super().write(vals)
+
     def _check_lots_free(self, lot_ids):
         """Refuse, before anything is written, serials already registered in this company."""
         if not lot_ids:

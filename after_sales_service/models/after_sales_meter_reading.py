@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import check_finite_numbers
+
 
 class AfterSalesMeterReading(models.Model):
     _name = "after_sales.meter.reading"
@@ -22,6 +24,15 @@ class AfterSalesMeterReading(models.Model):
         default="manual",
     )
     note = fields.Char()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_finite_numbers(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_finite_numbers(self, [vals])
+        return super().write(vals)
 
     @api.constrains("date", "hours", "equipment_id")
     def _check_reading(self):

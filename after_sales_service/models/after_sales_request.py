@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import is_html_empty
 
+from ..tools import check_finite_numbers
+
 PRIORITIES = [
     ("0", "Low"),
     ("1", "Normal"),
@@ -463,6 +465,7 @@ class AfterSalesRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_numbers(self, vals_list)
         self._check_review_access(set().union(*vals_list) if vals_list else set())
         Stage = self.env["after_sales.request.stage"]
         for vals in vals_list:
@@ -493,6 +496,7 @@ class AfterSalesRequest(models.Model):
         return requests
 
     def write(self, vals):
+        check_finite_numbers(self, [vals])
         self._check_review_access(set(vals))
         self._check_closed_write(set(vals))
         if "stage_id" not in vals:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import check_finite_numbers
+
 
 class AfterSalesRequestLine(models.Model):
     _name = "after_sales.request.line"
@@ -73,11 +75,24 @@ class AfterSalesRequestLine(models.Model):
             elif not line.uom_id:
                 line.uom_id = self.env.ref("uom.product_uom_unit")
 
-    @api.constrains("quantity")
+    @api.constrains("quantity", "done")
     def _check_quantity(self):
         for line in self:
             if line.quantity < 0:
                 raise ValidationError(self.env._("The quantity of a service line cannot be negative."))
+            if line.done and not line.quantity:
+                raise ValidationError(
+                    self.env._("Line %s is done but has no quantity: give the quantity done.", line.name)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_finite_numbers(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_finite_numbers(self, [vals])
+        return super().write(vals)
 
     @api.constrains("line_type", "product_id")
     def _check_part_product(self):
