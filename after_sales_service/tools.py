@@ -1,5 +1,7 @@
 import math
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import ValidationError
 
 
@@ -21,3 +23,15 @@ def check_finite_numbers(model, vals_list):
                 raise ValidationError(
                     model.env._("%(field)s must be a number, not %(value)s.", field=field.string, value=value)
                 )
+
+
+def period_end(start, months=0, years=0):
+    """Last day of a period of ``months`` and ``years`` counted from the date ``start``.
+
+    The one rule of the suite for warranty, extension and service-life periods, as the Russian
+    Civil Code counts them (ГК РФ art. 191–192, used by the consumer protection law, art. 6 and
+    19): the period starts the day after ``start`` and ends on the corresponding date ``months``
+    or ``years`` later, the month's last day where that date does not exist. 12 months from
+    2025-03-01 cover 2026-03-01; 1 month from 2025-01-31 ends on 2025-02-28.
+    """
+    return start + relativedelta(months=months, years=years)

@@ -5,7 +5,15 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from odoo.addons.after_sales_service.tools import period_end
+
 from .product_category import START_BASIS, WARRANTY_TERM_FIELDS
+
+PERIOD_HELP = (
+    "Included: a period of N months or years from a date ends on the same date N months or years "
+    "later, or on the month's last day where that date does not exist (Civil Code of the Russian "
+    "Federation, art. 191-192)."
+)
 
 VOID_REASONS = [
     ("tampering", "Tampering"),
@@ -38,10 +46,18 @@ class AfterSalesEquipment(models.Model):
     service_life_years = fields.Integer(default=10, tracking=True)
     warranty_start_date = fields.Date(compute="_compute_warranty_dates", store=True, index=True)
     warranty_parts_end_date = fields.Date(
-        string="Parts Warranty Until", compute="_compute_warranty_dates", store=True, index=True
+        string="Parts Warranty Until",
+        compute="_compute_warranty_dates",
+        store=True,
+        index=True,
+        help=PERIOD_HELP,
     )
     warranty_labour_end_date = fields.Date(
-        string="Labour Warranty Until", compute="_compute_warranty_dates", store=True, index=True
+        string="Labour Warranty Until",
+        compute="_compute_warranty_dates",
+        store=True,
+        index=True,
+        help=PERIOD_HELP,
     )
     warranty_end_date = fields.Date(
         string="Warranty Until",
@@ -51,7 +67,11 @@ class AfterSalesEquipment(models.Model):
         help="The later of the parts and labour warranty ends.",
     )
     service_life_end_date = fields.Date(
-        string="Service Life Until", compute="_compute_warranty_dates", store=True, index=True
+        string="Service Life Until",
+        compute="_compute_warranty_dates",
+        store=True,
+        index=True,
+        help=PERIOD_HELP,
     )
     warranty_void = fields.Boolean(readonly=True, copy=False, index=True, tracking=True)
     warranty_void_reason = fields.Selection(
@@ -96,15 +116,13 @@ class AfterSalesEquipment(models.Model):
                 if extension.scope in ("both", "labour"):
                     labour += extension.months
             unit.warranty_start_date = start
-            unit.warranty_parts_end_date = parts and start + relativedelta(months=parts, days=-1)
-            unit.warranty_labour_end_date = labour and start + relativedelta(months=labour, days=-1)
+            unit.warranty_parts_end_date = parts and period_end(start, months=parts)
+            unit.warranty_labour_end_date = labour and period_end(start, months=labour)
             unit.warranty_end_date = max(
                 (d for d in (unit.warranty_parts_end_date, unit.warranty_labour_end_date) if d), default=False
             )
             life_start = unit.delivery_date or start
-            unit.service_life_end_date = life_start + relativedelta(
-                years=unit.service_life_years or 10, days=-1
-            )
+            unit.service_life_end_date = period_end(life_start, years=unit.service_life_years or 10)
 
     @api.depends(
         "warranty_void",

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.after_sales_service.tools import period_end
+
 COVERAGE = [("warranty", "Warranty"), ("contract", "Contract"), ("goodwill", "Goodwill"), ("paid", "Paid")]
 
 
@@ -316,7 +318,7 @@ class AfterSalesRequestLine(models.Model):
         months = seller.warranty_months or product.vendor_warranty_months
         if not seller or not months:
             return False, False
-        end = fields.Date.add(unit.warranty_start_date, months=months, days=-1)
+        end = period_end(unit.warranty_start_date, months=months)
         if self._get_coverage_day() > end:
             return False, False
         return seller.partner_id.commercial_partner_id, end

@@ -20,7 +20,7 @@ class TestCoverage(WarrantyCommon):
         parts_only = self._create_request(self.unit, date_open="2026-06-01 09:00:00")
         part, work = self._add_lines(parts_only, ("part", self.part, 1), ("work", self.labour, 2))
         self.assertRecordValues(part | work, [{"coverage": "warranty"}, {"coverage": "paid"}])
-        self.assertIn("2026-01-09", work.coverage_reason)
+        self.assertIn("2026-01-10", work.coverage_reason)
         self.assertEqual(parts_only.coverage_status, "partial")
 
     def test_category_exclusion_makes_part_paid_inside_warranty(self):

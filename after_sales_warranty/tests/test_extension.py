@@ -49,13 +49,13 @@ class TestWarrantyExtension(WarrantyCommon):
             self.unit.warranty_extension_ids,
             [{"months": 12, "scope": "both", "sale_line_id": order.order_line.id}],
         )
-        self.assertEqual(self.unit.warranty_parts_end_date, fields.Date.to_date("2028-01-09"))
-        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2027-01-09"))
+        self.assertEqual(self.unit.warranty_parts_end_date, fields.Date.to_date("2028-01-10"))
+        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2027-01-10"))
         request = self._create_request(self.unit, date_open="2026-06-01 09:00:00")
         self.assertEqual(self._add_lines(request, ("work", self.labour, 1)).coverage, "warranty")
         order._action_cancel()
         self.assertFalse(self.unit.warranty_extension_ids)
-        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2026-01-09"))
+        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2026-01-10"))
 
     def test_extension_removed_when_invoice_reset(self):
         order = self._sell_extension()
@@ -69,8 +69,8 @@ class TestWarrantyExtension(WarrantyCommon):
     def test_labour_only_extension(self):
         self.extension_product.warranty_extension_scope = "labour"
         self._invoice(self._sell_extension())
-        self.assertEqual(self.unit.warranty_parts_end_date, fields.Date.to_date("2027-01-09"))
-        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2027-01-09"))
+        self.assertEqual(self.unit.warranty_parts_end_date, fields.Date.to_date("2027-01-10"))
+        self.assertEqual(self.unit.warranty_labour_end_date, fields.Date.to_date("2027-01-10"))
 
     def test_user_reads_extensions_of_own_company_only(self):
         self._invoice(self._sell_extension())

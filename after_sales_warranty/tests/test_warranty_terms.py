@@ -44,8 +44,8 @@ class TestWarrantyTerms(WarrantyCommon):
                     "warranty_labour_months": 12,
                     "warranty_hours_limit": 2000,
                     "warranty_excluded_categ_ids": self.categ_wear.ids,
-                    "warranty_parts_end_date": fields.Date.to_date("2027-01-09"),
-                    "warranty_labour_end_date": fields.Date.to_date("2026-01-09"),
+                    "warranty_parts_end_date": fields.Date.to_date("2027-01-10"),
+                    "warranty_labour_end_date": fields.Date.to_date("2026-01-10"),
                 }
             ],
         )
@@ -54,7 +54,7 @@ class TestWarrantyTerms(WarrantyCommon):
         with self.assertRaises(AccessError):
             unit.with_user(self.as_user).action_apply_warranty_terms()
         unit.with_user(self.as_manager).action_apply_warranty_terms()
-        self.assertEqual(unit.warranty_parts_end_date, fields.Date.to_date("2028-01-09"))
+        self.assertEqual(unit.warranty_parts_end_date, fields.Date.to_date("2028-01-10"))
         self.assertIn("re-applied", unit.message_ids[0].body)
 
     def test_dates_from_each_start_basis(self):
@@ -70,12 +70,34 @@ class TestWarrantyTerms(WarrantyCommon):
                 unit.warranty_start_basis = basis
                 start = fields.Date.to_date(start)
                 self.assertEqual(unit.warranty_start_date, start)
-                self.assertEqual(unit.warranty_labour_end_date, fields.Date.add(start, months=12, days=-1))
+                self.assertEqual(unit.warranty_labour_end_date, fields.Date.add(start, months=12))
         # commissioning basis without a commissioning yet: from delivery
         unit = self._create_unit(delivery_date="2025-01-10", warranty_start_basis="commissioning")
         self.assertEqual(unit.warranty_start_date, fields.Date.to_date("2025-01-10"))
         unit.commissioning_date = "2025-02-15"
         self.assertEqual(unit.warranty_start_date, fields.Date.to_date("2025-02-15"))
+
+    def test_periods_follow_the_civil_code(self):
+        """ГК РФ art. 191-192: N months from date D end on the same date N months later."""
+        unit = self._create_unit(delivery_date="2025-03-01")
+        unit.write({"warranty_parts_months": 12, "warranty_labour_months": 1, "service_life_years": 5})
+        self.assertRecordValues(
+            unit,
+            [
+                {
+                    "warranty_parts_end_date": fields.Date.to_date("2026-03-01"),
+                    "warranty_labour_end_date": fields.Date.to_date("2025-04-01"),
+                    "service_life_end_date": fields.Date.to_date("2030-03-01"),
+                }
+            ],
+        )
+        self.assertTrue(unit._get_warranty_state(fields.Date.to_date("2026-03-01"), hours=0)["parts"])
+        self.assertFalse(unit._get_warranty_state(fields.Date.to_date("2026-03-02"), hours=0)["parts"])
+        # the month's last day where the same date does not exist
+        short = self._create_unit(delivery_date="2025-01-31")
+        short.write({"warranty_parts_months": 1, "warranty_labour_months": 13})
+        self.assertEqual(str(short.warranty_parts_end_date), "2025-02-28")
+        self.assertEqual(str(short.warranty_labour_end_date), "2026-02-28")
 
     def test_hours_limit_wins_before_months(self):
         unit = self._create_unit(delivery_date="2025-01-10")
@@ -114,7 +136,7 @@ class TestWarrantyTerms(WarrantyCommon):
         self.assertEqual(
             Unit.search([("id", "in", mine.ids)] + list(Unit._get_past_service_life_domain())), old
         )
-        self.assertEqual(old.service_life_end_date, fields.Date.to_date("2024-01-09"))
+        self.assertEqual(old.service_life_end_date, fields.Date.to_date("2024-01-10"))
         action = Unit.action_open_warranty_ending(30)
         self.assertEqual(Unit.search(action["domain"] + [("id", "in", mine.ids)]), ending)
         self._add_reading(unit, 2500, "2025-05-30")

@@ -45,7 +45,7 @@ class TestEndToEnd(AfterSalesBillingCommon):
 
     @freeze_time("2026-03-10 10:00:00")
     def test_warranty_repair_with_parts_is_billed_for_the_excluded_consumable_only(self):
-        self.assertEqual(str(self.unit.warranty_parts_end_date), "2028-01-14")
+        self.assertEqual(str(self.unit.warranty_parts_end_date), "2028-01-15")
         request = (
             self.env["after_sales.request"]
             .with_user(self.as_user)
