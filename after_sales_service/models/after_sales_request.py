@@ -229,6 +229,12 @@ class AfterSalesRequest(models.Model):
         readonly=True,
         help="Working hours spent in pausing stages.",
     )
+    sla_response_paused_hours = fields.Float(
+        string="Paused before Response (working hours)",
+        copy=False,
+        readonly=True,
+        help="Working hours paused while the first response was still due: only they move its deadline.",
+    )
     sla_paused_since = fields.Datetime(string="Paused Since", copy=False, readonly=True)
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
@@ -349,7 +355,7 @@ class AfterSalesRequest(models.Model):
                 request.contract_id.sla_policy_id or request.company_id.after_sales_sla_policy_id
             )
 
-    @api.depends("date_open", "priority", "sla_policy_id", "sla_paused_hours")
+    @api.depends("date_open", "priority", "sla_policy_id", "sla_paused_hours", "sla_response_paused_hours")
     def _compute_sla_deadlines(self):
         for request in self:
             policy = request.sla_policy_id
@@ -358,11 +364,13 @@ class AfterSalesRequest(models.Model):
                 request.sla_response_deadline = False
                 request.sla_resolution_deadline = False
                 continue
+            # a pause moves only the targets not met when it started
             start = request.date_open
-            paused = request.sla_paused_hours
-            request.sla_response_deadline = policy._add_working_hours(start, target.response_hours + paused)
+            request.sla_response_deadline = policy._add_working_hours(
+                start, target.response_hours + request.sla_response_paused_hours
+            )
             request.sla_resolution_deadline = policy._add_working_hours(
-                start, target.resolution_hours + paused
+                start, target.resolution_hours + request.sla_paused_hours
             )
 
     @api.depends(
@@ -376,18 +384,26 @@ class AfterSalesRequest(models.Model):
         """Breached when reached late, or not reached and the deadline is past.
 
         The cron flags the open ones as their deadline passes; this compute
-        keeps the flags right when a deadline or a reached date changes.
+        keeps the flags right when a deadline or a reached date changes. A breach
+        once recorded stays (a later pause does not undo it); a cancelled request
+        counts none.
         """
         now = fields.Datetime.now()
         for request in self:
             if request.stage_id.is_cancel:
                 request.sla_response_breached = request.sla_resolution_breached = False
                 continue
-            request.sla_response_breached = bool(
+            # the stored flags, as recorded before this change
+            was_response, was_resolution = (
+                (request.sla_response_breached, request.sla_resolution_breached)
+                if isinstance(request.id, int)
+                else (False, False)
+            )
+            request.sla_response_breached = was_response or bool(
                 request.sla_response_deadline
                 and (request.sla_response_date or now) > request.sla_response_deadline
             )
-            request.sla_resolution_breached = bool(
+            request.sla_resolution_breached = was_resolution or bool(
                 request.sla_resolution_deadline
                 and (request.sla_resolution_date or now) > request.sla_resolution_deadline
             )
@@ -670,6 +686,9 @@ class AfterSalesRequest(models.Model):
             if request.sla_paused_since and new_stage not in pausing:
                 paused = policy._working_hours_between(request.sla_paused_since, now)
                 vals.update(sla_paused_since=False, sla_paused_hours=request.sla_paused_hours + paused)
+                response = request.sla_response_date
+                if not response or response > request.sla_paused_since:
+                    vals["sla_response_paused_hours"] = request.sla_response_paused_hours + paused
             elif not request.sla_paused_since and new_stage in pausing:
                 vals["sla_paused_since"] = now
             if old_stage.is_new and not new_stage.is_new and not request.sla_response_date:

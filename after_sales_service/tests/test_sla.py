@@ -93,6 +93,25 @@ class TestSla(AfterSalesCommon):
             [{"sla_response_breached": False, "sla_resolution_breached": False, "sla_compliance": 100.0}],
         )
 
+    def test_pause_after_response_moves_only_the_resolution(self):
+        with freeze_time("2026-03-13 15:00:00"):
+            request = self._create_request()
+        response_deadline = request.sla_response_deadline
+        resolution_deadline = request.sla_resolution_deadline
+        # answered late (Tue, past Mon's response deadline), then waiting for the customer a day
+        with freeze_time("2026-03-17 09:00:00"):
+            request.stage_id = self.stage_progress
+        self.assertTrue(request.sla_response_breached)
+        with freeze_time("2026-03-17 10:00:00"):
+            request.stage_id = self.stage_waiting
+        with freeze_time("2026-03-18 10:00:00"):
+            request.stage_id = self.stage_progress
+        self.assertAlmostEqual(request.sla_paused_hours, 8.0, places=4)
+        self.assertEqual(request.sla_response_paused_hours, 0.0)
+        self.assertEqual(request.sla_response_deadline, response_deadline, "the response was met: it stays")
+        self.assertGreater(request.sla_resolution_deadline, resolution_deadline)
+        self.assertTrue(request.sla_response_breached, "a breach once recorded stays")
+
     def test_created_past_new_reaches_its_dates(self):
         stage_closed = self.env.ref("after_sales_service.stage_closed")
         with freeze_time("2026-03-16 09:00:00"):
