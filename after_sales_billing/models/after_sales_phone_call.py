@@ -9,6 +9,7 @@ from .res_partner import phone_match_key
 
 PHONE_MIN_DIGITS = 7
 MAX_CALL_SECONDS = 24 * 3600
+MAX_TEXT_LENGTH = 128  # call ids, phone numbers, agents and request numbers of a telephony system
 
 
 class PhoneCallError(UserError):
@@ -116,7 +117,8 @@ class AfterSalesPhoneCall(models.Model):
             .with_context(after_sales_skip_estimate_check=True)  # the call already happened: record it
             .create(call._prepare_phone_line_vals(request, hours))
         )
-        call.write({"request_id": request.id, "request_line_id": line.id, "billed_hours": hours})
+        # the call's bookkeeping: users of the API may create calls, only managers change them
+        call.sudo().write({"request_id": request.id, "request_line_id": line.id, "billed_hours": hours})
         return call, False
 
     @api.model
@@ -130,6 +132,13 @@ class AfterSalesPhoneCall(models.Model):
             call_id = str(call_id)
         if not isinstance(call_id, str) or not call_id.strip():
             errors.append(self.env._("call_id is required."))
+        for key in ("call_id", "phone", "agent", "request"):
+            value = call_id if key == "call_id" else payload.get(key)
+            if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+                raise PhoneCallError(
+                    self.env._("%(key)s is longer than %(max)s characters.", key=key, max=MAX_TEXT_LENGTH),
+                    "invalid_payload",
+                )
         phone = payload.get("phone")
         if not isinstance(phone, str) or not phone.strip():
             errors.append(self.env._("phone is required."))
@@ -165,14 +174,15 @@ class AfterSalesPhoneCall(models.Model):
     @api.model
     def _parse_call_start(self, value):
         """The UTC datetime of an ISO 8601 ``value`` (naive values are UTC), or None."""
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
             return None
         try:
             start = datetime.fromisoformat(value.strip())
-        except ValueError:
+            if start.tzinfo:
+                start = start.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            # not a date, or an offset that takes it out of the calendar (year 0 or 10000)
             return None
-        if start.tzinfo:
-            start = start.astimezone(UTC).replace(tzinfo=None)
         return start.replace(microsecond=0)
 
     @api.model

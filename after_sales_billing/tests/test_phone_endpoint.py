@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -89,9 +90,30 @@ class TestPhoneEndpoint(PhoneCallCommon, HttpCase):
         with mute_logger("odoo.http"):
             missing = self._post(key=False)
             wrong = self._post(key="0123456789abcdef0123456789abcdef")
-        self.assertEqual(missing.status_code, 401)
-        self.assertEqual(wrong.status_code, 401)
+        self.assertError(missing, 401, "unauthorized")
+        self.assertError(wrong, 401, "unauthorized")
         self.assertEqual(self._counts(), before)
+
+    def test_hostile_input_gets_json_and_writes_nothing(self):
+        before = self._counts()
+        # an offset that takes the start out of the calendar
+        self.assertError(self._post(self._payload(start="0001-01-01T00:00:00+23:59")), 400, "invalid_payload")
+        self.assertError(self._post(self._payload(start="9999-12-31T23:59:59-23:59")), 400, "invalid_payload")
+        # a call id of 1 MiB, and one just too long
+        self.assertError(self._post(self._payload(call_id="x" * (1 << 20))), 413, "too_large")
+        self.assertError(self._post(self._payload(call_id="x" * 129)), 400, "invalid_payload")
+        # JSON nested 100,000 deep
+        self.assertError(self._post(raw="[" * 100000 + "]" * 100000), 413, "too_large")
+        self.assertError(self._post(raw="[" * 30000 + "]" * 30000), 400, "invalid_json")
+        self.assertEqual(self._counts(), before)
+
+    def test_calls_are_read_only_except_to_managers(self):
+        self.assertEqual(self._post().status_code, 201)
+        call = self.env["after_sales.phone.call"].search([("call_id", "=", "PBX-1")])
+        with self.assertRaises(AccessError):
+            call.with_user(self.api_user).write({"billed_hours": 10})
+        call.with_user(self.as_manager).write({"billed_hours": 0.5})
+        self.assertEqual(call.billed_hours, 0.5)
 
     def test_user_outside_after_sales_is_forbidden(self):
         before = self._counts()
