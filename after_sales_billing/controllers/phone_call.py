@@ -7,6 +7,7 @@ from psycopg2 import IntegrityError
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class AfterSalesPhoneCallController(http.Controller):
     def after_sales_phone_call(self):
         try:
             return self._after_sales_phone_call()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # Odoo replays the request in a fresh transaction
         except Exception:
             _logger.exception("Phone call endpoint failed")
             request.env.cr.rollback()

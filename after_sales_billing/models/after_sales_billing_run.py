@@ -238,7 +238,7 @@ class AfterSalesBillingRun(models.Model):
 
     def _get_left_out_reason(self, line):
         """Why ``line`` (not invoiced) was left out of this run: a key of SKIP_REASONS."""
-        if not line.request_id.is_resolved:
+        if not line.request_id.is_resolved and not self.request_ids:
             return "open"
         if not line.done:
             return "not_done"

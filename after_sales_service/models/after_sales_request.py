@@ -384,26 +384,21 @@ class AfterSalesRequest(models.Model):
         """Breached when reached late, or not reached and the deadline is past.
 
         The cron flags the open ones as their deadline passes; this compute
-        keeps the flags right when a deadline or a reached date changes. A breach
-        once recorded stays (a later pause does not undo it); a cancelled request
-        counts none.
+        keeps the flags right when a deadline or a reached date changes. A pause
+        never moves a target already met or breached (``_on_stage_change``), so it
+        does not undo a breach; a corrected priority or policy does. A cancelled
+        request counts none.
         """
         now = fields.Datetime.now()
         for request in self:
             if request.stage_id.is_cancel:
                 request.sla_response_breached = request.sla_resolution_breached = False
                 continue
-            # the stored flags, as recorded before this change
-            was_response, was_resolution = (
-                (request.sla_response_breached, request.sla_resolution_breached)
-                if isinstance(request.id, int)
-                else (False, False)
-            )
-            request.sla_response_breached = was_response or bool(
+            request.sla_response_breached = bool(
                 request.sla_response_deadline
                 and (request.sla_response_date or now) > request.sla_response_deadline
             )
-            request.sla_resolution_breached = was_resolution or bool(
+            request.sla_resolution_breached = bool(
                 request.sla_resolution_deadline
                 and (request.sla_resolution_date or now) > request.sla_resolution_deadline
             )
@@ -685,9 +680,14 @@ class AfterSalesRequest(models.Model):
             pausing = policy.pause_stage_ids if policy else self.env["after_sales.request.stage"]
             if request.sla_paused_since and new_stage not in pausing:
                 paused = policy._working_hours_between(request.sla_paused_since, now)
-                vals.update(sla_paused_since=False, sla_paused_hours=request.sla_paused_hours + paused)
-                response = request.sla_response_date
-                if not response or response > request.sla_paused_since:
+                vals["sla_paused_since"] = False
+                # a pause moves only the targets neither met nor breached when it started
+                since = request.sla_paused_since
+                resolved, deadline = request.sla_resolution_date, request.sla_resolution_deadline
+                if not (resolved and resolved <= since) and not (deadline and deadline < since):
+                    vals["sla_paused_hours"] = request.sla_paused_hours + paused
+                response, deadline = request.sla_response_date, request.sla_response_deadline
+                if (not response or response > since) and not (deadline and deadline < since):
                     vals["sla_response_paused_hours"] = request.sla_response_paused_hours + paused
             elif not request.sla_paused_since and new_stage in pausing:
                 vals["sla_paused_since"] = now

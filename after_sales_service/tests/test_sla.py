@@ -112,6 +112,20 @@ class TestSla(AfterSalesCommon):
         self.assertGreater(request.sla_resolution_deadline, resolution_deadline)
         self.assertTrue(request.sla_response_breached, "a breach once recorded stays")
 
+    def test_pause_after_a_resolution_breach_keeps_it(self):
+        with freeze_time("2026-03-13 15:00:00"):
+            request = self._create_request()
+            request.stage_id = self.stage_progress
+        resolution_deadline = request.sla_resolution_deadline
+        with freeze_time("2026-03-24 09:00:00"):
+            request._cron_flag_sla_breaches()
+            self.assertTrue(request.sla_resolution_breached)
+            request.stage_id = self.stage_waiting
+        with freeze_time("2026-03-25 09:00:00"):
+            request.stage_id = self.stage_progress
+        self.assertEqual(request.sla_resolution_deadline, resolution_deadline)
+        self.assertTrue(request.sla_resolution_breached, "the pause came after the breach: it stays")
+
     def test_created_past_new_reaches_its_dates(self):
         stage_closed = self.env.ref("after_sales_service.stage_closed")
         with freeze_time("2026-03-16 09:00:00"):

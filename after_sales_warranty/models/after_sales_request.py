@@ -40,7 +40,7 @@ class AfterSalesRequest(models.Model):
 
     def action_decide_coverage(self):
         """Decide again the coverage of the lines not overridden by hand."""
-        lines = self.line_ids.filtered(lambda line: not line.coverage_manual)
+        lines = self.line_ids.filtered(lambda line: not line._is_coverage_locked())
         lines._apply_coverage_decisions(lines._decide_coverage())
         return True
 

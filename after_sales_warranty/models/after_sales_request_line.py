@@ -76,8 +76,15 @@ class AfterSalesRequestLine(models.Model):
         return lines
 
     def write(self, vals):
+        if (
+            "coverage" in vals
+            and not vals["coverage"]
+            and not self.env.context.get("after_sales_coverage_auto")
+        ):
+            # an empty coverage sent by a client is no decision
+            vals = {key: value for key, value in vals.items() if key not in ("coverage", "coverage_reason")}
         if not self.env.context.get("after_sales_coverage_auto") and (
-            "coverage" in vals or vals.get("coverage_manual")
+            "coverage" in vals or "coverage_manual" in vals
         ):
             # a coverage set by a person stays: the engine no longer decides the line
             self._check_coverage_override([vals])
