@@ -489,7 +489,7 @@ def _debian_wanted(build):
     for package in DEBIAN_PACKAGES:
         present = _deb_installed(package)
         if package == "chromium":
-            present = present or any(shutil.which(name) for name in CHROMIUM_COMMANDS)
+            present = present or bool(find_chromium())
         wanted.append((package, present))
     system_python = sys.base_prefix == "/usr"  # Debian's own Python: the packages below are for it
     if system_python and sys.prefix == sys.base_prefix and _pip_version(required=False) is None:
@@ -785,7 +785,7 @@ def cmd_check(_args):
 
 def find_chromium():
     """The Chromium (or Chrome) executable Odoo's tours use, as Odoo looks for it."""
-    for name in ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable"):
+    for name in CHROMIUM_COMMANDS:
         path = shutil.which(name)
         if path:
             return path

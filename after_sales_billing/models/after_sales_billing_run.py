@@ -227,13 +227,9 @@ class AfterSalesBillingRun(models.Model):
     def _get_left_out_domain(self):
         """Lines of the run's scope and period (or later) that are not invoiced."""
         self.ensure_one()
-        domain = Domain("company_id", "=", self.company_id.id) & Domain("invoice_line_id", "=", False)
-        if self.request_ids:
-            domain &= Domain("request_id", "in", self.request_ids.ids)
-        else:
+        domain = self._get_scope_domain()
+        if not self.request_ids:
             domain &= Domain("date", ">=", self.date_from)
-        if self.contract_ids:
-            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
         return domain
 
     def _get_left_out_reason(self, line):
@@ -339,25 +335,26 @@ class AfterSalesBillingRun(models.Model):
         )
         return contracts._ensure_fees(self.date_to)
 
+    def _get_scope_domain(self):
+        """Service lines not invoiced yet, of the run's company, requests and contracts."""
+        self.ensure_one()
+        domain = Domain("company_id", "=", self.company_id.id) & Domain("invoice_line_id", "=", False)
+        if self.request_ids:
+            domain &= Domain("request_id", "in", self.request_ids.ids)
+        if self.contract_ids:
+            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
+        return domain
+
     def _get_lines_domain(self):
         """Service lines this run invoices: done, charged (or shown), not yet invoiced."""
         self.ensure_one()
-        domain = (
-            Domain("company_id", "=", self.company_id.id)
-            & Domain("done", "=", True)
-            & Domain("invoice_line_id", "=", False)
-            & Domain("date", "<=", self.date_to)
-        )
+        domain = self._get_scope_domain() & Domain("done", "=", True) & Domain("date", "<=", self.date_to)
         if self.company_id.after_sales_invoice_covered_lines:
             domain &= Domain("coverage", "in", ["paid", "warranty", "contract", "goodwill"])
         else:
             domain &= Domain("coverage", "=", "paid")
-        if self.request_ids:
-            domain &= Domain("request_id", "in", self.request_ids.ids)
-        else:
+        if not self.request_ids:
             domain &= Domain("request_id.is_resolved", "=", True)
-        if self.contract_ids:
-            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
         return domain
 
     def _get_fees_domain(self):

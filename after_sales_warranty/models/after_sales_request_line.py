@@ -59,13 +59,16 @@ class AfterSalesRequestLine(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model
+    def _without_empty_coverage(self, vals):
+        """``vals`` less an empty coverage a client sent: that is no decision, the line is decided."""
+        if "coverage" in vals and not vals["coverage"]:
+            return {key: value for key, value in vals.items() if key not in ("coverage", "coverage_reason")}
+        return vals
+
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            # an empty coverage sent by a client is no decision: the line is decided
-            if "coverage" in vals and not vals["coverage"]:
-                vals.pop("coverage")
-                vals.pop("coverage_reason", None)
+        vals_list = [self._without_empty_coverage(vals) for vals in vals_list]
         overrides = [vals for vals in vals_list if "coverage" in vals or vals.get("coverage_manual")]
         if overrides:
             self._check_coverage_override(overrides)
@@ -76,13 +79,8 @@ class AfterSalesRequestLine(models.Model):
         return lines
 
     def write(self, vals):
-        if (
-            "coverage" in vals
-            and not vals["coverage"]
-            and not self.env.context.get("after_sales_coverage_auto")
-        ):
-            # an empty coverage sent by a client is no decision
-            vals = {key: value for key, value in vals.items() if key not in ("coverage", "coverage_reason")}
+        if not self.env.context.get("after_sales_coverage_auto"):
+            vals = self._without_empty_coverage(vals)
         if not self.env.context.get("after_sales_coverage_auto") and (
             "coverage" in vals or "coverage_manual" in vals
         ):

@@ -2,18 +2,11 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.after_sales_billing.tests.common import AfterSalesBillingCommon
+from odoo.addons.after_sales_service.models.after_sales_request import REVIEW_FIELDS
 
 # Internal fields a customer must never read, even through RPC on its own records.
 INTERNAL = {
-    "after_sales.request": {
-        "review_findings",
-        "review_justified",
-        "review_root_cause",
-        "review_corrective_action",
-        "review_preventive_action",
-        "review_decision",
-        "review_decision_date",
-    },
+    "after_sales.request": REVIEW_FIELDS,
     "after_sales.equipment": {"note", "warranty_void_note", "warranty_void_user_id"},
 }
 
