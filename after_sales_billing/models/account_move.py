@@ -30,57 +30,16 @@ class AccountMove(models.Model):
         help="The act sent with the invoice, generated when the invoice is first sent.",
     )
 
-    @api.depends("line_ids")
+    @api.depends("line_ids.after_sales_line_ids")
     def _compute_after_sales_request_ids(self):
-        service_lines = (
-            self.env["after_sales.request.line"]
-            .sudo()
-            .search_fetch([("invoice_line_id", "in", self.line_ids.ids)], ["invoice_line_id", "request_id"])
-        )
-        by_move = {}
-        for line in service_lines:
-            by_move.setdefault(line.invoice_line_id.move_id.id, set()).add(line.request_id.id)
         for move in self:
-            move.after_sales_request_ids = self.env["after_sales.request"].browse(
-                sorted(by_move.get(move.id, ()))
-            )
-
-    def unlink(self):
-        self._after_sales_release()
-        return super().unlink()
-
-    def button_cancel(self):
-        res = super().button_cancel()
-        self._after_sales_release()
-        return res
+            move.after_sales_request_ids = move.sudo().line_ids.after_sales_line_ids.request_id.sorted("id")
 
     def button_draft(self):
         res = super().button_draft()
         # the invoice may change: the act is generated again when it is sent
         self.filtered("after_sales_act_attachment_id").sudo().after_sales_act_attachment_id.unlink()
         return res
-
-    def _reverse_moves(self, default_values_list=None, cancel=False):
-        # the credit note is a copy too: it never takes over the service lines
-        keep_links = self.env.context.get("after_sales_keep_links")
-        reverses = super(AccountMove, self.with_context(after_sales_keep_links=False))._reverse_moves(
-            default_values_list=default_values_list, cancel=cancel
-        )
-        if not keep_links:
-            self.filtered(lambda move: move.move_type == "out_invoice")._after_sales_release()
-        return reverses
-
-    def _after_sales_release(self):
-        """Service lines and fees billed by these moves become billable again."""
-        amls = self.line_ids
-        if not amls:
-            return
-        lines = self.env["after_sales.request.line"].sudo().search([("invoice_line_id", "in", amls.ids)])
-        fees = self.env["after_sales.contract.fee"].sudo().search([("invoice_line_id", "in", amls.ids)])
-        if lines:
-            lines._release_invoice_lines()
-        if fees:
-            fees.write({"invoice_line_id": False})
 
     @api.model
     def _after_sales_create_invoices(self, vals_list):

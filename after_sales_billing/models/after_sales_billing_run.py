@@ -99,12 +99,12 @@ class AfterSalesBillingRun(models.Model):
             amls = run.invoice_ids.invoice_line_ids
             run.invoice_count = len(run.invoice_ids)
             run.line_count = (
-                self.env["after_sales.request.line"].search_count([("invoice_line_id", "in", amls.ids)])
+                self.env["after_sales.request.line"].search_count([("invoice_line_ids", "in", amls.ids)])
                 if amls
                 else 0
             )
             run.fee_count = (
-                self.env["after_sales.contract.fee"].search_count([("invoice_line_id", "in", amls.ids)])
+                self.env["after_sales.contract.fee"].search_count([("invoice_line_ids", "in", amls.ids)])
                 if amls
                 else 0
             )
@@ -177,7 +177,7 @@ class AfterSalesBillingRun(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "after_sales_service.after_sales_request_line_action"
         )
-        action["domain"] = [("invoice_line_id.move_id.after_sales_billing_run_id", "=", self.id)]
+        action["domain"] = [("invoice_line_ids.move_id.after_sales_billing_run_id", "=", self.id)]
         return action
 
     # ------------------------------------------------------------- business
@@ -225,9 +225,9 @@ class AfterSalesBillingRun(models.Model):
         return True
 
     def _get_left_out_domain(self):
-        """Lines of the run's scope and period (or later) that are not invoiced."""
+        """Lines of the run's scope and period (or later) with something not invoiced."""
         self.ensure_one()
-        domain = self._get_scope_domain()
+        domain = self._get_scope_domain() & Domain("invoice_status", "!=", "invoiced")
         if not self.request_ids:
             domain &= Domain("date", ">=", self.date_from)
         return domain
@@ -336,9 +336,9 @@ class AfterSalesBillingRun(models.Model):
         return contracts._ensure_fees(self.date_to)
 
     def _get_scope_domain(self):
-        """Service lines not invoiced yet, of the run's company, requests and contracts."""
+        """Service lines of the run's company, requests and contracts."""
         self.ensure_one()
-        domain = Domain("company_id", "=", self.company_id.id) & Domain("invoice_line_id", "=", False)
+        domain = Domain("company_id", "=", self.company_id.id)
         if self.request_ids:
             domain &= Domain("request_id", "in", self.request_ids.ids)
         if self.contract_ids:
@@ -346,13 +346,13 @@ class AfterSalesBillingRun(models.Model):
         return domain
 
     def _get_lines_domain(self):
-        """Service lines this run invoices: done, charged (or shown), not yet invoiced."""
+        """Service lines this run invoices (or credits): those with a quantity to invoice."""
         self.ensure_one()
-        domain = self._get_scope_domain() & Domain("done", "=", True) & Domain("date", "<=", self.date_to)
-        if self.company_id.after_sales_invoice_covered_lines:
-            domain &= Domain("coverage", "in", ["paid", "warranty", "contract", "goodwill"])
-        else:
-            domain &= Domain("coverage", "=", "paid")
+        domain = (
+            self._get_scope_domain()
+            & Domain("invoice_status", "=", "to_invoice")
+            & Domain("date", "<=", self.date_to)
+        )
         if not self.request_ids:
             domain &= Domain("request_id.is_resolved", "=", True)
         return domain
@@ -361,7 +361,7 @@ class AfterSalesBillingRun(models.Model):
         self.ensure_one()
         domain = (
             Domain("company_id", "=", self.company_id.id)
-            & Domain("invoice_line_id", "=", False)
+            & Domain("is_invoiced", "=", False)
             & Domain("date_due", "<=", self.date_to)
         )
         if self.contract_ids:
@@ -424,37 +424,42 @@ class AfterSalesBillingRun(models.Model):
                 self._record_failure(key, group, error)
         return moves
 
-    def _lock_free(self, table, ids):
-        """Lock the rows of ``ids`` still not invoiced; skip those another run holds."""
+    def _lock_free(self, model, ids, condition):
+        """Lock the rows of ``ids`` still matching ``condition``; skip those another run holds."""
         if not ids:
-            return []
+            return model
+        model.flush_model()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM %s WHERE id = ANY(%s) AND invoice_line_id IS NULL "
-                "ORDER BY id FOR UPDATE SKIP LOCKED",
-                SQL.identifier(table),
+                "SELECT id FROM %s WHERE id = ANY(%s) AND %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                SQL.identifier(model._table),
                 list(ids),
+                condition,
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return model.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _create_invoices(self, groups):
-        """Draft invoices of ``groups`` in one ``account.move.create``, linked to their sources.
+        """Draft invoices (or credit notes) of ``groups`` in one ``account.move.create``.
 
-        The rows of the whole chunk are locked in one query per table and read as one
-        batch (shared prefetch), so the queries of a chunk do not grow with its groups.
+        Each invoice line links the service lines or fees it bills (``after_sales_line_ids``,
+        ``after_sales_fee_ids``) from its creation: what they have invoiced is derived from
+        those links. The rows of the whole chunk are locked in one query per table and read
+        as one batch (shared prefetch), so the queries of a chunk do not grow with its groups.
         """
         Line = self.env["after_sales.request.line"]
         Fee = self.env["after_sales.contract.fee"].sudo()
         # another run may have invoiced some of them since they were collected
-        all_lines = Line.browse(self._lock_free(Line._table, [i for __, g in groups for i in g["lines"]]))
-        all_fees = Fee.browse(self._lock_free(Fee._table, [i for __, g in groups for i in g["fees"]]))
+        all_lines = self._lock_free(
+            Line, [i for __, g in groups for i in g["lines"]], SQL("invoice_status = 'to_invoice'")
+        )
+        all_fees = self._lock_free(Fee, [i for __, g in groups for i in g["fees"]], SQL("NOT is_invoiced"))
         free_line_ids, free_fee_ids = set(all_lines.ids), set(all_fees.ids)
-        all_lines.invalidate_recordset(["invoice_line_id"])
-        all_fees.invalidate_recordset(["invoice_line_id"])
+        all_lines.invalidate_recordset(["qty_to_invoice", "invoice_status"])
+        all_fees.invalidate_recordset(["is_invoiced"])
         journal = self._get_sale_journal()
         invoice_partners = {}
-        vals_list, sources = [], []
+        vals_list = []
         for key, group in groups:
             # in the order they were collected: per request and sequence, fees per period
             lines = Line.browse([i for i in group["lines"] if i in free_line_ids])
@@ -467,28 +472,15 @@ class AfterSalesBillingRun(models.Model):
             self._check_group(partner, lines, fees, journal)
             if partner.id not in invoice_partners:
                 invoice_partners[partner.id] = partner.address_get(["invoice"])["invoice"]
-            vals = self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id])
-            vals_list.append(vals)
-            sources.append((lines, fees))
+            vals_list.append(self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id]))
         if not vals_list:
             return self.env["account.move"]
-        moves = (
+        return (
             self.env["account.move"]
             .with_company(self.company_id)
             .with_context(default_move_type="out_invoice")
             ._after_sales_create_invoices(vals_list)
         )
-        line_pairs, fee_pairs = [], []
-        for move, (lines, fees) in zip(moves, sources, strict=True):
-            amls = move.invoice_line_ids.sorted(lambda aml: (aml.sequence, aml.id))
-            records = list(lines) + list(fees)
-            if len(amls) != len(records):
-                raise UserError(self.env._("Invoice %s does not match its service lines.", move.display_name))
-            for record, aml in zip(records, amls, strict=True):
-                (line_pairs if record._name == Line._name else fee_pairs).append((record.id, aml.id))
-        Line._link_invoice_lines(line_pairs)
-        Fee._link_invoice_lines(fee_pairs)
-        return moves
 
     def _get_sale_journal(self):
         return self.env["account.journal"].search(
@@ -524,10 +516,16 @@ class AfterSalesBillingRun(models.Model):
         line_vals += [self._prepare_fee_line_vals(fee) for fee in fees]
         for sequence, vals in enumerate(line_vals, start=10):
             vals["sequence"] = sequence
+        move_type = "out_invoice"
+        if sum(vals["quantity"] * vals["price_unit"] for vals in line_vals) < 0:
+            # more credited (parts returned after invoicing) than billed: a credit note
+            move_type = "out_refund"
+            for vals in line_vals:
+                vals["quantity"] = -vals["quantity"]
         origins = sorted(set(lines.request_id.mapped("name")) | set(fees.contract_id.mapped("name")))
         contracts = lines.request_id.contract_id | fees.contract_id
         return {
-            "move_type": "out_invoice",
+            "move_type": move_type,
             "partner_id": invoice_partner,
             "company_id": self.company_id.id,
             "currency_id": key[1],
@@ -552,6 +550,7 @@ class AfterSalesBillingRun(models.Model):
                 fields.Command.set(position.map_tax(product.taxes_id._filter_taxes_by_company(company)).ids)
             ],
             "analytic_distribution": fee.contract_id.analytic_distribution or False,
+            "after_sales_fee_ids": [fields.Command.link(fee.id)],
         }
 
     def _record_failure(self, key, group, error):

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 
 class AfterSalesContractFee(models.Model):
@@ -21,10 +20,24 @@ class AfterSalesContractFee(models.Model):
     product_id = fields.Many2one("product.product", required=True, readonly=True)
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
-    invoice_line_id = fields.Many2one(
-        "account.move.line", readonly=True, copy=False, index="btree_not_null", ondelete="set null"
+    invoice_line_ids = fields.Many2many(
+        "account.move.line",
+        "after_sales_contract_fee_invoice_rel",
+        "fee_id",
+        "invoice_line_id",
+        string="Invoice Lines",
+        readonly=True,
+        copy=False,
     )
-    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
+    is_invoiced = fields.Boolean(
+        string="Invoiced",
+        compute="_compute_is_invoiced",
+        compute_sudo=True,
+        store=True,
+        index=True,
+        help="Invoiced and not credited: drafts and posted invoices count, cancelled do not.",
+    )
+    invoice_id = fields.Many2one("account.move", compute="_compute_invoice_id", compute_sudo=True)
 
     _period_uniq = models.Constraint("UNIQUE(contract_id, period_start)", "A contract period is billed once.")
 
@@ -38,9 +51,26 @@ class AfterSalesContractFee(models.Model):
                 end=fee.period_end,
             )
 
+    @api.depends("invoice_line_ids.move_id.state", "invoice_line_ids.move_id.move_type")
+    def _compute_is_invoiced(self):
+        for fee in self:
+            amls = fee.invoice_line_ids.filtered(lambda aml: aml.move_id.state != "cancel")
+            billed = sum(
+                -aml.quantity if aml.move_id.move_type == "out_refund" else aml.quantity for aml in amls
+            )
+            fee.is_invoiced = billed > 0
+
+    @api.depends("invoice_line_ids.move_id.state")
+    def _compute_invoice_id(self):
+        for fee in self:
+            moves = fee.invoice_line_ids.move_id.filtered(lambda move: move.state != "cancel")
+            fee.invoice_id = moves.sorted("id")[-1:]
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if any(fee.invoice_line_id for fee in self):
+        if any(
+            fee.sudo().invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel") for fee in self
+        ):
             raise UserError(self.env._("An invoiced fee cannot be deleted."))
 
     def _get_invoice_label(self):
@@ -52,16 +82,3 @@ class AfterSalesContractFee(models.Model):
             start=fields.Date.to_string(self.period_start),
             end=fields.Date.to_string(self.period_end),
         )
-
-    def _link_invoice_lines(self, pairs):
-        """Store ``[(fee_id, invoice_line_id)]`` in one query."""
-        if not pairs:
-            return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE after_sales_contract_fee AS f SET invoice_line_id = v.aml "
-                "FROM (VALUES %s) AS v(id, aml) WHERE f.id = v.id",
-                SQL(", ").join(SQL("(%s, %s)", fee_id, aml_id) for fee_id, aml_id in pairs),
-            )
-        )
-        self.invalidate_model(["invoice_line_id"])

@@ -66,7 +66,7 @@ class AfterSalesExchange(models.Model):
         """The core came back: drop its charge unless it is already invoiced (then finance credits it)."""
         for exchange in self:
             line = exchange.core_charge_line_id
-            if line.invoice_line_id:
+            if line._is_invoiced():
                 exchange.message_post(
                     body=self.env._(
                         "The core arrived after its charge was invoiced on %s: issue a credit note if due.",

@@ -30,15 +30,15 @@ class AfterSalesRequest(models.Model):
             request.amount_charged = sum(request.line_ids.mapped("amount_charged"))
             request.amount_covered = sum(request.line_ids.mapped("price_subtotal")) - request.amount_charged
 
-    @api.depends("line_ids.invoice_line_id")
+    @api.depends("line_ids.invoice_line_ids")
     def _compute_invoice_ids(self):
         for request in self:
-            request.invoice_ids = request.line_ids.invoice_line_id.move_id
+            request.invoice_ids = request.sudo().line_ids.invoice_line_ids.move_id
             request.invoice_count = len(request.invoice_ids)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if any(request.line_ids.invoice_line_id for request in self):
+        if self.sudo().line_ids.invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel"):
             raise UserError(self.env._("A request with invoiced lines cannot be deleted."))
 
     def action_invoice_now(self):

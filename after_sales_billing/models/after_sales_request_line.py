@@ -2,22 +2,31 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import float_is_zero, float_round
 
 COVERED = ("warranty", "contract", "goodwill")
+# what an invoice states about a line: none of it changes once invoiced, except through a credit
+INVOICED_FIELDS = (
+    "request_id",
+    "line_type",
+    "product_id",
+    "name",
+    "quantity",
+    "uom_id",
+    "date",
+    "work_start",
+    "done",
+    "price_unit",
+    "tax_ids",
+    "coverage",
+    "coverage_reason",
+    "coverage_manual",
+)
 
 
 class AfterSalesRequestLine(models.Model):
     _inherit = "after_sales.request.line"
 
-    quantity = fields.Float(
-        default=None,
-        compute="_compute_quantity",
-        store=True,
-        readonly=False,
-        precompute=True,
-        help="Norm-hours of the work by default (hours logged on time-and-materials contracts).",
-    )
     work_start = fields.Datetime(
         string="Started At", help="When the work started: after-hours multipliers look at it."
     )
@@ -79,26 +88,122 @@ class AfterSalesRequestLine(models.Model):
         currency_field="currency_id",
         help="Untaxed amount billed to the customer: zero for warranty, contract and goodwill lines.",
     )
-    invoice_line_id = fields.Many2one(
+    invoice_line_ids = fields.Many2many(
         "account.move.line",
+        "after_sales_request_line_invoice_rel",
+        "service_line_id",
+        "invoice_line_id",
+        string="Invoice Lines",
         readonly=True,
         copy=False,
-        index="btree_not_null",
-        ondelete="set null",
+        help="The customer invoice and credit note lines billing this line, linked when they are made.",
     )
-    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
+    qty_invoiced = fields.Float(
+        string="Invoiced",
+        compute="_compute_qty_invoiced",
+        compute_sudo=True,
+        store=True,
+        digits="Product Unit",
+        help="Invoiced less credited, from the linked invoice lines: drafts and posted count, "
+        "cancelled do not.",
+    )
+    qty_to_invoice = fields.Float(
+        string="To Invoice",
+        compute="_compute_qty_to_invoice",
+        store=True,
+        digits="Product Unit",
+        help="Done and billable less invoiced: the next billing run invoices it (credits it when negative).",
+    )
+    invoice_status = fields.Selection(
+        [("no", "Nothing to Invoice"), ("to_invoice", "To Invoice"), ("invoiced", "Invoiced")],
+        compute="_compute_qty_to_invoice",
+        store=True,
+        index=True,
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        compute="_compute_invoice_id",
+        compute_sudo=True,
+        help="The latest invoice or credit note of this line that is not cancelled.",
+    )
 
     # ------------------------------------------------------------ computes
 
     @api.depends("product_id", "line_type", "request_id.contract_id.billing_model")
     def _compute_quantity(self):
+        """A work with norm-hours takes them (not on time-and-materials contracts, not once invoiced)."""
+        norm = self.filtered(
+            lambda line: (
+                line.line_type == "work"
+                and line.product_id.after_sales_norm_hours
+                and line.request_id.contract_id.billing_model != "time_materials"
+                and not line._is_invoiced()
+            )
+        )
+        for line in norm:
+            line.quantity = line.product_id.after_sales_norm_hours
+        return super(AfterSalesRequestLine, self - norm)._compute_quantity()
+
+    @api.depends(
+        "invoice_line_ids.move_id.state",
+        "invoice_line_ids.move_id.move_type",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.product_uom_id",
+    )
+    def _compute_qty_invoiced(self):
         for line in self:
-            hours = line.product_id.after_sales_norm_hours
-            time_materials = line.request_id.contract_id.billing_model == "time_materials"
-            if line.line_type == "work" and hours and not time_materials:
-                line.quantity = hours
-            elif not line.quantity:
-                line.quantity = 1.0
+            qty = 0.0
+            for aml in line.invoice_line_ids:
+                move = aml.move_id
+                if move.state == "cancel":
+                    continue
+                aml_qty = aml.quantity
+                if aml.product_uom_id and line.uom_id and aml.product_uom_id != line.uom_id:
+                    aml_qty = aml.product_uom_id._compute_quantity(aml_qty, line.uom_id, round=False)
+                qty += -aml_qty if move.move_type == "out_refund" else aml_qty
+            line.qty_invoiced = qty
+
+    @api.depends(
+        "quantity",
+        "done",
+        "coverage",
+        "qty_invoiced",
+        "uom_id",
+        "company_id.after_sales_invoice_covered_lines",
+    )
+    def _compute_qty_to_invoice(self):
+        for line in self:
+            rounding = line.uom_id.rounding or 0.01
+            to_invoice = float_round(
+                line._get_qty_billable() - line.qty_invoiced, precision_rounding=rounding
+            )
+            if float_is_zero(to_invoice, precision_rounding=rounding):
+                to_invoice = 0.0
+            line.qty_to_invoice = to_invoice
+            if to_invoice:
+                line.invoice_status = "to_invoice"
+            elif not float_is_zero(line.qty_invoiced, precision_rounding=rounding):
+                line.invoice_status = "invoiced"
+            else:
+                line.invoice_status = "no"
+
+    def _get_qty_billable(self):
+        """What of this line is done and goes on the customer's invoice (a hook).
+
+        Its done quantity; nothing while not done, nor for a covered line where the company
+        does not show covered lines on invoices.
+        """
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        if not self.done or not (self._is_charged() or company.after_sales_invoice_covered_lines):
+            return 0.0
+        return self.quantity
+
+    @api.depends("invoice_line_ids.move_id.state")
+    def _compute_invoice_id(self):
+        for line in self:
+            moves = line.invoice_line_ids.move_id.filtered(lambda move: move.state != "cancel")
+            line.invoice_id = moves.sorted("id")[-1:]
 
     @api.depends(
         "request_id.contract_id.pricelist_id",
@@ -186,7 +291,7 @@ class AfterSalesRequestLine(models.Model):
     def _compute_price_unit(self):
         batches = defaultdict(lambda: self.browse())
         for line in self:
-            if line.product_id and not line.invoice_line_id:
+            if line.product_id and not line._is_invoiced():
                 batches[(line.pricelist_id, line.currency_id, line.quantity, line.uom_id, line.date)] |= line
         for (pricelist, currency, quantity, uom, day), lines in batches.items():
             prices = pricelist._get_products_price(
@@ -257,14 +362,6 @@ class AfterSalesRequestLine(models.Model):
     def write(self, vals):
         if vals.get("done"):
             self.filtered(lambda ln: not ln.done).request_id._check_estimate_accepted()
-        if self.env.context.get("after_sales_billing_release") is None and any(
-            self.mapped("invoice_line_id")
-        ):
-            raise UserError(
-                self.env._(
-                    "Invoiced service lines cannot be changed: cancel, delete or reverse the invoice first."
-                )
-            )
         if "price_unit" in vals or "coverage" in vals:
             # refused before anything is written (the constraint checks computed prices too)
             for line in self:
@@ -275,7 +372,9 @@ class AfterSalesRequestLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if any(line.invoice_line_id for line in self):
+        if any(
+            line.sudo().invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel") for line in self
+        ):
             raise UserError(
                 self.env._(
                     "Invoiced service lines cannot be deleted: cancel, delete or reverse the invoice first."
@@ -284,9 +383,29 @@ class AfterSalesRequestLine(models.Model):
 
     # ------------------------------------------------------------- business
 
+    def _is_invoiced(self):
+        """Whether an invoice (draft or posted, not fully credited) bills this line."""
+        self.ensure_one()
+        return not float_is_zero(self.qty_invoiced, precision_rounding=self.uom_id.rounding or 0.01)
+
+    def _get_protected_fields(self):
+        protected = super()._get_protected_fields()
+        if self._is_invoiced():
+            message = self.env._(
+                "Line %s is invoiced: it cannot be changed. Cancel, delete or reverse the invoice first.",
+                self.name,
+            )
+            fnames = set(INVOICED_FIELDS)
+            if self._is_quantity_from_stock():
+                # the stock moves own it: a return after invoicing is credited by the next run
+                fnames -= {"quantity", "done"}
+            for fname in fnames:
+                protected.setdefault(fname, message)
+        return protected
+
     def _is_coverage_locked(self):
         # an invoiced line keeps the coverage it was billed with
-        return super()._is_coverage_locked() or bool(self.invoice_line_id)
+        return super()._is_coverage_locked() or self._is_invoiced()
 
     def _is_charged(self):
         """Is the customer charged for this line (a hook: only paid lines by default)."""
@@ -311,33 +430,16 @@ class AfterSalesRequestLine(models.Model):
         return label
 
     def _prepare_invoice_line_vals(self):
-        """Values of the customer invoice line billing this service line (a hook)."""
+        """Values of the customer invoice line billing what is left to invoice of this line (a hook)."""
         self.ensure_one()
         charged = self._is_charged()
         return {
             "product_id": self.product_id.id,
             "name": self._get_invoice_label(),
-            "quantity": self.quantity,
+            "quantity": self.qty_to_invoice,
             "product_uom_id": self.uom_id.id or self.product_id.uom_id.id,
             "price_unit": self.price_unit if charged else 0.0,
             "tax_ids": [fields.Command.set(self.tax_ids.ids)],
             "analytic_distribution": self.request_id.contract_id.analytic_distribution or False,
+            "after_sales_line_ids": [fields.Command.link(self.id)],
         }
-
-    def _link_invoice_lines(self, pairs):
-        """Store ``[(service_line_id, invoice_line_id)]`` in one query, past the edit lock."""
-        if not pairs:
-            return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE after_sales_request_line AS l "
-                "SET invoice_line_id = v.aml, write_date = now() at time zone 'UTC' "
-                "FROM (VALUES %s) AS v(id, aml) WHERE l.id = v.id",
-                SQL(", ").join(SQL("(%s, %s)", line_id, aml_id) for line_id, aml_id in pairs),
-            )
-        )
-        self.invalidate_model(["invoice_line_id"])
-
-    def _release_invoice_lines(self):
-        """Make these lines billable again (their invoice was deleted, cancelled or reversed)."""
-        self.with_context(after_sales_billing_release=True).sudo().write({"invoice_line_id": False})

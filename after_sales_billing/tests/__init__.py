@@ -10,3 +10,4 @@ from . import test_billing_security
 from . import test_core_charge
 from . import test_phone_endpoint
 from . import test_invoice_creation
+from . import test_invoiced_quantity

@@ -55,10 +55,10 @@ class TestBillingRun(AfterSalesBillingCommon):
                 charged = sum(requests, self.env["after_sales.request"]).line_ids.filtered(
                     lambda ln: ln.coverage == "paid"
                 )
-                self.assertTrue(all(charged.mapped("invoice_line_id")))
+                self.assertTrue(all(charged.mapped("invoice_line_ids")))
                 self.assertEqual(run.line_count, len(charged))
                 self.assertEqual(
-                    len(charged.invoice_line_id), len(charged), "one invoice line per service line"
+                    len(charged.invoice_line_ids), len(charged), "one invoice line per service line"
                 )
 
     def test_invoice_content(self):
@@ -81,7 +81,7 @@ class TestBillingRun(AfterSalesBillingCommon):
         self.assertEqual(alpha_2.line_ids.invoice_id, invoice, "same customer and contract: one invoice")
         self.assertIn(alpha_1.name, invoice.invoice_origin)
         self.assertRecordValues(
-            work.invoice_line_id,
+            work.invoice_line_ids,
             [
                 {
                     "product_id": self.work.id,
@@ -92,9 +92,9 @@ class TestBillingRun(AfterSalesBillingCommon):
                 }
             ],
         )
-        self.assertIn(alpha_1.name, work.invoice_line_id.name)
-        self.assertIn("SN-ALPHA-1", work.invoice_line_id.name)
-        self.assertFalse(warranty_part.invoice_line_id, "covered lines are not invoiced by default")
+        self.assertIn(alpha_1.name, work.invoice_line_ids.name)
+        self.assertIn("SN-ALPHA-1", work.invoice_line_ids.name)
+        self.assertFalse(warranty_part.invoice_line_ids, "covered lines are not invoiced by default")
         self.assertEqual(run.amount_untaxed, 240.0 + 100.0 + 150.0)
 
     def test_invoice_lines_follow_the_request_order(self):
@@ -116,10 +116,10 @@ class TestBillingRun(AfterSalesBillingCommon):
         only_covered = self._create_request(self.beta, [self._part_line(coverage="goodwill")])
         self._run("request")
         work, part = request.line_ids
-        self.assertEqual(part.invoice_line_id.move_id, work.invoice_id)
-        self.assertEqual(part.invoice_line_id.price_unit, 0.0)
-        self.assertIn("covered", part.invoice_line_id.name)
-        self.assertFalse(only_covered.line_ids.invoice_line_id, "no invoice of covered lines only")
+        self.assertEqual(part.invoice_line_ids.move_id, work.invoice_id)
+        self.assertEqual(part.invoice_line_ids.price_unit, 0.0)
+        self.assertIn("covered", part.invoice_line_ids.name)
+        self.assertFalse(only_covered.line_ids.invoice_line_ids, "no invoice of covered lines only")
 
     def test_what_is_not_collected(self):
         open_request = self._create_request(self.beta, [self._work_line()], resolved=False)
@@ -139,7 +139,7 @@ class TestBillingRun(AfterSalesBillingCommon):
         run = self._run()
         self.assertFalse(run.invoice_ids)
         lines = (open_request | not_done | later | cancelled | covered).line_ids
-        self.assertFalse(lines.invoice_line_id)
+        self.assertFalse(lines.invoice_line_ids)
         # the run says it billed nothing and lists each request left out with its reason
         self.assertRecordValues(
             run.skip_ids.sorted(lambda s: s.request_id.id),
@@ -198,7 +198,7 @@ class TestBillingRun(AfterSalesBillingCommon):
         lines = sum(requests, self.env["after_sales.request"]).line_ids.filtered(
             lambda ln: ln.coverage == "paid"
         )
-        self.assertEqual(len(lines.invoice_line_id), len(lines))
+        self.assertEqual(len(lines.invoice_line_ids), len(lines))
 
     def test_chunks_bounded_by_invoices_and_lines(self):
         """A chunk (one create, one transaction) holds at most so many invoices and lines."""
@@ -231,12 +231,16 @@ class TestBillingRun(AfterSalesBillingCommon):
         run = self._run()
         invoice = line.invoice_id
         invoice.unlink()
-        self.assertFalse(line.invoice_line_id, "deleting the draft frees the line")
+        self.assertFalse(line.invoice_line_ids, "deleting the draft frees the line")
+        self.assertRecordValues(
+            line, [{"qty_invoiced": 0.0, "qty_to_invoice": line.quantity, "invoice_status": "to_invoice"}]
+        )
         self._run()
         invoice = line.invoice_id
         self.assertTrue(invoice)
         invoice.button_cancel()
-        self.assertFalse(line.invoice_line_id, "cancelling frees the line")
+        self.assertEqual(line.invoice_status, "to_invoice", "cancelling frees the line")
+        self.assertFalse(line.invoice_id, "a cancelled invoice is not the line's invoice")
         self._run()
         invoice = line.invoice_id
         invoice.action_post()
@@ -246,7 +250,10 @@ class TestBillingRun(AfterSalesBillingCommon):
             .create({"journal_id": invoice.journal_id.id, "reason": "wrong customer"})
         )
         wizard.refund_moves()
-        self.assertFalse(line.invoice_line_id, "a credit note frees the line")
+        self.assertRecordValues(line, [{"qty_invoiced": 0.0, "invoice_status": "to_invoice"}])
+        self.assertEqual(
+            len(line.invoice_line_ids), 3, "the cancelled invoice, the invoice and its credit note"
+        )
         rebill = self._run()
         self.assertEqual(rebill.line_count, 1)
         self.assertNotEqual(line.invoice_id, invoice)
@@ -279,7 +286,7 @@ class TestBillingRun(AfterSalesBillingCommon):
         gamma.action_archive()
         run = self._run("customer")
         self.assertEqual(run.invoice_count, 1)
-        self.assertTrue(beta_request.line_ids.invoice_line_id)
+        self.assertTrue(beta_request.line_ids.invoice_line_ids)
         self.assertEqual(run.failure_count, 2)
         reasons = dict(
             zip(run.failure_ids.partner_id.mapped("name"), run.failure_ids.mapped("reason"), strict=True)
@@ -303,7 +310,7 @@ class TestBillingRun(AfterSalesBillingCommon):
         self.beta.action_archive()
         with self.assertRaisesRegex(UserError, "archived"):
             request.with_user(self.billing_user).action_invoice_now()
-        self.assertFalse(request.line_ids.invoice_line_id)
+        self.assertFalse(request.line_ids.invoice_line_ids)
 
     def test_only_invoicing_users_run_billing(self):
         self._create_request(self.beta, [self._work_line()])

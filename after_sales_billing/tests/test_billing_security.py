@@ -39,7 +39,7 @@ class TestBillingSecurity(AfterSalesBillingCommon):
         self.assertEqual(run_b.company_id, self.company_b)
         self.assertEqual(run_b.line_count, 0)
         self.assertFalse(run_b.invoice_ids)
-        self.assertFalse(self.request_a.line_ids.invoice_line_id)
+        self.assertFalse(self.request_a.line_ids.invoice_line_ids)
         # a run cannot be pointed at another company's requests
         with self.assertRaises(UserError):
             self.env["after_sales.billing.run"].with_user(self.billing_b).create(
@@ -58,7 +58,7 @@ class TestBillingSecurity(AfterSalesBillingCommon):
         )
         with self.assertRaisesRegex(UserError, "Only invoicing users"):
             run.action_run()
-        self.assertFalse(self.request_a.line_ids.invoice_line_id)
+        self.assertFalse(self.request_a.line_ids.invoice_line_ids)
         estimate = self.request_a.with_user(self.as_user)._create_estimate()
         with self.assertRaises(AccessError):
             estimate.unlink()

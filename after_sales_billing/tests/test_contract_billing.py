@@ -75,8 +75,8 @@ class TestContractBilling(AfterSalesBillingCommon):
         )
         run = self._run(date_to="2026-03-31")
         included, overage = request.line_ids
-        self.assertFalse(included.invoice_line_id, "included quota is not billed")
-        self.assertRecordValues(overage.invoice_line_id, [{"price_unit": 80.0, "quantity": 1.0}])
+        self.assertFalse(included.invoice_line_ids, "included quota is not billed")
+        self.assertRecordValues(overage.invoice_line_ids, [{"price_unit": 80.0, "quantity": 1.0}])
         self.assertEqual(run.invoice_count, 1, "fees and overage on one invoice per contract")
         self.assertEqual(run.invoice_ids.amount_untaxed, 3000.0 + 80.0)
 
@@ -86,7 +86,7 @@ class TestContractBilling(AfterSalesBillingCommon):
         request = self._create_request(customer, [self._work_line(quantity=3.5), self._part_line(quantity=2)])
         self._run()
         self.assertRecordValues(
-            request.line_ids.invoice_line_id.sorted("sequence"),
+            request.line_ids.invoice_line_ids.sorted("sequence"),
             [{"quantity": 3.5, "price_unit": 80.0}, {"quantity": 2.0, "price_unit": 40.0}],
         )
 
@@ -94,7 +94,7 @@ class TestContractBilling(AfterSalesBillingCommon):
         contract = self._subscription(self._create_customer("Subscriber"))
         run = self._run(date_from="2026-01-01", date_to="2026-01-31")
         run.invoice_ids.unlink()
-        self.assertFalse(contract.fee_ids.invoice_line_id)
+        self.assertFalse(contract.fee_ids.invoice_line_ids)
         rerun = self._run(date_from="2026-01-01", date_to="2026-01-31")
         self.assertEqual(rerun.fee_count, 1)
         self.assertEqual(len(contract.fee_ids), 1)
@@ -109,7 +109,7 @@ class TestContractBilling(AfterSalesBillingCommon):
         self.assertRecordValues(run, [{"state": "done", "date_to": auto.date_start.replace(month=3, day=31)}])
         self.assertEqual(len(auto.fee_ids), 3)
         self.assertFalse(manual.fee_ids)
-        self.assertTrue(request.line_ids.invoice_line_id)
+        self.assertTrue(request.line_ids.invoice_line_ids)
 
     def test_fee_recorded_by_another_run_is_skipped_quietly(self):
         customer = self._create_customer("Concurrent Subscriber")

@@ -276,15 +276,24 @@ class TestInvoiceCreation(AfterSalesBillingCommon):
                 self._work_line(quantity=1.0, coverage="warranty"),
             ],
         )
-        run = self._run(grouping="request")
-        invoice = run.invoice_ids
-        self.assertEqual(len(invoice), 1)
+        run = (
+            self.env["after_sales.billing.run"]
+            .with_user(self.billing_user)
+            .create({"date_from": "2026-03-01", "date_to": "2026-03-31", "grouping": "request"})
+        )
         vals = run._prepare_invoice_vals(
             (self.customer.id, self.company.currency_id.id, False, request.id),
             request.line_ids.filtered(lambda line: line.coverage == "paid"),
             self.env["after_sales.contract.fee"],
-            invoice.partner_id.id,
+            self.customer.address_get(["invoice"])["invoice"],
         )
+        run.action_run()
+        invoice = run.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.partner_id.id, vals["partner_id"])
+        for command in vals["invoice_line_ids"]:
+            # the reference bills nothing: its lines link no service line
+            command[2].pop("after_sales_line_ids")
         vals["after_sales_billing_run_id"] = False
         reference = self.env["account.move"].create(vals)
         self.assertEqual(self._snapshot(invoice), self._snapshot(reference))

@@ -40,7 +40,7 @@ class TestInvoiceDocuments(AfterSalesBillingCommon):
         self.assertFalse(rebill.invoice_ids)
         # deleting the corrected draft frees them
         new_draft.unlink()
-        self.assertFalse(request.line_ids.invoice_line_id)
+        self.assertEqual(request.line_ids.mapped("invoice_status"), ["to_invoice"] * 2)
         self.assertEqual(self._run(grouping="request").line_count, 2)
 
     def test_plain_reversal_still_frees_lines(self):
@@ -50,8 +50,8 @@ class TestInvoiceDocuments(AfterSalesBillingCommon):
         invoice.action_post()
         wizard, _action = self._reverse(invoice, is_modify=False)
         self.assertEqual(wizard.new_move_ids.move_type, "out_refund")
-        self.assertFalse(request.line_ids.invoice_line_id)
-        self.assertFalse(wizard.new_move_ids.after_sales_request_ids, "a credit note bills nothing")
+        self.assertRecordValues(request.line_ids, [{"qty_invoiced": 0.0, "invoice_status": "to_invoice"}])
+        self.assertEqual(wizard.new_move_ids.after_sales_request_ids, request, "it credits that request")
 
     def test_act_attached_to_invoice_email(self):
         first = self._create_request(self.gamma, [self._work_line()])

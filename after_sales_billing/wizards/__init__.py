@@ -1,2 +1,1 @@
 from . import after_sales_billing_registry
-from . import account_move_reversal

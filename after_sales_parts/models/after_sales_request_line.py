@@ -107,12 +107,38 @@ class AfterSalesRequestLine(models.Model):
         self.ensure_one()
         return sum(m.product_uom._compute_quantity(m[field], self.uom_id or m.product_uom) for m in moves)
 
-    def write(self, vals):
-        if {"product_id", "line_type"} & set(vals) and self.filtered(
-            lambda line: line.part_state in ("requested", "issued")
-        ):
-            raise UserError(self.env._("A part already requested from stock cannot change product or type."))
-        return super().write(vals)
+    # a move's quantity is final when it becomes done: its state is the one trigger needed
+    # (and keeps the quantity precomputed on create)
+    @api.depends("part_move_ids.state")
+    def _compute_quantity(self):
+        """A part issued from stock: what stayed with the customer (issued less returned)."""
+        from_stock = self.filtered(lambda line: line._is_quantity_from_stock())
+        for line in from_stock:
+            line.quantity = max(line.part_qty_issued - line.part_qty_returned, 0.0)
+        return super(AfterSalesRequestLine, self - from_stock)._compute_quantity()
+
+    def _is_quantity_from_stock(self):
+        """Whether the stock moves own this line's quantity: a part with issued moves done."""
+        self.ensure_one()
+        return (
+            self.line_type == "part"
+            and bool(self.part_move_ids)
+            and any(m.state == "done" for m in self.part_move_ids._after_sales_issues())
+        )
+
+    def _get_protected_fields(self):
+        protected = super()._get_protected_fields()
+        if self.part_state in ("requested", "issued"):
+            message = self.env._("A part already requested from stock cannot change product or type.")
+            protected.update(dict.fromkeys(("product_id", "line_type"), message))
+        if self._is_quantity_from_stock():
+            # the stock moves own what was used (and so whether it is done)
+            protected["quantity"] = self.env._(
+                "The quantity of %s follows what was issued from stock: issue more or return "
+                "the unused parts instead.",
+                self.product_id.display_name,
+            )
+        return protected
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_requested(self):
@@ -173,8 +199,8 @@ class AfterSalesRequestLine(models.Model):
         """
         for line in self:
             consumed = line.part_qty_issued - line.part_qty_returned
-            # all returned: nothing was used, nothing is done to bill
-            vals = {"quantity": max(consumed, 0.0), "part_state": "issued", "done": consumed > 0}
+            # the quantity follows the moves (_compute_quantity); all returned: nothing is done
+            vals = {"part_state": "issued", "done": consumed > 0}
             issued_lots = (
                 moves.filtered(lambda m, line=line: m.after_sales_line_id == line)
                 ._after_sales_issues()
@@ -182,17 +208,13 @@ class AfterSalesRequestLine(models.Model):
             )
             if issued_lots:
                 vals["part_lot_id"] = issued_lots[:1].id
-            line._write_parts_progress(vals)
+            line.write(vals)
             if issued_lots and line.product_id.tracking != "none" and line.equipment_id:
                 line.equipment_id.sudo()._after_sales_install_components(
                     line.product_id, issued_lots, line.request_id
                 )
 
         (moves._after_sales_issues().after_sales_line_id & self)._consume_issued_parts_if_closed()
-
-    def _write_parts_progress(self, vals):
-        """Stock bookkeeping, written past the guard on requested parts."""
-        return super().write(vals)
 
     def _consume_issued_parts(self):
         """Build what is still issued to these part lines into the customer's unit.

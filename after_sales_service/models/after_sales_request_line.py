@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import check_finite_numbers
 
@@ -30,7 +30,16 @@ class AfterSalesRequestLine(models.Model):
         precompute=True,
         required=True,
     )
-    quantity = fields.Float(default=1.0, digits="Product Unit", required=True)
+    quantity = fields.Float(
+        digits="Product Unit",
+        required=True,
+        compute="_compute_quantity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Planned, then done quantity. One method owns it (``_compute_quantity``, which each "
+        "module extends): norm-hours for works, the stock moves for issued parts, else what is typed.",
+    )
     uom_id = fields.Many2one(
         "uom.uom",
         string="Unit",
@@ -65,6 +74,12 @@ class AfterSalesRequestLine(models.Model):
                 line.name = False
 
     @api.depends("product_id", "line_type")
+    def _compute_quantity(self):
+        """What is typed stays; one by default (modules add norm-hours, stock moves, ...)."""
+        for line in self:
+            line.quantity = line.quantity or 1.0
+
+    @api.depends("product_id", "line_type")
     def _compute_uom_id(self):
         hour = self.env.ref("uom.product_uom_hour")
         for line in self:
@@ -92,7 +107,30 @@ class AfterSalesRequestLine(models.Model):
 
     def write(self, vals):
         check_finite_numbers(self, [vals])
+        self._check_protected_fields(vals)
         return super().write(vals)
+
+    def _get_protected_fields(self):
+        """``{field name: why it cannot change}`` for this line now (a hook).
+
+        The one edit policy of a service line: each module adds what it owns once a step is
+        taken (a part requested from stock, an invoiced line, ...). Computed values follow
+        their owner's method; only writes are refused.
+        """
+        self.ensure_one()
+        return {}
+
+    def _check_protected_fields(self, vals):
+        """Refuse ``vals`` where they would change a protected field of one of these lines."""
+        if not vals:
+            return
+        for line in self:
+            protected = line._get_protected_fields()
+            for fname in protected.keys() & vals.keys():
+                field = self._fields[fname]
+                new = field.convert_to_record(field.convert_to_cache(vals[fname], line), line)
+                if new != line[fname]:
+                    raise UserError(protected[fname])
 
     @api.constrains("line_type", "product_id")
     def _check_part_product(self):
