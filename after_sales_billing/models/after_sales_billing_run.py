@@ -512,7 +512,7 @@ class AfterSalesBillingRun(models.Model):
 
     def _prepare_invoice_vals(self, key, lines, fees, invoice_partner):
         """Values of the draft customer invoice of one group (a hook)."""
-        line_vals = [line._prepare_invoice_line_vals() for line in lines]
+        line_vals = [vals for line in lines for vals in line._prepare_invoice_lines_vals()]
         line_vals += [self._prepare_fee_line_vals(fee) for fee in fees]
         for sequence, vals in enumerate(line_vals, start=10):
             vals["sequence"] = sequence

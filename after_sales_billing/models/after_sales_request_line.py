@@ -21,6 +21,7 @@ INVOICED_FIELDS = (
     "coverage",
     "coverage_reason",
     "coverage_manual",
+    "coverage_qty_included",
 )
 
 
@@ -169,6 +170,7 @@ class AfterSalesRequestLine(models.Model):
         "coverage",
         "qty_invoiced",
         "uom_id",
+        "coverage_qty_included",
         "company_id.after_sales_invoice_covered_lines",
     )
     def _compute_qty_to_invoice(self):
@@ -195,9 +197,18 @@ class AfterSalesRequestLine(models.Model):
         """
         self.ensure_one()
         company = self.company_id or self.env.company
-        if not self.done or not (self._is_charged() or company.after_sales_invoice_covered_lines):
+        if not self.done:
             return 0.0
-        return self.quantity
+        if company.after_sales_invoice_covered_lines:
+            return self.quantity
+        return self._get_qty_charged() if self._is_charged() else 0.0
+
+    def _get_qty_charged(self):
+        """What of this line the customer pays: its quantity less what the contract included."""
+        self.ensure_one()
+        if not self._is_charged():
+            return 0.0
+        return max(self.quantity - self.coverage_qty_included, 0.0)
 
     @api.depends("invoice_line_ids.move_id.state")
     def _compute_invoice_id(self):
@@ -321,20 +332,30 @@ class AfterSalesRequestLine(models.Model):
             taxes = line.product_id.taxes_id._filter_taxes_by_company(company)
             line.tax_ids = positions[key].map_tax(taxes)
 
-    @api.depends("quantity", "price_unit", "tax_ids", "currency_id", "coverage")
+    @api.depends("quantity", "price_unit", "tax_ids", "currency_id", "coverage", "coverage_qty_included")
     def _compute_amounts(self):
         for line in self:
             currency = line.currency_id or self.env.company.currency_id
-            taxes = line.tax_ids.compute_all(
-                line.price_unit,
-                currency=currency,
-                quantity=line.quantity,
-                product=line.product_id,
-                partner=line.partner_id,
-            )
+
+            def untaxed(quantity, line=line, currency=currency):
+                return line.tax_ids.compute_all(
+                    line.price_unit,
+                    currency=currency,
+                    quantity=quantity,
+                    product=line.product_id,
+                    partner=line.partner_id,
+                )
+
+            taxes = untaxed(line.quantity)
             line.price_subtotal = taxes["total_excluded"]
             line.price_total = taxes["total_included"]
-            line.amount_charged = line.price_subtotal if line.coverage == "paid" else 0.0
+            if not line._is_charged():
+                line.amount_charged = 0.0
+            elif line.coverage_qty_included:
+                # what the contract's quota left included is not charged
+                line.amount_charged = untaxed(line._get_qty_charged())["total_excluded"]
+            else:
+                line.amount_charged = line.price_subtotal
 
     @api.constrains("price_unit", "coverage")
     def _check_price_unit(self):
@@ -412,9 +433,15 @@ class AfterSalesRequestLine(models.Model):
         self.ensure_one()
         return self.coverage == "paid"
 
-    def _get_invoice_label(self):
-        """Label of the invoice line of this service line: request, unit and description."""
+    def _get_invoice_label(self, covered=None):
+        """Label of an invoice line of this service line: request, unit and description.
+
+        ``covered``: whether that invoice line is the part the customer does not pay
+        (default: the whole line is covered).
+        """
         self.ensure_one()
+        if covered is None:
+            covered = not self._is_charged()
         request = self.request_id
         unit = request.equipment_id.display_name or request.lot_id.name or request.product_id.display_name
         label = self.env._("%(name)s (%(request)s)", request=request.name, name=self.name)
@@ -422,23 +449,49 @@ class AfterSalesRequestLine(models.Model):
             label = self.env._(
                 "%(name)s (%(request)s, unit %(unit)s)", request=request.name, unit=unit, name=self.name
             )
-        if not self._is_charged():
+        if covered:
             reason = self.coverage_reason or dict(
                 self._fields["coverage"]._description_selection(self.env)
             ).get(self.coverage, "")
             label = self.env._("%(label)s (covered: %(reason)s)", label=label, reason=reason)
         return label
 
-    def _prepare_invoice_line_vals(self):
-        """Values of the customer invoice line billing what is left to invoice of this line (a hook)."""
+    def _prepare_invoice_lines_vals(self):
+        """Values of the customer invoice lines billing what is left to invoice of this line.
+
+        One line; two the first time a line the contract partly included is invoiced with
+        covered lines shown: the included part at zero, then the paid part.
+        """
         self.ensure_one()
-        charged = self._is_charged()
+        company = self.company_id or self.env.company
+        included = self.coverage_qty_included if self._is_charged() else 0.0
+        to_invoice = self.qty_to_invoice
+        if (
+            included
+            and company.after_sales_invoice_covered_lines
+            and to_invoice > included
+            and not self.qty_invoiced
+        ):
+            return [
+                self._prepare_invoice_line_vals(included, covered=True),
+                self._prepare_invoice_line_vals(to_invoice - included),
+            ]
+        return [self._prepare_invoice_line_vals(to_invoice)]
+
+    def _prepare_invoice_line_vals(self, quantity, covered=None):
+        """Values of a customer invoice line billing ``quantity`` of this service line (a hook).
+
+        ``covered``: at zero, labelled with the coverage (default: when the line is not charged).
+        """
+        self.ensure_one()
+        if covered is None:
+            covered = not self._is_charged()
         return {
             "product_id": self.product_id.id,
-            "name": self._get_invoice_label(),
-            "quantity": self.qty_to_invoice,
+            "name": self._get_invoice_label(covered),
+            "quantity": quantity,
             "product_uom_id": self.uom_id.id or self.product_id.uom_id.id,
-            "price_unit": self.price_unit if charged else 0.0,
+            "price_unit": 0.0 if covered else self.price_unit,
             "tax_ids": [fields.Command.set(self.tax_ids.ids)],
             "analytic_distribution": self.request_id.contract_id.analytic_distribution or False,
             "after_sales_line_ids": [fields.Command.link(self.id)],

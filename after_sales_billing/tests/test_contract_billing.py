@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import AfterSalesBillingCommon
 
@@ -79,6 +79,75 @@ class TestContractBilling(AfterSalesBillingCommon):
         self.assertRecordValues(overage.invoice_line_ids, [{"price_unit": 80.0, "quantity": 1.0}])
         self.assertEqual(run.invoice_count, 1, "fees and overage on one invoice per contract")
         self.assertEqual(run.invoice_ids.amount_untaxed, 3000.0 + 80.0)
+
+    def _quota_request(self, customer, hours, date):
+        """A request typed by the clerk in the form: one work of ``hours`` on ``date``, done."""
+        form = Form(self.env["after_sales.request"].with_user(self.as_user))
+        form.title = "Pump maintenance"
+        form.partner_id = customer
+        with form.line_ids.new() as line:
+            line.line_type = "work"
+            line.product_id = self.work
+            line.quantity = hours
+            line.date = date
+            line.done = True
+        request = form.save()
+        request.stage_id = self.stage_resolved
+        return request
+
+    def test_quota_split_when_a_line_exceeds_what_is_left(self):
+        customer = self._create_customer("Quota Mining")
+        contract = self._create_contract(
+            customer,
+            pricelist_id=self.pl_contract.id,
+            service_ids=[Command.create({"product_id": self.work.id, "quantity": 4.0, "period": "month"})],
+        )
+        first = self._quota_request(customer, 2.0, "2026-03-03")
+        self.assertEqual(first.contract_id, contract)
+        self.assertRecordValues(first.line_ids, [{"coverage": "contract", "amount_charged": 0.0}])
+        # 2 h left of the month's 4: a 4 h visit is 2 h included and 2 h paid
+        second = self._quota_request(customer, 4.0, "2026-03-17")
+        line = second.line_ids
+        self.assertRecordValues(
+            line,
+            [{"coverage": "paid", "coverage_qty_included": 2.0, "price_unit": 80.0, "amount_charged": 160.0}],
+        )
+        self.assertIn("2.0 of 4.0", line.coverage_reason)
+        self.assertIn("the rest is paid", line.coverage_reason)
+        self.assertEqual(second.amount_charged, 160.0)
+        # nothing is left this month: the next hour is paid in full
+        third = self._quota_request(customer, 1.0, "2026-03-20")
+        self.assertRecordValues(third.line_ids, [{"coverage": "paid", "coverage_qty_included": 0.0}])
+        self.assertIn("used up", third.line_ids.coverage_reason)
+        # re-deciding does not count a request's own lines twice
+        second.action_decide_coverage()
+        self.assertEqual(line.coverage_qty_included, 2.0)
+        # billed: the paid 2 h only (covered lines are not shown by default)
+        self._run(grouping="request", request_ids=[Command.set(second.ids)])
+        self.assertRecordValues(line.invoice_line_ids, [{"quantity": 2.0, "price_unit": 80.0}])
+        self.assertRecordValues(
+            line, [{"qty_invoiced": 2.0, "qty_to_invoice": 0.0, "invoice_status": "invoiced"}]
+        )
+
+    def test_quota_split_shown_on_the_invoice(self):
+        self.company.after_sales_invoice_covered_lines = True
+        customer = self._create_customer("Quota Shown")
+        self._create_contract(
+            customer,
+            pricelist_id=self.pl_contract.id,
+            service_ids=[Command.create({"product_id": self.work.id, "quantity": 2.0, "period": "month"})],
+        )
+        request = self._quota_request(customer, 4.0, "2026-03-10")
+        line = request.line_ids
+        self.assertEqual(line.coverage_qty_included, 2.0)
+        invoice = self._run(grouping="request").invoice_ids
+        self.assertRecordValues(
+            invoice.invoice_line_ids.sorted("sequence"),
+            [{"quantity": 2.0, "price_unit": 0.0}, {"quantity": 2.0, "price_unit": 80.0}],
+        )
+        self.assertIn("covered", invoice.invoice_line_ids.sorted("sequence")[0].name)
+        self.assertEqual(invoice.amount_untaxed, 160.0)
+        self.assertRecordValues(line, [{"qty_invoiced": 4.0, "invoice_status": "invoiced"}])
 
     def test_time_and_materials(self):
         customer = self._create_customer("T&M")

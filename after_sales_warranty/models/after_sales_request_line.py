@@ -23,6 +23,16 @@ class AfterSalesRequestLine(models.Model):
         "or set by a warranty officer.",
     )
     coverage_reason = fields.Char(compute="_compute_coverage", store=True, readonly=False, copy=False)
+    coverage_qty_included = fields.Float(
+        string="Included Quantity",
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        copy=False,
+        digits="Product Unit",
+        help="Of a paid line, the part that what is left of the contract's quota includes "
+        "(the customer pays the rest). Zero when the line is covered or paid in full.",
+    )
     # a plain field, not one of the compute's: a value sent for it (the web client sends False
     # for new lines) must not stop the coverage from being decided
     coverage_manual = fields.Boolean(
@@ -52,10 +62,12 @@ class AfterSalesRequestLine(models.Model):
         lines = self.filtered(lambda line: not line._is_coverage_locked())
         decisions = lines._decide_coverage()
         for line in lines:
-            line.coverage, line.coverage_reason = decisions[line.id]
+            line.coverage, line.coverage_reason, line.coverage_qty_included = decisions[line.id]
         for line in self - lines:
             # keep the stored decision (assigning it marks the field computed)
-            line.coverage, line.coverage_reason = line._origin.coverage, line._origin.coverage_reason
+            origin = line._origin
+            line.coverage, line.coverage_reason = origin.coverage, origin.coverage_reason
+            line.coverage_qty_included = origin.coverage_qty_included
 
     # ------------------------------------------------------------------ CRUD
 
@@ -63,7 +75,11 @@ class AfterSalesRequestLine(models.Model):
     def _without_empty_coverage(self, vals):
         """``vals`` less an empty coverage a client sent: that is no decision, the line is decided."""
         if "coverage" in vals and not vals["coverage"]:
-            return {key: value for key, value in vals.items() if key not in ("coverage", "coverage_reason")}
+            return {
+                key: value
+                for key, value in vals.items()
+                if key not in ("coverage", "coverage_reason", "coverage_qty_included")
+            }
         return vals
 
     @api.model_create_multi
@@ -74,6 +90,7 @@ class AfterSalesRequestLine(models.Model):
             self._check_coverage_override(overrides)
             for vals in overrides:
                 vals["coverage_manual"] = bool(vals.get("coverage"))
+                vals.setdefault("coverage_qty_included", 0.0)  # a person decides the whole line
         lines = super().create(vals_list)
         lines.request_id._sync_repair_under_warranty()
         return lines
@@ -87,6 +104,8 @@ class AfterSalesRequestLine(models.Model):
             # a coverage set by a person stays: the engine no longer decides the line
             self._check_coverage_override([vals])
             vals = dict(vals, coverage_manual=bool(vals.get("coverage", True)))
+            if "coverage" in vals:
+                vals.setdefault("coverage_qty_included", 0.0)  # a person decides the whole line
         res = super().write(vals)
         if {"coverage", "product_id", "line_type"} & set(vals):
             self.request_id._sync_repair_under_warranty()
@@ -145,7 +164,12 @@ class AfterSalesRequestLine(models.Model):
         labels = dict(self._fields["coverage"]._description_selection(self.env))
         old = {line.id: line.coverage for line in self}
         self.with_context(after_sales_coverage_auto=True).write(
-            {"coverage": coverage, "coverage_reason": reason.strip(), "coverage_manual": True}
+            {
+                "coverage": coverage,
+                "coverage_reason": reason.strip(),
+                "coverage_qty_included": 0.0,
+                "coverage_manual": True,
+            }
         )
         for line in self:
             line.request_id.message_post(
@@ -160,13 +184,18 @@ class AfterSalesRequestLine(models.Model):
         return True
 
     def _apply_coverage_decisions(self, decisions):
-        """Write ``decisions`` ({line.id: (coverage, reason)}) in one write per distinct decision."""
+        """Write ``decisions`` ({line.id: (coverage, reason, included)}), one write per distinct one."""
         groups = defaultdict(list)
         for line in self:
             groups[decisions[line.id]].append(line.id)
-        for (coverage, reason), ids in groups.items():
+        for (coverage, reason, included), ids in groups.items():
             self.browse(ids).with_context(after_sales_coverage_auto=True).write(
-                {"coverage": coverage, "coverage_reason": reason, "coverage_manual": False}
+                {
+                    "coverage": coverage,
+                    "coverage_reason": reason,
+                    "coverage_qty_included": included,
+                    "coverage_manual": False,
+                }
             )
 
     @api.model
@@ -181,11 +210,12 @@ class AfterSalesRequestLine(models.Model):
         return fields.Date.context_today(self, request.date_open) if request.date_open else self.date
 
     def _decide_coverage(self):
-        """Coverage of each line of ``self``: ``{line.id: (coverage, reason)}``.
+        """Coverage of each line of ``self``: ``{line.id: (coverage, reason, included quantity)}``.
 
         In order: the unit's warranty on the request date at its current hours (parts or labour
         side, part categories excluded by the unit's terms, void), then the included services of
-        the customer's contract within the remaining quota of the period, else paid. Goodwill is
+        the customer's contract within the remaining quota of the period (a line larger than
+        what is left is paid, with what is left included: 2 h of a 4 h visit), else paid. Goodwill is
         only ever set by hand. Batch-safe: the contract quota used by other lines is read in one
         query for the whole recordset. Sibling modules extend the result with ``super()``.
         """
@@ -209,7 +239,7 @@ class AfterSalesRequestLine(models.Model):
             elif unit:
                 covered, reason = line._decide_warranty(unit, day)
                 if covered:
-                    result[line.id] = ("warranty", reason)
+                    result[line.id] = ("warranty", reason, 0.0)
                     continue
             service, bounds = services.get(line.id, (False, False))
             if service:
@@ -232,6 +262,24 @@ class AfterSalesRequestLine(models.Model):
                             left=round(remaining[key], 2),
                             end=bounds[1],
                         ),
+                        0.0,
+                    )
+                    continue
+                included = round(remaining[key], 6)
+                if included > 1e-6:
+                    remaining[key] = 0.0
+                    result[line.id] = (
+                        "paid",
+                        self.env._(
+                            "%(included)s of %(quantity)s %(unit)s included in contract %(contract)s "
+                            "(its quota until %(end)s is used up); the rest is paid.",
+                            included=round(included, 2),
+                            quantity=round(line.quantity, 2),
+                            unit=line.uom_id.name or "",
+                            contract=service.contract_id.name,
+                            end=bounds[1],
+                        ),
+                        included,
                     )
                     continue
                 reason = self.env._(
@@ -241,7 +289,7 @@ class AfterSalesRequestLine(models.Model):
                     qty=service.quantity,
                     end=bounds[1],
                 )
-            result[line.id] = ("paid", reason)
+            result[line.id] = ("paid", reason, 0.0)
         return result
 
     def _decide_warranty(self, unit, day):
@@ -275,21 +323,28 @@ class AfterSalesRequestLine(models.Model):
         return result
 
     def _get_contract_quota_used(self, services):
-        """{(contract id, product id, date): quantity} already covered by contract on other lines."""
+        """{(contract id, product id, date): quantity} already included by contract on other lines.
+
+        Lines covered by contract count in full, paid lines with what the contract included.
+        """
         if not services:
             return {}
         Line = self.env["after_sales.request.line"]
         # other lines still waiting for their decision are decided (and written) first
         (self.env.records_to_compute(Line._fields["coverage"]) - self)._recompute_recordset(["coverage"])
-        Line.flush_model(["quantity", "date", "product_id", "request_id", "coverage"])
+        Line.flush_model(
+            ["quantity", "date", "product_id", "request_id", "coverage", "coverage_qty_included"]
+        )
         self.env["after_sales.request"].flush_model(["contract_id"])
         values = list(services.values())
         query = SQL(
             """
-            SELECT request.contract_id, line.product_id, line.date, SUM(line.quantity)
+            SELECT request.contract_id, line.product_id, line.date,
+                   SUM(CASE WHEN line.coverage = 'contract' THEN line.quantity
+                            ELSE line.coverage_qty_included END)
               FROM after_sales_request_line line
               JOIN after_sales_request request ON request.id = line.request_id
-             WHERE line.coverage = 'contract'
+             WHERE (line.coverage = 'contract' OR line.coverage_qty_included > 0)
                AND request.contract_id = ANY(%(contracts)s)
                AND line.product_id = ANY(%(products)s)
                AND line.date BETWEEN %(start)s AND %(end)s
