@@ -1,7 +1,7 @@
 {
     "name": "After-Sales Billing",
     "summary": "Priced service lines, contract billing models and billing runs into customer invoices",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",

@@ -2,7 +2,7 @@
     "name": "After-Sales Warranty",
     "summary": "Warranty terms per product and unit, per-line coverage decisions, "
     "extensions and vendor recourse",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",

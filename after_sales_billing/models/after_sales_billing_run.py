@@ -373,7 +373,8 @@ class AfterSalesBillingRun(models.Model):
             return (partner.id, currency.id, False, False)
         if self.grouping == "contract":
             return (partner.id, currency.id, contract.id, False)
-        return (partner.id, currency.id, contract.id, request.id)
+        # fees belong to no request: one invoice per contract for them
+        return (partner.id, currency.id, contract.id, request.id if request else False)
 
     def _collect_groups(self):
         """{group key: {"lines": ids, "fees": ids}} of what this run bills."""

@@ -149,6 +149,18 @@ class TestContractBilling(AfterSalesBillingCommon):
         self.assertEqual(invoice.amount_untaxed, 160.0)
         self.assertRecordValues(line, [{"qty_invoiced": 4.0, "invoice_status": "invoiced"}])
 
+    def test_fees_in_a_run_per_request(self):
+        customer = self._create_customer("Per Request Subscriber")
+        contract = self._subscription(customer)
+        request = self._create_request(customer, [self._work_line()])
+        run = self._run(grouping="request", date_from="2026-03-01", date_to="2026-03-31")
+        self.assertEqual(run.fee_count, len(contract.fee_ids))
+        self.assertTrue(contract.fee_ids.invoice_id)
+        self.assertNotEqual(
+            contract.fee_ids.invoice_id, request.line_ids.invoice_id, "a fee is on no request's invoice"
+        )
+        self.assertTrue(request.line_ids.invoice_id)
+
     def test_time_and_materials(self):
         customer = self._create_customer("T&M")
         self._create_contract(customer, billing_model="time_materials", pricelist_id=self.pl_contract.id)
