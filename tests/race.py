@@ -4,17 +4,31 @@
     make race                      (python3 .ci/suite.py bench tests/race.py)
     python3 tests/race.py [--rounds N] [--keep]
 
-Installs after_sales_parts in a throwaway database, then for N rounds (default 10) runs two
-threads, each with its own cursor and transaction, released together by a barrier:
+Installs after_sales_billing (with the parts and the generic chart of accounts) in a throwaway
+database, then for N rounds (default 10) of each race runs two threads, each with its own cursor
+and transaction, released together by a barrier:
 
 - last unit: two requests ask for the only unit of a part on hand (Request Parts);
   clean when at most one unit is reserved in all;
 - double return: two returns of the one issued unit of a line; clean when one return transfer
-  exists and nothing negative is left to return.
+  exists and nothing negative is left to return;
+- two billing runs: two invoicing users have each made a billing run of the same period and
+  press Run at the same moment, over new customers' resolved requests of done, paid lines (every
+  other round in chunks of 2 invoices, so that the runs take turns as long runs do); clean when
+  each line is on one invoice line of one invoice, its invoiced quantity and the quantity of the
+  customer invoices (not cancelled) linked to it are its quantity, both runs are done without a
+  failure and no error escaped either run (not replayed: the run handles the other itself);
+- replayed phone call: the telephony system posts the same call twice at the same moment: the
+  model method the endpoint calls, with the endpoint's savepoint and answers around it (201
+  registered, 200 already registered, 409 when the database refuses a second one: retry);
+  clean when one call, one request and one work line exist for it, the answers are 201 and
+  200 or 409, and the retry that follows answers 200 without writing anything. Every other
+  round the customer has an open request the call joins; otherwise the call opens one.
 
 Each thread retries on serialization failures as Odoo's request dispatcher does (a request that
-meets a concurrent update is replayed in a fresh transaction). Prints "N/M rounds clean" per race
-and exits non-zero unless every round is clean. Not imported by the tests.
+meets a concurrent update is replayed in a fresh transaction), except the billing runs. Prints
+"N/M rounds clean" per race and exits non-zero unless every round is clean. Not imported by the
+tests.
 """
 
 import argparse
@@ -23,31 +37,37 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from benchlib import BenchDatabase, say
-from psycopg2 import errorcodes
+from psycopg2 import IntegrityError, errorcodes
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import Command, api
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
+from odoo.tools import float_compare
 
-BENCH = BenchDatabase("as_race", "after_sales_parts")
+BENCH = BenchDatabase("as_race", "after_sales_billing")
 RETRIES = 5
+PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+CUSTOMERS_PER_RUN = 4
+REQUESTS_PER_CUSTOMER = 2
 
 
-def run_as(registry, uid, func):
-    """Run ``func(env)`` in its own transaction, committed, replayed on serialization failures."""
-    for attempt in range(RETRIES):
+def run_as(registry, uid, func, retries=RETRIES):
+    """Run ``func(env)`` in its own transaction, committed, replayed on serialization failures
+    (``retries`` attempts in all: 1 for none)."""
+    for attempt in range(retries):
         try:
             with registry.cursor() as cr:
                 env = api.Environment(cr, uid, {"lang": "en_US", "tz": "UTC"})
                 return ("ok", func(env))
         except (SerializationFailure, LockNotAvailable) as error:
-            if attempt == RETRIES - 1:
+            if attempt == retries - 1:
                 return ("error", error)
             time.sleep(0.01 * (attempt + 1))
         except (UserError, ValidationError) as error:
@@ -62,16 +82,18 @@ def run_as(registry, uid, func):
     return ("error", "retries exhausted")
 
 
-def together(registry, uid, first, second):
-    """Run ``first`` and ``second`` in two threads released at the same moment."""
+def together(registry, first, second, retries=RETRIES):
+    """Run ``first`` and ``second``, each ``(uid, func)``, in two threads released at the same moment."""
     barrier = threading.Barrier(2)
     results = [None, None]
 
-    def worker(index, func):
+    def worker(index, uid, func):
         barrier.wait()
-        results[index] = run_as(registry, uid, func)
+        results[index] = run_as(registry, uid, func, retries)
 
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate((first, second))]
+    threads = [
+        threading.Thread(target=worker, args=(i, uid, func)) for i, (uid, func) in enumerate((first, second))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,6 +124,27 @@ def setup(env):
     return user, unit, warehouse
 
 
+def setup_billing(env):
+    """The chart of accounts, two invoicing users and the products billed; committed."""
+    if not env.company.chart_template:
+        env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
+    groups = [
+        Command.link(env.ref("account.group_account_invoice").id),
+        Command.link(env.ref("after_sales_service.group_after_sales_user").id),
+    ]
+    billers = env["res.users"].create(
+        [{"name": f"Race Biller {i}", "login": f"race_biller_{i}", "group_ids": groups} for i in (1, 2)]
+    )
+    products = env["product.product"].create(
+        [
+            {"name": "Race Repair Work", "type": "service", "list_price": 80.0},
+            {"name": "Race Gasket", "type": "consu", "list_price": 25.0},
+        ]
+    )
+    env.cr.commit()
+    return billers, products
+
+
 def new_part(env, warehouse, name, on_hand):
     part = env["product.product"].create({"name": name, "type": "consu", "is_storable": True})
     if on_hand:
@@ -125,7 +168,39 @@ def new_request(env, user, unit, part, quantity=1):
     )
 
 
-def race_last_unit(env, registry, user, unit, warehouse, rounds):
+def new_billable_requests(env, products, tag):
+    """Resolved requests of new customers, each with a done, paid line of each product."""
+    customers = env["res.partner"].create(
+        [{"name": f"Race Billed {tag}-{i}", "is_company": True} for i in range(CUSTOMERS_PER_RUN)]
+    )
+    requests = env["after_sales.request"].create(
+        [
+            {"title": f"Race billing {tag}", "partner_id": customer.id}
+            for customer in customers
+            for __ in range(REQUESTS_PER_CUSTOMER)
+        ]
+    )
+    lines = env["after_sales.request.line"].create(
+        [
+            {
+                "request_id": request.id,
+                "line_type": "work" if product.type == "service" else "part",
+                "product_id": product.id,
+                "quantity": quantity,
+                "done": True,
+                "date": "2026-03-10",
+            }
+            for request in requests
+            for product, quantity in zip(products, (1.5, 2.0), strict=True)
+        ]
+    )
+    lines.write({"coverage": "paid"})
+    requests.stage_id = env.ref("after_sales_service.stage_resolved")
+    return requests
+
+
+def race_last_unit(env, registry, ctx, rounds):
+    user, unit, warehouse = ctx["user"], ctx["unit"], ctx["warehouse"]
     clean = 0
     for i in range(rounds):
         part = new_part(env, warehouse, f"Race Filter {i}", 1)
@@ -133,11 +208,16 @@ def race_last_unit(env, registry, user, unit, warehouse, rounds):
         env.cr.commit()
         results = together(
             registry,
-            user.id,
-            lambda e, r=first: e["after_sales.request"].browse(r.id).action_request_parts() and True,
-            lambda e, r=second: e["after_sales.request"].browse(r.id).action_request_parts() and True,
+            (
+                user.id,
+                lambda e, r=first: e["after_sales.request"].browse(r.id).action_request_parts() and True,
+            ),
+            (
+                user.id,
+                lambda e, r=second: e["after_sales.request"].browse(r.id).action_request_parts() and True,
+            ),
         )
-        env.invalidate_all()
+        env.cr.rollback()  # a new snapshot: what the threads committed
         moves = env["stock.move"].search([("product_id", "=", part.id)])
         reserved = sum(moves.mapped("quantity"))
         ok = reserved <= 1 and all(status in ("ok", "refused") for status, _ in results)
@@ -147,7 +227,8 @@ def race_last_unit(env, registry, user, unit, warehouse, rounds):
     return clean
 
 
-def race_double_return(env, registry, user, unit, warehouse, rounds):
+def race_double_return(env, registry, ctx, rounds):
+    user, unit, warehouse = ctx["user"], ctx["unit"], ctx["warehouse"]
     clean = 0
     for i in range(rounds):
         part = new_part(env, warehouse, f"Race Belt {i}", 1)
@@ -161,11 +242,16 @@ def race_double_return(env, registry, user, unit, warehouse, rounds):
         env.cr.commit()
         results = together(
             registry,
-            user.id,
-            lambda e, ln=line: e["after_sales.request.line"].browse(ln.id)._return_unused(1) and True,
-            lambda e, ln=line: e["after_sales.request.line"].browse(ln.id)._return_unused(1) and True,
+            (
+                user.id,
+                lambda e, ln=line: e["after_sales.request.line"].browse(ln.id)._return_unused(1) and True,
+            ),
+            (
+                user.id,
+                lambda e, ln=line: e["after_sales.request.line"].browse(ln.id)._return_unused(1) and True,
+            ),
         )
-        env.invalidate_all()
+        env.cr.rollback()  # a new snapshot: what the threads committed
         returns = env["stock.picking"].search(
             [("after_sales_request_id", "=", request.id), ("id", "!=", picking.id)]
         )
@@ -178,6 +264,131 @@ def race_double_return(env, registry, user, unit, warehouse, rounds):
     return clean
 
 
+def billing_problems(lines):
+    """What is wrong with the invoicing of ``lines``, each meant to be invoiced once, in full."""
+    problems = []
+    for line in lines:
+        amls = line.invoice_line_ids  # whatever their state: a line is on one invoice line in all
+        billed = amls.filtered(lambda aml: aml.parent_state != "cancel" and aml.move_type == "out_invoice")
+        invoiced = sum(billed.mapped("quantity"))
+        rounding = line.uom_id.rounding or 0.01
+        if (
+            len(amls) != 1
+            or len(amls.move_id) != 1
+            or float_compare(invoiced, line.quantity, precision_rounding=rounding)
+            or float_compare(line.qty_invoiced, line.quantity, precision_rounding=rounding)
+        ):
+            problems.append(
+                f"line {line.id} ({line.quantity}): on {len(amls)} invoice lines of "
+                f"{amls.move_id.mapped('display_name')}, {invoiced} invoiced, "
+                f"qty_invoiced {line.qty_invoiced}"
+            )
+    return problems
+
+
+def race_billing_runs(env, registry, ctx, rounds):
+    billers, products = ctx["billers"], ctx["products"]
+    Run = env["after_sales.billing.run"]
+    clean = 0
+    for i in range(rounds):
+        lines = new_billable_requests(env, products, f"r{i}").line_ids
+        runs = Run.browse([Run.with_user(biller).create(dict(PERIOD)).id for biller in billers])
+        env.cr.commit()
+        # every other round in chunks of 2 invoices, so that the runs take turns as long runs do
+        context = {"after_sales_billing_chunk_size": 2} if i % 2 else {}
+
+        def press_run(e, run_id, context=context):
+            return e["after_sales.billing.run"].with_context(**context).browse(run_id).action_run() and True
+
+        results = together(
+            registry,
+            *[
+                (biller.id, partial(press_run, run_id=run.id))
+                for biller, run in zip(billers, runs, strict=True)
+            ],
+            retries=1,  # the run handles what it meets of the other itself: nothing escapes
+        )
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        problems = billing_problems(lines)
+        ok = (
+            not problems
+            and runs.mapped("state") == ["done", "done"]
+            and not runs.failure_ids
+            and all(status == "ok" for status, _ in results)
+        )
+        clean += ok
+        if not ok:
+            say(
+                f"    billing runs, round {i + 1}: runs {runs.mapped('state')}, "
+                f"failures {runs.failure_ids.mapped('reason')}, {results}"
+            )
+            for problem in problems[:5]:
+                say(f"      {problem}")
+    return clean
+
+
+def post_call(env, payload):
+    """(status, answer) of the phone endpoint to ``payload``: its controller's steps around the
+    model method it calls (one savepoint; 409 when the database refuses a second call id, the
+    refusal's own status for a refused call)."""
+    try:
+        with env.cr.savepoint():
+            call, duplicate = env["after_sales.phone.call"]._register_call(payload)
+            return (200 if duplicate else 201), call._get_api_result(duplicate)
+    except IntegrityError:
+        return 409, "conflict"
+    except AccessError as error:
+        return 403, error.args[0]
+    except UserError as error:
+        return getattr(error, "http_status", 422), error.args[0]
+
+
+def race_phone_call(env, registry, ctx, rounds):
+    user = ctx["user"]
+    clean = 0
+    for i in range(rounds):
+        phone = f"+7 900 555 {i:02d} {i:02d}"
+        customer = env["res.partner"].create({"name": f"Race Caller {i}", "is_company": True, "phone": phone})
+        if i % 2:
+            env["after_sales.request"].create({"title": f"Race open {i}", "partner_id": customer.id})
+        payload = {
+            "call_id": f"RACE-CALL-{i}",
+            "phone": phone,
+            "start": "2026-03-10T09:30:00Z",
+            "duration": 7 * 60,
+            "agent": user.login,
+        }
+        env.cr.commit()
+        results = together(
+            registry,
+            (user.id, lambda e, p=payload: post_call(e, p)),
+            (user.id, lambda e, p=payload: post_call(e, p)),
+        )
+        retry = run_as(registry, user.id, lambda e, p=payload: post_call(e, p))
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        calls = env["after_sales.phone.call"].search([("call_id", "=", payload["call_id"])])
+        requests = env["after_sales.request"].search([("partner_id", "=", customer.id)])
+        lines = requests.line_ids
+        answers = sorted(answer[0] for status, answer in results if status == "ok")
+        ok = (
+            len(calls) == 1
+            and len(requests) == 1
+            and len(lines) == 1
+            and calls.request_line_id == lines
+            and all(status == "ok" for status, _ in results)
+            and answers in ([200, 201], [201, 409])
+            and retry[0] == "ok"
+            and retry[1][0] == 200
+        )
+        clean += ok
+        if not ok:
+            say(
+                f"    phone call, round {i + 1}: {len(calls)} calls, {len(requests)} requests, "
+                f"{len(lines)} lines, {results}, retry {retry}"
+            )
+    return clean
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -186,25 +397,38 @@ def main():
     # the serialization failures the threads meet are expected (and retried): not errors here
     logging.getLogger("odoo.sql_db").setLevel(logging.CRITICAL)
     data_dir = tempfile.mkdtemp(prefix="as-race-")
+    started = time.perf_counter()
     BENCH.create()
     try:
         BENCH.install(data_dir)
         env = BENCH.open_env(data_dir)
         registry = Registry(BENCH.name)
         user, unit, warehouse = setup(env)
+        billers, products = setup_billing(env)
+        ctx = {
+            "user": user,
+            "unit": unit,
+            "warehouse": warehouse,
+            "billers": billers,
+            "products": products,
+        }
         failed = 0
         for label, race in (
             ("last-unit reservation", race_last_unit),
             ("double return of one issued unit", race_double_return),
+            ("two billing runs of one period", race_billing_runs),
+            ("one phone call posted twice", race_phone_call),
         ):
-            clean = race(env, registry, user, unit, warehouse, options.rounds)
-            say(f"{label}: {clean}/{options.rounds} rounds clean")
+            step = time.perf_counter()
+            clean = race(env, registry, ctx, options.rounds)
+            say(f"{label}: {clean}/{options.rounds} rounds clean ({time.perf_counter() - step:.0f} s)")
             failed += clean != options.rounds
         env.cr.close()
     finally:
         if not options.keep:
             Registry.delete(BENCH.name)
             BENCH.drop()
+    say(f"done in {time.perf_counter() - started:.0f} s")
     sys.exit(1 if failed else 0)
 
 
