@@ -17,6 +17,11 @@ class AccountMoveSend(models.AbstractModel):
         """The act of completed work is made with the invoice's PDF, when the invoice is sent."""
         res = super()._generate_invoice_documents(invoices_data, allow_fallback_pdf=allow_fallback_pdf)
         for invoice, invoice_data in invoices_data.items():
-            if not invoice_data.get("error") and invoice.state == "posted":
+            # an act states work done: credit notes go without one
+            if (
+                not invoice_data.get("error")
+                and invoice.state == "posted"
+                and invoice.move_type == "out_invoice"
+            ):
                 invoice._after_sales_get_act_attachment()
         return res

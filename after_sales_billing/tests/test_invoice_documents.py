@@ -52,6 +52,10 @@ class TestInvoiceDocuments(AfterSalesBillingCommon):
         self.assertEqual(wizard.new_move_ids.move_type, "out_refund")
         self.assertRecordValues(request.line_ids, [{"qty_invoiced": 0.0, "invoice_status": "to_invoice"}])
         self.assertEqual(wizard.new_move_ids.after_sales_request_ids, request, "it credits that request")
+        refund = wizard.new_move_ids
+        refund.action_post()
+        refund._generate_and_send(sending_methods=["email"])
+        self.assertFalse(refund.after_sales_act_attachment_id, "no act of completed work with a credit note")
 
     def test_act_attached_to_invoice_email(self):
         first = self._create_request(self.gamma, [self._work_line()])
