@@ -21,6 +21,7 @@ help:
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make shell   odoo shell on the 'make run' database"
 	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
+	@echo "make i18n    export the .pot files, merge ru.po, fail while anything is untranslated"
 
 setup:
 	$(SUITE) setup
@@ -55,3 +56,6 @@ format:
 
 bench:
 	$(SUITE) bench $(BENCH)
+
+i18n:
+	$(SUITE) i18n

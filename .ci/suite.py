@@ -11,6 +11,7 @@ test service share the same logic:
     suite.py pytest [args]    pytest-odoo against the ``run`` database
     suite.py test-odoo        Odoo's own tests of the extended apps, with the suite installed
     suite.py shell            odoo shell on the ``run`` database
+    suite.py i18n             export the .pot files, merge ru.po into them, count what is untranslated
     suite.py bench [script]   the bench/ scripts on the private (or PGHOST) server
 
 PostgreSQL: when ``PGHOST`` is set the given server is used (``PGPORT``,
@@ -1142,6 +1143,48 @@ def cmd_bench(args):
     return 1 if failed else 0
 
 
+def cmd_i18n(_args):
+    """Export each module's .pot from a fresh database, merge it into ru.po, count what is left."""
+    odoo = Odoo()
+    pg = make_postgres(throwaway=True)
+    workdir = Path(tempfile.mkdtemp(prefix="after-sales-i18n-"))
+    dbname = f"after_sales_i18n_{os.getpid()}"
+    untranslated = 0
+    try:
+        pg.start()
+        conf = odoo.write_config(workdir / "odoo.conf", pg, data_dir=workdir / "data")
+        base = [*odoo.cmd, "-c", str(conf), "-d", dbname]
+        install = [*base, "-i", ",".join(MODULES), "--stop-after-init", "--without-demo", "--no-http"]
+        say(f"installing {', '.join(MODULES)} in {dbname}")
+        subprocess.run(install, env=odoo.env, check=True, stdout=subprocess.DEVNULL)
+        for module in MODULES:
+            pot = ROOT / module / "i18n" / f"{module}.pot"
+            pot.parent.mkdir(exist_ok=True)
+            export = [*odoo.cmd, "i18n", "export", "-c", str(conf), "-d", dbname, "-o", str(pot), module]
+            subprocess.run(export, env=odoo.env, check=True, stdout=subprocess.DEVNULL)
+            po = pot.parent / "ru.po"
+            if po.exists():
+                merge = ["msgmerge", "--quiet", "--no-fuzzy-matching", "--no-wrap", "-U", "--backup=none"]
+                subprocess.run([*merge, str(po), str(pot)], check=True)
+                subprocess.run(
+                    ["msgattrib", "--no-obsolete", "--no-wrap", "-o", str(po), str(po)], check=True
+                )
+                check = subprocess.run(
+                    ["msgfmt", "-c", "--statistics", "-o", os.devnull, str(po)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                say(f"{module}: {check.stderr.strip()}")
+                left = re.search(r"(\d+) untranslated", check.stderr)
+                untranslated += int(left.group(1)) if left else 0
+                untranslated += check.returncode
+    finally:
+        pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if untranslated else 0
+
+
 def cmd_shell(_args):
     odoo = Odoo()
     pg = make_postgres(throwaway=False)
@@ -1185,6 +1228,9 @@ def main(argv=None):
     total.add_argument("names", nargs="+")
     total.set_defaults(func=cmd_total)
     sub.add_parser("shell", help="odoo shell on the run database").set_defaults(func=cmd_shell)
+    sub.add_parser("i18n", help="export the .pot files, merge ru.po, count untranslated").set_defaults(
+        func=cmd_i18n
+    )
     bench = sub.add_parser("bench", help="run the bench/ scripts (all, or the ones given)")
     bench.add_argument("scripts", nargs="*")
     bench.set_defaults(func=cmd_bench)

@@ -275,6 +275,8 @@ class AfterSalesRequest(models.Model):
     _open_order_idx = models.Index(
         "(priority DESC, date_open DESC, id DESC) WHERE is_closed IS NOT TRUE AND active IS TRUE"
     )
+    # the stage counts of the open requests (list groups, kanban columns): read from the index
+    _open_stage_idx = models.Index("(company_id, stage_id) WHERE is_closed IS NOT TRUE AND active IS TRUE")
 
     # ------------------------------------------------------------ defaults
 
