@@ -1164,10 +1164,10 @@ def cmd_i18n(_args):
             subprocess.run(export, env=odoo.env, check=True, stdout=subprocess.DEVNULL)
             po = pot.parent / "ru.po"
             if po.exists():
-                merge = ["msgmerge", "--quiet", "--no-fuzzy-matching", "--no-wrap", "-U", "--backup=none"]
+                merge = ["msgmerge", "--quiet", "--no-fuzzy-matching", "-U", "--backup=none"]
                 subprocess.run([*merge, str(po), str(pot)], check=True)
                 subprocess.run(
-                    ["msgattrib", "--no-obsolete", "--no-wrap", "-o", str(po), str(po)], check=True
+                    ["msgattrib", "--no-obsolete", "-o", str(po), str(po)], check=True
                 )
                 check = subprocess.run(
                     ["msgfmt", "-c", "--statistics", "-o", os.devnull, str(po)],

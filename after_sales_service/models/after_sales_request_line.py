@@ -37,8 +37,8 @@ class AfterSalesRequestLine(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="Planned, then done quantity. One method owns it (``_compute_quantity``, which each "
-        "module extends): norm-hours for works, the stock moves for issued parts, else what is typed.",
+        help="Planned, then done: the norm-hours of a work, what was issued from stock less what "
+        "came back for a part, otherwise what is typed.",
     )
     uom_id = fields.Many2one(
         "uom.uom",
