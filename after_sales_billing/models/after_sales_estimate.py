@@ -14,8 +14,25 @@ ESTIMATE_STATES = [
 class AfterSalesEstimate(models.Model):
     _name = "after_sales.estimate"
     _description = "Service Estimate"
-    _inherit = ["portal.mixin", "mail.thread"]
+    _inherit = ["portal.mixin", "mail.thread", "after_sales.portal.mixin"]
     _order = "id desc"
+    # what the customer's estimate pages show; every other field is internal
+    _portal_fields = {
+        "name",
+        "request_id",
+        "partner_id",
+        "state",
+        "create_date",
+        "currency_id",
+        "line_ids",
+        "amount_charged",
+        "signed_by",
+        "signed_on",
+        "signature",
+        "decline_reason",
+        "access_url",
+        "access_token",
+    }
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     request_id = fields.Many2one(

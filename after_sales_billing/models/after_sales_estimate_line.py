@@ -4,7 +4,20 @@ from odoo import fields, models
 class AfterSalesEstimateLine(models.Model):
     _name = "after_sales.estimate.line"
     _description = "Service Estimate Line"
+    _inherit = ["after_sales.portal.mixin"]
     _order = "estimate_id, sequence, id"
+    # the lines of the customer's estimate page
+    _portal_fields = {
+        "estimate_id",
+        "sequence",
+        "name",
+        "quantity",
+        "price_unit",
+        "price_subtotal",
+        "coverage",
+        "amount_charged",
+        "currency_id",
+    }
 
     estimate_id = fields.Many2one("after_sales.estimate", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="estimate_id.company_id", store=True, index=True)

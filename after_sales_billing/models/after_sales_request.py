@@ -7,6 +7,8 @@ from .after_sales_estimate import ESTIMATE_STATES
 
 class AfterSalesRequest(models.Model):
     _inherit = "after_sales.request"
+    # the customer's request page links its estimates (see after_sales.portal.mixin)
+    _portal_fields = {"estimate_ids"}
 
     amount_charged = fields.Monetary(
         string="Customer Pays", compute="_compute_billing_amounts", currency_field="currency_id"

@@ -1,3 +1,4 @@
+from . import after_sales_portal_mixin
 from . import after_sales_cause
 from . import after_sales_request_stage
 from . import after_sales_team

@@ -4,7 +4,10 @@ from odoo import fields, models
 class AfterSalesCause(models.Model):
     _name = "after_sales.cause"
     _description = "Service Request Cause"
+    _inherit = ["after_sales.portal.mixin"]
     _order = "sequence, name"
+    # a customer may read a cause's name; its code and description are internal guidance
+    _portal_fields = {"name", "sequence", "active"}
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char()

@@ -5,10 +5,23 @@ from odoo.exceptions import ValidationError
 class AfterSalesEquipment(models.Model):
     _name = "after_sales.equipment"
     _description = "Equipment Unit"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "after_sales.portal.mixin"]
     _order = "partner_id, product_id, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "lot_id.name", "product_id.default_code"]
+    # what a customer reads of its own units (the portal pages); every other field is internal
+    _portal_fields = {
+        "name",
+        "active",
+        "product_id",
+        "lot_id",
+        "partner_id",
+        "site_partner_id",
+        "state",
+        "delivery_date",
+        "commissioning_date",
+        "current_hours",
+    }
 
     name = fields.Char(
         compute="_compute_name",

@@ -7,7 +7,10 @@ from ..tools import check_finite_numbers
 class AfterSalesMeterReading(models.Model):
     _name = "after_sales.meter.reading"
     _description = "Operating Hours Reading"
+    _inherit = ["after_sales.portal.mixin"]
     _order = "equipment_id, date desc, id desc"
+    # a customer reads the operating hours of its own units, not who took them or the notes
+    _portal_fields = {"equipment_id", "date", "hours"}
 
     equipment_id = fields.Many2one("after_sales.equipment", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="equipment_id.company_id", store=True, index=True)

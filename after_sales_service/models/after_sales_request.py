@@ -53,11 +53,42 @@ CLOSED_WRITABLE_FIELDS = {"sla_response_breached", "sla_resolution_breached", "a
 class AfterSalesRequest(models.Model):
     _name = "after_sales.request"
     _description = "Service Request"
-    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "rating.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "after_sales.portal.mixin",
+    ]
     _order = "priority desc, date_open desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "title", "lot_id.name", "partner_id.name"]
     _mail_post_access = "read"
+    # What a customer reads of its own requests (the portal pages, their link and chatter); every
+    # other field is internal: team and user, SLA bookkeeping, contract, costs, the review board.
+    # The priority is listed because the model's order starts with it: every search of requests,
+    # and of lines (ordered by their request), reads it.
+    _portal_fields = {
+        "name",
+        "title",
+        "active",
+        "priority",
+        "partner_id",
+        "equipment_id",
+        "request_type",
+        "stage_id",
+        "is_closed",
+        "is_resolved",
+        "date_open",
+        "sla_resolution_deadline",
+        "scheduled_date",
+        "description",
+        "resolution",
+        "line_ids",
+        "access_url",
+        "access_token",
+        "website_message_ids",
+    }
 
     name = fields.Char(
         string="Number", required=True, readonly=True, copy=False, default="/", index="trigram"

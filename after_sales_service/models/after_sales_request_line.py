@@ -7,8 +7,12 @@ from ..tools import check_finite_numbers
 class AfterSalesRequestLine(models.Model):
     _name = "after_sales.request.line"
     _description = "Service Line"
+    _inherit = ["after_sales.portal.mixin"]
     _order = "request_id, sequence, id"
     _check_company_auto = True
+    # a customer reads the works and parts of its request (the lines shown to it), not their
+    # prices, stock or coverage bookkeeping
+    _portal_fields = {"request_id", "sequence", "name", "quantity", "uom_id"}
 
     request_id = fields.Many2one("after_sales.request", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="request_id.company_id", store=True, index=True)

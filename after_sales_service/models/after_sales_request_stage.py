@@ -4,7 +4,10 @@ from odoo import api, fields, models
 class AfterSalesRequestStage(models.Model):
     _name = "after_sales.request.stage"
     _description = "Service Request Stage"
+    _inherit = ["after_sales.portal.mixin"]
     _order = "sequence, id"
+    # the stage's name is shown on the customer's requests; its settings are internal
+    _portal_fields = {"name", "sequence", "active"}
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

@@ -94,10 +94,12 @@ class AfterSalesCommon(BaseCommon):
         )
 
     def _suite_models_of(self, module):
-        """Models named ``after_sales.*`` that ``module`` defines (not wizards)."""
+        """Models named ``after_sales.*`` that ``module`` defines (not wizards, not mixins)."""
         xmlids = self.env["ir.model.data"].search([("module", "=", module), ("model", "=", "ir.model")])
         models = self.env["ir.model"].browse(xmlids.mapped("res_id"))
-        return models.filtered(lambda m: m.model.startswith("after_sales.") and not m.transient)
+        return models.filtered(
+            lambda m: m.model.startswith("after_sales.") and not m.transient and not m.abstract
+        )
 
     def assertModuleInstalled(self, module, depends):
         record = self.env["ir.module.module"].search([("name", "=", module)])

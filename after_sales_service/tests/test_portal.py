@@ -49,6 +49,10 @@ class TestPortal(AfterSalesCommon, HttpCase):
         detail = self.url_open(f"/my/requests/{self.own_request.id}")
         self.assertEqual(detail.status_code, 200)
         self.assertIn("Portal test", detail.text)
+        unit_page = self.url_open(f"/my/equipment/{self.unit.id}")
+        self.assertEqual(unit_page.status_code, 200)
+        self.assertIn(f'href="/my/requests/{self.own_request.id}"', unit_page.text)
+        self.assertNotIn("Rival secret", unit_page.text)
         home = self.url_open("/my")
         self.assertIn("/my/equipment", home.text)
 

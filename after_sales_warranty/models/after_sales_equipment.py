@@ -26,6 +26,14 @@ VOID_REASONS = [
 
 class AfterSalesEquipment(models.Model):
     _inherit = "after_sales.equipment"
+    # the warranty facts of the customer's portal pages (see after_sales.portal.mixin); why a
+    # warranty is void, and by whom, stays internal
+    _portal_fields = {
+        "warranty_state",
+        "warranty_parts_end_date",
+        "warranty_labour_end_date",
+        "warranty_hours_limit",
+    }
 
     invoice_date = fields.Date(tracking=True, help="Date of the customer invoice of the unit.")
     warranty_parts_months = fields.Integer(string="Parts Warranty (Months)", tracking=True)
@@ -90,6 +98,7 @@ class AfterSalesEquipment(models.Model):
     warranty_state = fields.Selection(
         [("in_warranty", "In Warranty"), ("expired", "Expired"), ("void", "Void")],
         compute="_compute_warranty_state",
+        compute_sudo=True,  # customers read the state (portal), not the void reason behind it
         search="_search_warranty_state",
     )
 
