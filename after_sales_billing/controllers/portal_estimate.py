@@ -62,9 +62,12 @@ class AfterSalesEstimatePortal(CustomerPortal):
 
     def _after_sales_estimate(self, estimate_id, access_token):
         try:
-            return self._document_check_access("after_sales.estimate", estimate_id, access_token)
+            estimate = self._document_check_access("after_sales.estimate", estimate_id, access_token)
         except (AccessError, MissingError):
             raise request.not_found() from None
+        if estimate.sudo().state not in PORTAL_ESTIMATE_STATES:
+            raise request.not_found()  # a draft (or one never sent) is not the customer's yet
+        return estimate
 
     @http.route(["/my/estimates/<int:estimate_id>"], type="http", auth="public", website=True)
     def portal_my_estimate(self, estimate_id, access_token=None, error=None, **kw):
@@ -106,6 +109,8 @@ class AfterSalesEstimatePortal(CustomerPortal):
         try:
             estimate = self._document_check_access("after_sales.estimate", estimate_id, access_token)
         except (AccessError, MissingError):
+            return {"error": request.env._("Invalid estimate.")}
+        if estimate.sudo().state not in PORTAL_ESTIMATE_STATES:
             return {"error": request.env._("Invalid estimate.")}
         if not signature:
             return {"error": request.env._("Signature is missing.")}

@@ -106,7 +106,8 @@ class AfterSalesRequest(models.Model):
     def _create_estimate(self):
         """A new estimate of the planned (not done) lines; open estimates are cancelled."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda ln: not ln.done)
+        # what the customer is shown: lines kept internal stay off the estimate, as off the act
+        lines = self.line_ids.filtered(lambda ln: not ln.done and ln.customer_visible)
         if not lines:
             raise UserError(self.env._("The request has no planned line to estimate."))
         self.estimate_ids.action_cancel()

@@ -82,6 +82,13 @@ class TestEstimate(EstimateCommon):
         self.assertEqual(second.amount_charged, 1000.0)
         self.assertEqual(second.name, f"{request.name}-E2")
 
+    def test_internal_lines_stay_off_the_estimate(self):
+        request = self._planned_request()
+        work, warranty_part, _done = request.line_ids
+        warranty_part.customer_visible = False
+        estimate = request._create_estimate()
+        self.assertEqual(estimate.line_ids.mapped("name"), [work.name])
+
     def test_nothing_planned(self):
         request = self._create_request(self.alpha, [self._work_line()], resolved=False)
         with self.assertRaises(UserError):
@@ -169,6 +176,7 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         cls.estimate = cls._planned_request()._create_estimate()
         cls.estimate.state = "sent"
         cls.beta_estimate = cls._planned_request(cls.beta)._create_estimate()
+        cls.beta_estimate.state = "sent"
 
     def _csrf(self, response):
         self.assertEqual(response.status_code, 200)
@@ -242,6 +250,23 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn(f"/my/estimates/{self.estimate.id}", page.text)
         self.assertNotIn(f"/my/estimates/{self.beta_estimate.id}", page.text)
+
+    def test_draft_estimate_is_not_the_customers_yet(self):
+        draft = self._planned_request()._create_estimate()
+        self.assertEqual(draft.state, "draft")
+        as_portal = self.env["after_sales.estimate"].with_user(self.portal_alpha)
+        self.assertEqual(as_portal.search([]), self.estimate, "only the estimate sent")
+        self.assertFalse(
+            self.env["after_sales.estimate.line"]
+            .with_user(self.portal_alpha)
+            .search([("estimate_id", "=", draft.id)])
+        )
+        url = f"/my/estimates/{draft.id}?access_token={draft._portal_ensure_token()}"
+        self.assertEqual(self.url_open(url).status_code, 404, "not even with its token")
+        self.authenticate("portal_alpha", "portal_alpha")
+        self.assertEqual(self.url_open(f"/my/estimates/{draft.id}").status_code, 404)
+        draft.action_cancel()
+        self.assertEqual(as_portal.search([("id", "=", draft.id)]).ids, [])
 
     def test_other_customer_gets_404(self):
         self.authenticate("portal_beta", "portal_beta")
