@@ -1166,9 +1166,7 @@ def cmd_i18n(_args):
             if po.exists():
                 merge = ["msgmerge", "--quiet", "--no-fuzzy-matching", "-U", "--backup=none"]
                 subprocess.run([*merge, str(po), str(pot)], check=True)
-                subprocess.run(
-                    ["msgattrib", "--no-obsolete", "-o", str(po), str(po)], check=True
-                )
+                subprocess.run(["msgattrib", "--no-obsolete", "-o", str(po), str(po)], check=True)
                 check = subprocess.run(
                     ["msgfmt", "-c", "--statistics", "-o", os.devnull, str(po)],
                     capture_output=True,
