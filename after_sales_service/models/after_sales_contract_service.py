@@ -17,7 +17,7 @@ class AfterSalesContractService(models.Model):
     sequence = fields.Integer(default=10)
     product_id = fields.Many2one("product.product", required=True, check_company=True)
     quantity = fields.Float(string="Included Quantity", required=True, default=1.0, digits="Product Unit")
-    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    uom_id = fields.Many2one(related="product_id.uom_id", string="UoM")
     period = fields.Selection(
         [
             ("month", "per Month"),

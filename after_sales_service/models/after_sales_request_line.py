@@ -46,7 +46,7 @@ class AfterSalesRequestLine(models.Model):
     )
     uom_id = fields.Many2one(
         "uom.uom",
-        string="Unit",
+        string="UoM",
         compute="_compute_uom_id",
         store=True,
         readonly=False,

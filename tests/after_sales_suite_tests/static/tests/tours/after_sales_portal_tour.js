@@ -136,7 +136,7 @@ registry.category("web_tour.tours").add("after_sales_portal_tour", {
         },
         {
             content: "The estimate is accepted",
-            trigger: ".o_estimate_accepted:contains(Accepted by Pat Portal)",
+            trigger: ".o_estimate_accepted:contains(Accepted by):contains(Pat Portal)",
         },
         {
             trigger: ".o_estimate_state:contains(Accepted)",
