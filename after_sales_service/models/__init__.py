@@ -18,3 +18,4 @@ from . import repair_order
 from . import res_company
 from . import res_config_settings
 from . import stock_picking
+from . import mail_thread

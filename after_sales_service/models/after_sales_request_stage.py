@@ -26,6 +26,10 @@ class AfterSalesRequestStage(models.Model):
         help="Requests in this stage are finished and read-only except for managers.",
     )
     is_cancel = fields.Boolean(string="Cancelled Stage")
+    is_waiting_customer = fields.Boolean(
+        string="Waiting for the Customer",
+        help="A reply from the customer by e-mail moves a request in this stage back to work.",
+    )
     notify_customer = fields.Boolean(
         help="Send the stage's e-mail template to the customer when a request reaches this stage.",
     )

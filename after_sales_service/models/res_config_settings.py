@@ -9,3 +9,17 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id)]",
     )
+    after_sales_team_id = fields.Many2one(
+        related="company_id.after_sales_team_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id)]",
+    )
+    after_sales_alias_name = fields.Char(
+        related="company_id.after_sales_team_id.alias_name", string="Service Alias", readonly=False
+    )
+    after_sales_alias_domain_id = fields.Many2one(
+        related="company_id.after_sales_team_id.alias_domain_id",
+        string="Service Alias Domain",
+        readonly=False,
+    )
+    after_sales_closed_reply = fields.Selection(related="company_id.after_sales_closed_reply", readonly=False)

@@ -7,3 +7,4 @@ from . import test_request_report
 from . import test_request_xlsx
 from . import test_security
 from . import test_sla
+from . import test_mail_intake

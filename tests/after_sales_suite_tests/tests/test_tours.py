@@ -143,7 +143,7 @@ class TestTours(HttpCase):
         )
         contract.action_activate()
         env["after_sales.sla.policy"].create({"name": "Tour SLA"})
-        env["after_sales.team"].create({"name": "Tour Team"})
+        team = env["after_sales.team"].create({"name": "Tour Team"})
         env["after_sales.maintenance.plan"].create(
             {"name": "Tour Plan", "equipment_id": self.unit.id, "interval_months": 6}
         )
@@ -152,6 +152,7 @@ class TestTours(HttpCase):
         self.assertRecordValues(
             claim, [{"review_justified": "yes", "review_root_cause": "Supplier machining defect"}]
         )
+        self.assertEqual(team.alias_name, "tour-team")
         self.assertIn("machined out of tolerance", claim.review_findings)
 
     def test_finance_bills_last_month_and_posts(self):
