@@ -896,7 +896,12 @@ class AfterSalesRequest(models.Model):
     @api.model
     def _detect_loop_sender_domain(self, email_from_normalized):
         """Requests created by mail from this address (mail counts them to stop loops)."""
-        return [("channel", "=", "email"), ("contact_id.email_normalized", "=", email_from_normalized)]
+        return [
+            ("channel", "=", "email"),
+            "|",
+            ("contact_id.email_normalized", "=", email_from_normalized),
+            ("partner_id.email_normalized", "=", email_from_normalized),
+        ]
 
     @api.model
     def _prepare_mail_request_vals(self, msg_dict, custom_values):
@@ -910,11 +915,13 @@ class AfterSalesRequest(models.Model):
             if contact.commercial_partner_id != partner.commercial_partner_id:
                 contact = origin.contact_id
         else:
+            # a new contact, or one of the company's users (a forwarded mail): someone checks
+            needs_review = not contact or not contact.partner_share
             if not contact:
                 contact = self._mail_create_sender(msg_dict)
-                needs_review = True
             partner = contact.commercial_partner_id
-        msg_dict["author_id"] = (contact or partner).id
+            # the incoming message is posted as written by this contact
+            msg_dict["author_id"] = contact.id
         subject = msg_dict.get("subject") or ""
         body = msg_dict.get("body") or ""
         text = html2plaintext(body) if not is_html_empty(body) else ""

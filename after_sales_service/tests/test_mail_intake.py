@@ -131,6 +131,13 @@ class TestMailIntake(AfterSalesCommon):
         )
         self.assertEqual(request.message_ids.filtered(lambda m: m.message_type == "email").author_id, partner)
 
+    def test_mail_forwarded_by_staff_is_flagged(self):
+        self.as_user.partner_id.email = "as.user@company.example.com"
+        request = self._process(
+            self._mail(subject="TG1-0042 broken", email_from=self.as_user.email_formatted)
+        )
+        self.assertRecordValues(request, [{"partner_needs_review": True, "equipment_id": False}])
+
     def test_serial_of_the_senders_own_unit_links_it(self):
         request = self._process(self._mail(subject="Unit tg1-0042 overheats"))
         self.assertRecordValues(
