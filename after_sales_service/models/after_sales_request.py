@@ -782,9 +782,13 @@ class AfterSalesRequest(models.Model):
         template = self.env.ref("after_sales_service.mail_template_request_created", raise_if_not_found=False)
         if not template:
             return
+        # an automatic acknowledgement, never the first response (even when its author is staff)
         for request in self.filtered("partner_id"):
             request.message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment", email_layout_xmlid="mail.mail_notification_light"
+                template,
+                message_type="auto_comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
             )
 
     def _track_template(self, changes):

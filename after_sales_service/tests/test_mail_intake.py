@@ -4,7 +4,7 @@ from email.utils import make_msgid
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import AfterSalesCommon
 
@@ -72,16 +72,16 @@ class TestMailIntake(AfterSalesCommon):
             msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
         return msg.as_string()
 
-    def _process(self, raw, model=None):
+    def _process(self, raw, model=None, user=None):
         """Process ``raw`` as the mail gateway does (administrative rights); new requests."""
         before = self.Request.search([]).ids
-        self.env["mail.thread"].sudo().message_process(model, raw)
+        self.env["mail.thread"].with_user(user or self.env.user).sudo().message_process(model, raw)
         return self.Request.search([("id", "not in", before)])
 
     def _reply_to(self, request, **kwargs):
         """A customer's reply to the acknowledgement the request sent."""
         ack = request.message_ids.filtered(
-            lambda m: m.message_type != "email" and m.subtype_id == self.env.ref("mail.mt_comment")
+            lambda m: m.message_type == "auto_comment" and m.subtype_id == self.env.ref("mail.mt_comment")
         )[:1]
         self.assertTrue(ack, "the request acknowledged the mail")
         kwargs.setdefault("subject", f"Re: {ack.subject}")
@@ -311,7 +311,7 @@ class TestMailIntake(AfterSalesCommon):
         template.with_context(lang="fr_FR").subject = "Demande {{ object.name }} reçue"
         self.contact.lang = "fr_FR"
         request = self._process(self._mail())
-        ack = request.message_ids.filtered(lambda m: m.message_type != "email" and m.partner_ids)
+        ack = request.message_ids.filtered(lambda m: m.message_type == "auto_comment")
         self.assertEqual(ack.subject, f"Demande {request.name} reçue")
         self.assertEqual(ack.partner_ids, self.contact)
         english = self.env["res.partner"].create(
@@ -323,7 +323,7 @@ class TestMailIntake(AfterSalesCommon):
             }
         )
         request = self._process(self._mail(email_from=english.email))
-        ack = request.message_ids.filtered(lambda m: m.message_type != "email" and m.partner_ids)
+        ack = request.message_ids.filtered(lambda m: m.message_type == "auto_comment")
         self.assertIn("received", ack.subject)
 
     def test_company_address_is_the_default_teams_alias(self):
@@ -340,3 +340,64 @@ class TestMailIntake(AfterSalesCommon):
             self._mail(to="info@uralmash-supplier.example.com"), model="after_sales.request"
         )
         self.assertRecordValues(request, [{"team_id": self.team.id, "channel": "email"}])
+
+    def test_gateway_run_by_an_administrator_is_no_first_response(self):
+        """``odoo-mailgate`` logs in as a user: its acknowledgement does not answer the customer."""
+        admin = self.env.ref("base.user_admin")
+        request = self._process(self._mail(), user=admin)
+        ack = request.message_ids.filtered(lambda m: m.message_type == "auto_comment")
+        self.assertEqual(ack.partner_ids, self.contact)
+        self.assertFalse(request.sla_response_date)
+
+    def test_reply_ends_the_sla_pause(self):
+        request = self._process(self._mail())
+        request.sla_policy_id.pause_stage_ids = self.stage_waiting
+        request.stage_id = self.stage_waiting
+        self.assertTrue(request.sla_paused_since)
+        self._reply_to(request, body="Here are the photos.")
+        self.assertRecordValues(request, [{"stage_id": self.stage_progress.id, "sla_paused_since": False}])
+
+    def test_portal_customer_writes_in(self):
+        portal = new_test_user(
+            self.env,
+            login="mail_portal",
+            groups="base.group_portal",
+            partner_id=self.contact.id,
+            email=self.contact.email,
+        )
+        request = self._process(self._mail())
+        self.assertRecordValues(
+            request, [{"partner_id": self.customer.id, "contact_id": portal.partner_id.id, "user_id": False}]
+        )
+
+    def test_automatic_mail_through_a_catch_all_server_creates_nothing(self):
+        raw = self._mail(to="info@uralmash-supplier.example.com", headers={"Auto-Submitted": "auto-replied"})
+        self.assertFalse(self._process(raw, model="after_sales.request"))
+
+    def test_team_of_another_company(self):
+        company_b = self.env["res.company"].create(
+            {"name": "Service Branch B", "alias_domain_id": self.alias_domain.id}
+        )
+        team_b = self.env["after_sales.team"].create(
+            {"name": "Desk B", "company_id": company_b.id, "alias_name": "help-b"}
+        )
+        self.assertEqual(team_b.alias_email, f"help-b@{ALIAS_DOMAIN}")
+        request = self._process(self._mail(to=team_b.alias_email, subject="TG1-0042 broken"))
+        self.assertRecordValues(
+            request,
+            [
+                {
+                    "company_id": company_b.id,
+                    "team_id": team_b.id,
+                    "partner_id": self.customer.id,
+                    "equipment_id": False,
+                }
+            ],
+        )
+
+    def test_manager_sets_the_alias_in_the_team_form(self):
+        with Form(self.team.with_user(self.as_manager)) as team:
+            team.alias_name = "repairs"
+        self.assertEqual(self.team.alias_email, f"repairs@{ALIAS_DOMAIN}")
+        self.assertEqual(self.team.with_user(self.as_user).alias_email, f"repairs@{ALIAS_DOMAIN}")
+        self.assertTrue(self._process(self._mail(to=f"repairs@{ALIAS_DOMAIN}")))
