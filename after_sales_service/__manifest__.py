@@ -19,6 +19,7 @@
         "data/mail_template_data.xml",
         "data/after_sales_stage_data.xml",
         "data/after_sales_cron_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/after_sales_menus.xml",
         "views/after_sales_equipment_views.xml",
         "views/after_sales_request_views.xml",

@@ -9,7 +9,9 @@ else an empty one), installs after_sales_service, generates 20,000 units and
 
 (a) ``after_sales.request._cron_flag_sla_breaches``: run time and query count
     with 100 due requests, after doubling the open requests that are not due,
-    and with 1,000 due; next to a naive walk over every open request;
+    and with 1,000 due; next to a naive walk over every open request. The cron
+    flags the breaches and escalates them (both targets of each due request:
+    an activity for the team leader and a note for the assigned user);
 (b) opening the request list as an After-Sales user: ``web_search_read`` of the
     first 80 open requests with the list view's fields and ``web_read_group`` of
     the stage counts; next to the same two calls on Odoo's ``repair.order``
@@ -175,6 +177,7 @@ def generate_requests(env, refs, start, count, kind, due=0):
              sla_policy_id, sla_response_deadline, sla_resolution_deadline, sla_response_date,
              sla_resolution_date, sla_response_breached, sla_resolution_breached, sla_paused_hours,
              sla_paused_since, resolution_time, sla_compliance, rating_last_value, resolution,
+             sla_escalation_next, sla_resolution_escalated_at,
              create_uid, write_uid, create_date, write_date)
         SELECT 'SR' || lpad(g::text, 7, '0'), 'Bench request ' || g, TRUE, %(company)s,
                partner_id, unit_id, product_id, categ_id,
@@ -207,6 +210,13 @@ def generate_requests(env, refs, start, count, kind, due=0):
                CASE WHEN is_resolved AND g %% 9 <> 0 THEN 100.0 ELSE 0.0 END,
                CASE WHEN is_resolved AND g %% 3 = 0 THEN (ARRAY[1, 3, 5, 5])[g %% 4 + 1] ELSE 0 END,
                CASE WHEN is_closed THEN '<p>Done</p>' END,
+               -- next escalation: past for the due, ahead for the running, none when paused or done
+               CASE WHEN kind = 'due' THEN date_open + interval '8 hours'
+                    WHEN kind = 'new' THEN now() + (g %% 30 + 1) * interval '1 hour'
+                    WHEN kind IN ('progress', 'parts') THEN
+                        now() + interval '2 days' + (g %% 30) * interval '1 hour'
+                    END,
+               CASE WHEN kind = 'flagged' THEN date_open + interval '2 days' END,
                1, 1, date_open, date_open
           FROM s
         """,
@@ -282,13 +292,16 @@ def list_spec(env, model):
 
 
 def cron_run(env, due_ids, runs=3):
-    """(median seconds, queries) of the cron flagging ``due_ids``, reset before each run."""
+    """(median seconds, queries) of the cron flagging and escalating ``due_ids``, reset before each run."""
     times, queries = [], 0
     for _ in range(runs):
         env.flush_all()
         env.cr.execute(
             """UPDATE after_sales_request
-                  SET sla_response_breached = FALSE, sla_resolution_breached = FALSE, sla_compliance = 0
+                  SET sla_response_breached = FALSE, sla_resolution_breached = FALSE, sla_compliance = 0,
+                      sla_response_escalated_at = NULL, sla_resolution_escalated_at = NULL,
+                      sla_response_warned_at = NULL, sla_resolution_warned_at = NULL,
+                      sla_escalation_next = sla_response_deadline
                 WHERE id = ANY(%s)""",
             [due_ids],
         )
@@ -300,12 +313,14 @@ def cron_run(env, due_ids, runs=3):
         times.append(time.perf_counter() - start)
         queries = env.cr.sql_log_count - before
         env.cr.execute(
-            "SELECT count(*) FROM after_sales_request WHERE id = ANY(%s) AND sla_resolution_breached",
+            """SELECT count(*) FILTER (WHERE sla_resolution_breached),
+                      count(*) FILTER (WHERE sla_resolution_escalated_at IS NOT NULL)
+                 FROM after_sales_request WHERE id = ANY(%s)""",
             [due_ids],
         )
-        flagged = env.cr.fetchone()[0]
-        if flagged != len(due_ids):
-            sys.exit(f"the cron flagged {flagged} of {len(due_ids)} due requests")
+        flagged, escalated = env.cr.fetchone()
+        if flagged != len(due_ids) or escalated != len(due_ids):
+            sys.exit(f"the cron flagged {flagged} and escalated {escalated} of {len(due_ids)} due requests")
     return statistics.median(times), queries
 
 
@@ -323,10 +338,19 @@ def open_counts(env):
 
 def explain_cron(env):
     Request = env["after_sales.request"]
-    query = Request._search(Request._get_sla_breach_domain("resolution", fields.Datetime.now()))
-    env.cr.execute(f"EXPLAIN {query.select().code}", query.select().params)
-    plan = [row[0] for row in env.cr.fetchall()]
-    return " / ".join(line.strip().split("  (cost")[0] for line in plan if "Scan" in line or "->" in line)
+    now = fields.Datetime.now()
+    plans = []
+    for domain in (
+        Request._get_sla_breach_domain("resolution", now),
+        Request._get_sla_escalation_domain(now),
+    ):
+        query = Request._search(domain)
+        env.cr.execute(f"EXPLAIN {query.select().code}", query.select().params)
+        plan = [row[0] for row in env.cr.fetchall()]
+        plans.append(
+            " / ".join(line.strip().split("  (cost")[0] for line in plan if "Scan" in line or "->" in line)
+        )
+    return " | escalation: ".join(plans)
 
 
 def ms(seconds):
@@ -392,7 +416,8 @@ def bench_cron(env, refs, options):
     rows.append((f"100 due of {open_2:,} open", *cron_run(env, due_100)))
     env.cr.execute(
         """UPDATE after_sales_request SET sla_resolution_deadline = now() - interval '1 day',
-                  sla_response_deadline = now() - interval '2 days'
+                  sla_response_deadline = now() - interval '2 days',
+                  sla_escalation_next = now() - interval '2 days'
             WHERE id IN (SELECT id FROM after_sales_request WHERE NOT is_closed AND stage_id = %s
                           ORDER BY id LIMIT 1000) RETURNING id""",
         [refs["stage_new"]],
@@ -449,7 +474,7 @@ def bench_xlsx(env, user):
 
 def report(cron_rows, naive, plan, list_rows, counts, spec_sizes, xlsx):
     say("")
-    say("(a) SLA cron _cron_flag_sla_breaches (median of 3 runs, as the cron user)")
+    say("(a) SLA cron _cron_flag_sla_breaches, flags and escalations (median of 3 runs, as the cron user)")
     say(f"    {'case':<36} {'time':>12} {'queries':>8}")
     for label, seconds, queries in cron_rows:
         say(f"    {label:<36} {ms(seconds):>12} {queries:>8}")

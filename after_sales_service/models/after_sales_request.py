@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import html2plaintext, is_html_empty
+from odoo.tools import format_datetime, html2plaintext, is_html_empty
 from odoo.tools.mail import email_normalize, parse_contact_from_email
 
 from ..tools import check_finite_numbers
@@ -62,6 +62,19 @@ MAIL_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
 # What anyone may still change on a closed or cancelled request.
 CLOSED_WRITABLE_PREFIXES = ("message_", "activity_", "rating_", "website_message")
 CLOSED_WRITABLE_FIELDS = {"sla_response_breached", "sla_resolution_breached", "access_token"}
+
+# What a user may change that moves the SLA deadlines (directly or through the contract and policy).
+SLA_DEADLINE_SOURCES = {
+    "date_open",
+    "priority",
+    "sla_policy_id",
+    "contract_id",
+    "partner_id",
+    "equipment_id",
+    "company_id",
+}
+
+SLA_KINDS = ("response", "resolution")
 
 
 class AfterSalesRequest(models.Model):
@@ -299,6 +312,36 @@ class AfterSalesRequest(models.Model):
         help="Working hours paused while the first response was still due: only they move its deadline.",
     )
     sla_paused_since = fields.Datetime(string="Paused Since", copy=False, readonly=True)
+    # SLA escalation: a warning at the target's share of the time, an escalation at the deadline
+    sla_response_warning_deadline = fields.Datetime(
+        string="Response Warning At",
+        compute="_compute_sla_deadlines",
+        store=True,
+        copy=False,
+        help="When the response target's warning share of working time has passed (pauses included).",
+    )
+    sla_resolution_warning_deadline = fields.Datetime(
+        string="Resolution Warning At",
+        compute="_compute_sla_deadlines",
+        store=True,
+        copy=False,
+        help="When the resolution target's warning share of working time has passed (pauses included).",
+    )
+    sla_response_warned_at = fields.Datetime(string="Response Warning Sent", copy=False, readonly=True)
+    sla_resolution_warned_at = fields.Datetime(string="Resolution Warning Sent", copy=False, readonly=True)
+    sla_response_escalated_at = fields.Datetime(string="Response Breach Escalated", copy=False, readonly=True)
+    sla_resolution_escalated_at = fields.Datetime(
+        string="Resolution Breach Escalated", copy=False, readonly=True
+    )
+    sla_escalation_next = fields.Datetime(
+        string="Next SLA Escalation",
+        compute="_compute_sla_escalation_next",
+        store=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the SLA cron next warns or escalates this request; empty when nothing is pending "
+        "(no deadline, paused, target reached, closed or cancelled).",
+    )
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
         compute="_compute_sla_compliance",
@@ -428,15 +471,21 @@ class AfterSalesRequest(models.Model):
             if not target or not request.date_open:
                 request.sla_response_deadline = False
                 request.sla_resolution_deadline = False
+                request.sla_response_warning_deadline = False
+                request.sla_resolution_warning_deadline = False
                 continue
             # a pause moves only the targets not met when it started
             start = request.date_open
-            request.sla_response_deadline = policy._add_working_hours(
-                start, target.response_hours + request.sla_response_paused_hours
-            )
-            request.sla_resolution_deadline = policy._add_working_hours(
-                start, target.resolution_hours + request.sla_paused_hours
-            )
+            share = target.warning_percent / 100.0
+            for kind, hours, paused in (
+                ("response", target.response_hours, request.sla_response_paused_hours),
+                ("resolution", target.resolution_hours, request.sla_paused_hours),
+            ):
+                request[f"sla_{kind}_deadline"] = policy._add_working_hours(start, hours + paused)
+                # the warning: the same share of working time, the same pauses added
+                request[f"sla_{kind}_warning_deadline"] = (
+                    share and hours and policy._add_working_hours(start, hours * share + paused)
+                ) or False
 
     @api.depends(
         "sla_response_deadline",
@@ -467,6 +516,28 @@ class AfterSalesRequest(models.Model):
                 request.sla_resolution_deadline
                 and (request.sla_resolution_date or now) > request.sla_resolution_deadline
             )
+
+    @api.depends(
+        "sla_response_deadline",
+        "sla_resolution_deadline",
+        "sla_response_warning_deadline",
+        "sla_resolution_warning_deadline",
+        "sla_response_date",
+        "sla_resolution_date",
+        "sla_response_warned_at",
+        "sla_resolution_warned_at",
+        "sla_response_escalated_at",
+        "sla_resolution_escalated_at",
+        "sla_paused_since",
+        "is_closed",
+        "active",
+        "stage_id.is_cancel",
+    )
+    def _compute_sla_escalation_next(self):
+        """The earliest pending escalation: what the SLA cron searches on (indexed, never a scan)."""
+        for request in self:
+            pending = request._get_sla_escalations_pending()
+            request.sla_escalation_next = min(pending.values()) if pending else False
 
     @api.depends("is_resolved", "sla_response_breached", "sla_resolution_breached")
     def _compute_sla_compliance(self):
@@ -575,8 +646,13 @@ class AfterSalesRequest(models.Model):
         check_finite_numbers(self, [vals])
         self._check_review_access(set(vals))
         self._check_closed_write(set(vals))
+        warned = self.browse()
+        if SLA_DEADLINE_SOURCES & set(vals):
+            warned = self.filtered(lambda r: r.sla_response_warned_at or r.sla_resolution_warned_at)
         if "stage_id" not in vals:
-            return super().write(vals)
+            res = super().write(vals)
+            warned._rearm_sla_warnings()
+            return res
         new_stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
         if new_stage.is_closed and not new_stage.is_cancel:
             resolution = vals.get("resolution")
@@ -588,6 +664,7 @@ class AfterSalesRequest(models.Model):
         old_stages = {request.id: request.stage_id for request in self}
         res = super().write(vals)
         self._on_stage_change(old_stages, new_stage)
+        warned._rearm_sla_warnings()
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -834,12 +911,190 @@ class AfterSalesRequest(models.Model):
 
     @api.model
     def _cron_flag_sla_breaches(self):
-        """Flag requests whose deadline has passed; reads only those, by the indexed deadline."""
+        """Flag requests whose deadline has passed, then escalate the due ones.
+
+        Reads only those, by the indexed deadlines and the indexed next escalation.
+        """
         now = fields.Datetime.now()
-        for kind in ("response", "resolution"):
+        self._flag_sla_breaches(now)
+        self._cron_escalate_sla(now)
+
+    @api.model
+    def _flag_sla_breaches(self, now):
+        """Flag the open, running requests whose deadline is past at ``now``."""
+        for kind in SLA_KINDS:
             late = self.search(self._get_sla_breach_domain(kind, now))
             if late:
                 late._write_unchecked({f"sla_{kind}_breached": True})
+
+    # ------------------------------------------------------- SLA escalation
+    #
+    # Per target (response, resolution) two levels: a warning when the target's
+    # warning share of working time has passed, a breach at the deadline. Each
+    # level is sent once per request: its date is stored and never cleared,
+    # except in one case below. A pause stops the clock and moves the pending
+    # levels with the deadlines; a level already sent stays sent (the share of
+    # time spent when it went out does not change). A correction of the request
+    # (priority, policy, contract, received date) that moves a warning later than
+    # the moment it was sent re-arms that warning: by the corrected target it was
+    # sent too early and no longer applies, so it is sent again when due. A breach
+    # escalation is never sent twice, even when a correction removes the breach.
+    # A request whose deadline passes before its warning was sent (the cron did
+    # not run in between) gets the breach escalation only.
+
+    def _get_sla_escalations_pending(self):
+        """{(kind, level): when} of the escalations not sent yet, ``level`` "warning" or "breach"."""
+        self.ensure_one()
+        if self.sla_paused_since or self.is_closed or not self.active or self.stage_id.is_cancel:
+            return {}
+        pending = {}
+        for kind in SLA_KINDS:
+            if self[f"sla_{kind}_date"] or self[f"sla_{kind}_escalated_at"]:
+                continue
+            if self[f"sla_{kind}_deadline"]:
+                pending[(kind, "breach")] = self[f"sla_{kind}_deadline"]
+            warning = self[f"sla_{kind}_warning_deadline"]
+            if warning and not self[f"sla_{kind}_warned_at"]:
+                pending[(kind, "warning")] = warning
+        return pending
+
+    def _rearm_sla_warnings(self):
+        """Warnings sent before their corrected warning time no longer apply: send them again then."""
+        for request in self:
+            vals = {}
+            for kind in SLA_KINDS:
+                warned = request[f"sla_{kind}_warned_at"]
+                warning = request[f"sla_{kind}_warning_deadline"]
+                if warned and warning and warned < warning and not request[f"sla_{kind}_escalated_at"]:
+                    vals[f"sla_{kind}_warned_at"] = False
+            if vals:
+                request._write_unchecked(vals)
+
+    @api.model
+    def _get_sla_escalation_domain(self, now):
+        """Requests with an escalation due at ``now`` (by the indexed next escalation)."""
+        return Domain("sla_escalation_next", "<=", now)
+
+    @api.model
+    def _cron_escalate_sla(self, now=None):
+        """Warn and escalate the requests whose next escalation is due; reads only those."""
+        now = now or fields.Datetime.now()
+        due = self.search(self._get_sla_escalation_domain(now), order="sla_escalation_next, id")
+        if due:
+            due._escalate_sla(now)
+
+    def _get_sla_escalation_users(self):
+        """{request id: user} who is escalated to: the team leader, else an After-Sales manager.
+
+        A request without a team, or whose team has no leader, goes to the first After-Sales
+        manager of its company (one search per company).
+        """
+        managers = {}
+        result = {}
+        group = self.env.ref("after_sales_service.group_after_sales_manager")
+        for request in self:
+            leader = request.team_id.user_id
+            if leader and leader.active:
+                result[request.id] = leader
+                continue
+            company = request.company_id
+            if company not in managers:
+                managers[company] = self.env["res.users"].search(
+                    [
+                        ("group_ids", "in", group.ids),
+                        ("company_ids", "in", company.ids),
+                        ("share", "=", False),
+                        ("id", "!=", self.env.ref("base.user_root").id),
+                    ],
+                    order="id",
+                    limit=1,
+                )
+            result[request.id] = managers[company]
+        return result
+
+    def _prepare_sla_escalation_message(self, kind, level):
+        """(activity summary, message body) of the ``level`` escalation of the ``kind`` target."""
+        self.ensure_one()
+        deadline = format_datetime(self.env, self[f"sla_{kind}_deadline"], tz=self.env.user.tz or "UTC")
+        percent = self.sla_policy_id._target_for(self.priority).warning_percent
+        if (kind, level) == ("response", "warning"):
+            summary = self.env._("SLA warning: response to %s", self.name)
+            body = self.env._(
+                "SLA warning: %(percent)s %% of the response time has passed; respond by %(deadline)s.",
+                percent=percent,
+                deadline=deadline,
+            )
+        elif (kind, level) == ("resolution", "warning"):
+            summary = self.env._("SLA warning: resolution of %s", self.name)
+            body = self.env._(
+                "SLA warning: %(percent)s %% of the resolution time has passed; resolve by %(deadline)s.",
+                percent=percent,
+                deadline=deadline,
+            )
+        elif kind == "response":
+            summary = self.env._("SLA breached: response to %s", self.name)
+            body = self.env._("SLA breached: the response was due by %s.", deadline)
+        else:
+            summary = self.env._("SLA breached: resolution of %s", self.name)
+            body = self.env._("SLA breached: the resolution was due by %s.", deadline)
+        return summary, body
+
+    def _prepare_sla_escalation_activity_vals(self, user, summary, body):
+        """Values of the activity that tells ``user`` (the team leader) of an escalation."""
+        self.ensure_one()
+        return {
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            "activity_type_id": self.env.ref("after_sales_service.mail_activity_type_sla_escalation").id,
+            "summary": summary,
+            "note": body,
+            "user_id": user.id,
+            "date_deadline": fields.Date.context_today(self.with_user(user)),
+        }
+
+    def _escalate_sla(self, now):
+        """Send the escalations of these requests due at ``now``, each once.
+
+        For each: an activity for the team leader (or the fallback manager), a note on the
+        request addressed to the assigned user and, at a breach of a target that says so,
+        the request reassigned to the team leader.
+        """
+        users = self._get_sla_escalation_users()
+        activity_vals = []
+        for request in self:
+            due = {key: when for key, when in request._get_sla_escalations_pending().items() if when <= now}
+            if not due:
+                continue
+            target = request.sla_policy_id._target_for(request.priority)
+            leader = users[request.id]
+            vals = {}
+            for kind in SLA_KINDS:
+                # a passed deadline escalates the breach; its warning, not sent in time, is left out
+                level = (
+                    "breach" if (kind, "breach") in due else "warning" if (kind, "warning") in due else None
+                )
+                if not level:
+                    continue
+                vals[f"sla_{kind}_escalated_at" if level == "breach" else f"sla_{kind}_warned_at"] = now
+                summary, body = request._prepare_sla_escalation_message(kind, level)
+                if leader:
+                    activity_vals.append(request._prepare_sla_escalation_activity_vals(leader, summary, body))
+                partners = request.user_id.partner_id
+                request.message_post(
+                    body=body,
+                    subtype_xmlid="mail.mt_note",
+                    partner_ids=partners.ids,
+                )
+                if (
+                    level == "breach"
+                    and target.breach_reassign
+                    and request.team_id.user_id
+                    and request.user_id != request.team_id.user_id
+                ):
+                    vals["user_id"] = request.team_id.user_id.id
+            request._write_unchecked(vals)
+        if activity_vals:
+            self.env["mail.activity"].create(activity_vals)
 
     @api.model
     def _create_from_portal(self, partner, equipment, title, description):

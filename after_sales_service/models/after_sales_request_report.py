@@ -46,6 +46,10 @@ class AfterSalesRequestReport(models.Model):
             "sla_response_breached",
             "sla_resolution_breached",
             "sla_resolution_date",
+            "sla_response_warned_at",
+            "sla_resolution_warned_at",
+            "sla_response_escalated_at",
+            "sla_resolution_escalated_at",
         ],
         "after_sales.request.stage": ["is_cancel"],
         "res.company": ["currency_id"],
@@ -85,6 +89,20 @@ class AfterSalesRequestReport(models.Model):
         "cancelled ones and open ones still within their deadlines do not count.",
     )
     sla_breached = fields.Boolean(string="SLA Breached", readonly=True)
+    sla_warning_count = fields.Integer(
+        string="# SLA Warnings",
+        aggregator="sum",
+        readonly=True,
+        help="SLA warnings sent for the request (response and resolution, 0 to 2).",
+    )
+    sla_escalation_count = fields.Integer(
+        string="# SLA Breach Escalations",
+        aggregator="sum",
+        readonly=True,
+        help="Breaches escalated to the team leader (response and resolution, 0 to 2).",
+    )
+    sla_warned = fields.Boolean(string="SLA Warning Sent", readonly=True)
+    sla_escalated = fields.Boolean(string="SLA Breach Escalated", readonly=True)
     rating = fields.Float(
         aggregator="avg", readonly=True, help="Last customer rating, averaged over rated requests."
     )
@@ -135,6 +153,14 @@ class AfterSalesRequestReport(models.Model):
                     ELSE NULL
                 END AS sla_compliance,
                 (r.sla_response_breached IS TRUE OR r.sla_resolution_breached IS TRUE) AS sla_breached,
+                (r.sla_response_warned_at IS NOT NULL)::int
+                    + (r.sla_resolution_warned_at IS NOT NULL)::int AS sla_warning_count,
+                (r.sla_response_escalated_at IS NOT NULL)::int
+                    + (r.sla_resolution_escalated_at IS NOT NULL)::int AS sla_escalation_count,
+                (r.sla_response_warned_at IS NOT NULL
+                    OR r.sla_resolution_warned_at IS NOT NULL) AS sla_warned,
+                (r.sla_response_escalated_at IS NOT NULL
+                    OR r.sla_resolution_escalated_at IS NOT NULL) AS sla_escalated,
                 NULLIF(r.rating_last_value, 0) AS rating,
                 r.is_resolved IS TRUE AS is_resolved
             """

@@ -18,11 +18,29 @@ class AfterSalesSlaTarget(models.Model):
     resolution_hours = fields.Float(
         string="Resolution (working hours)", required=True, help="Working hours to the resolution."
     )
+    warning_percent = fields.Integer(
+        string="Warning at (%)",
+        default=75,
+        help="Share of each target's time after which the team leader is warned and the assigned "
+        "user told (0: no warning). At the deadline itself the request is escalated in any case.",
+    )
+    breach_reassign = fields.Boolean(
+        string="Reassign at Breach",
+        help="When a target is breached, the request is reassigned to its team's leader.",
+    )
 
     _policy_priority_uniq = models.Constraint(
         "UNIQUE(policy_id, priority)",
         "A policy has one target per priority.",
     )
+
+    @api.constrains("warning_percent")
+    def _check_warning_percent(self):
+        for target in self:
+            if not 0 <= target.warning_percent < 100:
+                raise ValidationError(
+                    self.env._("The SLA warning share is a percentage from 0 (no warning) to 99.")
+                )
 
     @api.constrains("response_hours", "resolution_hours")
     def _check_hours(self):

@@ -8,3 +8,4 @@ from . import test_request_xlsx
 from . import test_security
 from . import test_sla
 from . import test_mail_intake
+from . import test_sla_escalation

@@ -1,0 +1,291 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, new_test_user
+
+from .common import AfterSalesCommon
+
+MONDAY_8 = "2026-03-16 08:00:00"
+
+
+class TestSlaEscalation(AfterSalesCommon):
+    """Warnings at 75 % of a target and escalations at its breach, sent by the SLA cron.
+
+    Mon-Fri 8-12/13-17 UTC calendar; normal priority: response 4 h, resolution 16 h,
+    so the resolution warning of a request received on Monday 8:00 falls at 12 working
+    hours (Tuesday noon) and its deadline at 16 (Tuesday 17:00).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.calendar = cls._create_office_calendar("Escalation desk 8-17")
+        cls.stage_progress = cls.env.ref("after_sales_service.stage_in_progress")
+        cls.stage_waiting = cls.env.ref("after_sales_service.stage_waiting_customer")
+        cls.stage_resolved = cls.env.ref("after_sales_service.stage_resolved")
+        cls.policy = cls.env["after_sales.sla.policy"].create(
+            {
+                "name": "Escalation test",
+                "calendar_id": cls.calendar.id,
+                "pause_stage_ids": [Command.set(cls.stage_waiting.ids)],
+                "target_ids": [
+                    Command.create({"priority": "0", "response_hours": 8, "resolution_hours": 32}),
+                    Command.create({"priority": "1", "response_hours": 4, "resolution_hours": 16}),
+                ],
+            }
+        )
+        cls.target = cls.policy._target_for("1")
+        cls.env.company.after_sales_sla_policy_id = cls.policy
+        cls.leader = new_test_user(
+            cls.env, login="as_leader", groups="after_sales_service.group_after_sales_user"
+        )
+        cls.team = cls.env["after_sales.team"].create(
+            {"name": "Field team", "user_id": cls.leader.id, "member_ids": [Command.set(cls.as_user.ids)]}
+        )
+        cls.unit = cls._create_unit()
+        cls.Request = cls.env["after_sales.request"]
+        cls.activity_type = cls.env.ref("after_sales_service.mail_activity_type_sla_escalation")
+
+    def _create_request(self, started=True, **vals):
+        """A request received now by the After-Sales user, answered at once unless ``started`` is False."""
+        request = self.Request.with_user(self.as_user).create(
+            {"title": "Compressor trips", "equipment_id": self.unit.id, "team_id": self.team.id, **vals}
+        )
+        if started:
+            request.stage_id = self.stage_progress
+        return request.sudo()
+
+    def _at(self, request, hours):
+        """``hours`` working hours after the request was received (plus a minute)."""
+        return self.policy._add_working_hours(request.date_open, hours) + timedelta(minutes=1)
+
+    def _escalations(self, request):
+        activities = request.activity_ids.filtered(lambda a: a.activity_type_id == self.activity_type)
+        notes = request.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("mail.mt_note") and "SLA " in (m.body or "")
+        )
+        return activities, notes
+
+    def _run_cron(self, when):
+        with freeze_time(when):
+            self.Request._cron_flag_sla_breaches()
+
+    def test_warning_at_75_percent_once_then_breach_once(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self.assertEqual(
+            request.sla_resolution_warning_deadline, self._at(request, 12) - timedelta(minutes=1)
+        )
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_warning_deadline)
+        self._run_cron(self._at(request, 11))
+        self.assertFalse(any(self._escalations(request)), "not due before 75 %")
+
+        self._run_cron(self._at(request, 12))
+        activities, notes = self._escalations(request)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.leader)
+        self.assertIn("SLA warning", activities.summary)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("75 %", notes.body)
+        self.assertEqual(notes.partner_ids, self.as_user.partner_id, "the assigned user is addressed")
+        self.assertTrue(request.sla_resolution_warned_at)
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_deadline)
+
+        self._run_cron(self._at(request, 13))
+        self.assertEqual([len(r) for r in self._escalations(request)], [1, 1], "the warning is sent once")
+
+        self._run_cron(self._at(request, 16))
+        activities, notes = self._escalations(request)
+        self.assertEqual(len(activities), 2)
+        self.assertEqual(len(notes), 2)
+        self.assertIn("SLA breached", notes[0].body)
+        self.assertTrue(request.sla_resolution_breached)
+        self.assertTrue(request.sla_resolution_escalated_at)
+        self.assertFalse(request.sla_escalation_next, "nothing left to escalate")
+        self.assertEqual(request.user_id, self.as_user, "no reassignment unless the target says so")
+
+        self._run_cron(self._at(request, 30))
+        self.assertEqual([len(r) for r in self._escalations(request)], [2, 2], "the breach is sent once")
+
+        report = self.env["after_sales.request.report"].search([("request_id", "=", request.id)])
+        self.assertRecordValues(
+            report,
+            [{"sla_warning_count": 1, "sla_escalation_count": 1, "sla_warned": True, "sla_escalated": True}],
+        )
+        groups = self.env["after_sales.request.report"]._read_group(
+            [("request_id", "=", request.id)], ["sla_warned"], ["sla_warning_count:sum"]
+        )
+        self.assertEqual(groups, [(True, 1)])
+
+    def test_response_warning_and_breach(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request(started=False)
+        # response: warning at 3 h, deadline at 4 h; the resolution's are later
+        self._run_cron(self._at(request, 3))
+        self.assertTrue(request.sla_response_warned_at)
+        self.assertFalse(request.sla_resolution_warned_at)
+        self._run_cron(self._at(request, 4))
+        self.assertTrue(request.sla_response_escalated_at)
+        activities, notes = self._escalations(request)
+        self.assertEqual(len(activities), 2)
+        self.assertEqual(len(notes), 2)
+        self.assertIn("response", activities[0].summary)
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_warning_deadline)
+
+    def test_cron_late_sends_only_the_breach(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self._run_cron(self._at(request, 20))
+        activities, notes = self._escalations(request)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("SLA breached", notes.body)
+        self.assertFalse(request.sla_resolution_warned_at)
+        self.assertFalse(request.sla_escalation_next)
+
+    def test_paused_request_not_warned_while_paused(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        warning = request.sla_resolution_warning_deadline
+        with freeze_time("2026-03-16 10:00:00"):
+            request.stage_id = self.stage_waiting
+        self.assertFalse(request.sla_escalation_next, "a paused request is not due")
+        self._run_cron("2026-03-18 10:00:00")
+        self.assertFalse(any(self._escalations(request)))
+        with freeze_time("2026-03-18 10:00:00"):
+            request.stage_id = self.stage_progress
+        # paused Mon 10-12, 13-17, Tue 8-12, 13-17, Wed 8-10: 16 working hours
+        self.assertAlmostEqual(request.sla_paused_hours, 16.0, places=4)
+        self.assertEqual(request.sla_resolution_warning_deadline, self.policy._add_working_hours(warning, 16))
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_warning_deadline)
+        self._run_cron(request.sla_resolution_warning_deadline - timedelta(minutes=1))
+        self.assertFalse(any(self._escalations(request)))
+        self._run_cron(request.sla_resolution_warning_deadline)
+        self.assertEqual(len(self._escalations(request)[1]), 1)
+
+    def test_pause_after_the_warning_does_not_send_it_again(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self._run_cron(self._at(request, 12))
+        warned_at = request.sla_resolution_warned_at
+        with freeze_time(self._at(request, 12) + timedelta(minutes=5)):
+            request.stage_id = self.stage_waiting
+        with freeze_time("2026-03-19 09:00:00"):
+            request.stage_id = self.stage_progress
+        self.assertGreater(request.sla_resolution_warning_deadline, warned_at)
+        self.assertEqual(request.sla_resolution_warned_at, warned_at, "a pause keeps the warning sent")
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_deadline)
+        self._run_cron(request.sla_resolution_deadline - timedelta(minutes=1))
+        self.assertEqual(len(self._escalations(request)[1]), 1)
+
+    def test_correction_to_a_later_deadline_rearms_the_warning(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self._run_cron(self._at(request, 12))
+        self.assertTrue(request.sla_resolution_warned_at)
+        with freeze_time(self._at(request, 12)):
+            request.with_user(self.as_user).priority = "0"  # low: 32 working hours to resolve
+        self.assertFalse(request.sla_resolution_warned_at, "sent before the corrected warning time")
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_warning_deadline)
+        self._run_cron(self._at(request, 24))
+        self.assertEqual(len(self._escalations(request)[1]), 2, "the old warning stays logged; a new one")
+        self.assertTrue(request.sla_resolution_warned_at)
+
+    def test_team_without_leader_falls_back_to_a_manager(self):
+        team = self.env["after_sales.team"].create({"name": "No leader"})
+        with freeze_time(MONDAY_8):
+            request = self._create_request(team_id=team.id)
+            no_team = self._create_request(team_id=False)
+        self._run_cron(self._at(request, 12))
+        for record in (request, no_team):
+            activities, notes = self._escalations(record)
+            self.assertEqual(len(activities), 1)
+            self.assertTrue(activities.user_id.has_group("after_sales_service.group_after_sales_manager"))
+            self.assertIn(record.company_id, activities.user_id.company_ids)
+            self.assertEqual(len(notes), 1)
+
+    def test_reassignment_to_the_leader_at_breach(self):
+        self.target.breach_reassign = True
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self._run_cron(self._at(request, 12))
+        self.assertEqual(request.user_id, self.as_user, "a warning does not reassign")
+        # as in the cron's own transaction, tracked as on a server (the test class turns tracking off)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        with freeze_time(self._at(request, 16)):
+            self.Request.with_context(tracking_disable=False, mail_notrack=False)._cron_flag_sla_breaches()
+        self.assertEqual(request.user_id, self.leader)
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking is written before the commit
+        tracked = self.env["mail.tracking.value"].search(
+            [
+                ("mail_message_id.model", "=", request._name),
+                ("mail_message_id.res_id", "=", request.id),
+                ("field_id.name", "=", "user_id"),
+                ("new_value_integer", "=", self.leader.id),
+            ]
+        )
+        self.assertTrue(tracked, "the reassignment is tracked")
+
+    def test_resolved_before_the_warning_gets_none(self):
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        with freeze_time("2026-03-16 10:00:00"):
+            request.resolution = "<p>Reset the breaker.</p>"
+            request.stage_id = self.stage_resolved
+        self.assertFalse(request.sla_escalation_next)
+        self._run_cron(self._at(request, 40))
+        self.assertFalse(any(self._escalations(request)))
+        self.assertFalse(request.sla_resolution_warned_at or request.sla_resolution_escalated_at)
+
+    def test_no_warning_when_the_share_is_zero(self):
+        self.target.warning_percent = 0
+        with freeze_time(MONDAY_8):
+            request = self._create_request()
+        self.assertFalse(request.sla_resolution_warning_deadline)
+        self.assertEqual(request.sla_escalation_next, request.sla_resolution_deadline)
+        self._run_cron(self._at(request, 15))
+        self.assertFalse(any(self._escalations(request)))
+        with self.assertRaises(ValidationError):
+            self.target.warning_percent = 100
+
+    def test_cron_queries_do_not_grow_with_requests_not_due(self):
+        def cron_queries(not_due):
+            with freeze_time("2026-03-09 08:00:00"):
+                due = self._create_request()
+            with freeze_time("2026-03-10 13:00:00"):
+                quiet = self.Request.browse()
+                for _i in range(not_due):
+                    quiet |= self._create_request()
+            self.assertTrue(all(quiet.mapped("sla_escalation_next")), "not due, but in the index")
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with freeze_time("2026-03-10 13:00:00"):
+                before = self.env.cr.sql_log_count
+                self.Request._cron_flag_sla_breaches()
+                self.env.flush_all()
+                count = self.env.cr.sql_log_count - before
+            self.assertTrue(due.sla_resolution_warned_at)
+            self.assertFalse(any(quiet.mapped("sla_resolution_warned_at")))
+            return count
+
+        cron_queries(1)  # warm the caches
+        self.assertEqual(cron_queries(5), cron_queries(50))
+
+    def test_target_fields_on_the_policy_form(self):
+        with Form(self.env["after_sales.sla.policy"]) as form:
+            form.name = "Form policy"
+            form.calendar_id = self.calendar
+            with form.target_ids.new() as line:
+                line.priority = "2"
+                line.response_hours = 2
+                line.resolution_hours = 8
+                self.assertEqual(line.warning_percent, 75)
+                line.warning_percent = 50
+                line.breach_reassign = True
+        target = form.record.target_ids
+        self.assertRecordValues(target, [{"warning_percent": 50, "breach_reassign": True}])
