@@ -2,6 +2,8 @@ import logging
 import re
 from datetime import timedelta
 
+from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
@@ -75,6 +77,11 @@ SLA_DEADLINE_SOURCES = {
 }
 
 SLA_KINDS = ("response", "resolution")
+
+# concurrency errors the cron lets through: its transaction is retried, not the request skipped
+RETRY_ERRORS = (SerializationFailure, LockNotAvailable, DeadlockDetected)
+
+_logger = logging.getLogger(__name__)
 
 
 class AfterSalesRequest(models.Model):
@@ -1057,42 +1064,49 @@ class AfterSalesRequest(models.Model):
 
         For each: an activity for the team leader (or the fallback manager), a note on the
         request addressed to the assigned user and, at a breach of a target that says so,
-        the request reassigned to the team leader.
+        the request reassigned to the team leader. Each request in its own savepoint: one
+        that fails is logged and tried again by the next run, the others are escalated.
         """
         users = self._get_sla_escalation_users()
-        activity_vals = []
         for request in self:
             due = {key: when for key, when in request._get_sla_escalations_pending().items() if when <= now}
             if not due:
                 continue
-            target = request.sla_policy_id._target_for(request.priority)
-            leader = users[request.id]
-            vals = {}
-            for kind in SLA_KINDS:
-                # a passed deadline escalates the breach; its warning, not sent in time, is left out
-                level = (
-                    "breach" if (kind, "breach") in due else "warning" if (kind, "warning") in due else None
-                )
-                if not level:
-                    continue
-                vals[f"sla_{kind}_escalated_at" if level == "breach" else f"sla_{kind}_warned_at"] = now
-                summary, body = request._prepare_sla_escalation_message(kind, level)
-                if leader:
-                    activity_vals.append(request._prepare_sla_escalation_activity_vals(leader, summary, body))
-                partners = request.user_id.partner_id
-                request.message_post(
-                    body=body,
-                    subtype_xmlid="mail.mt_note",
-                    partner_ids=partners.ids,
-                )
-                if (
-                    level == "breach"
-                    and target.breach_reassign
-                    and request.team_id.user_id
-                    and request.user_id != request.team_id.user_id
-                ):
-                    vals["user_id"] = request.team_id.user_id.id
-            request._write_unchecked(vals)
+            try:
+                with self.env.cr.savepoint():
+                    request._send_sla_escalations(due, users[request.id], now)
+            except RETRY_ERRORS:
+                raise
+            except Exception:  # logged, the other requests go on
+                _logger.exception("SLA escalation of request %s failed", request.name)
+
+    def _send_sla_escalations(self, due, leader, now):
+        """Send the ``due`` escalations ({(kind, level): when}) of this request to ``leader``."""
+        self.ensure_one()
+        target = self.sla_policy_id._target_for(self.priority)
+        activity_vals = []
+        vals = {}
+        for kind in SLA_KINDS:
+            # a passed deadline escalates the breach; its warning, not sent in time, is left out
+            level = "breach" if (kind, "breach") in due else "warning" if (kind, "warning") in due else None
+            if not level:
+                continue
+            vals[f"sla_{kind}_escalated_at" if level == "breach" else f"sla_{kind}_warned_at"] = now
+            summary, body = self._prepare_sla_escalation_message(kind, level)
+            if leader:
+                activity_vals.append(self._prepare_sla_escalation_activity_vals(leader, summary, body))
+            self.message_post(
+                body=body, subtype_xmlid="mail.mt_note", partner_ids=self.user_id.partner_id.ids
+            )
+            leader_of_team = self.team_id.user_id
+            if (
+                level == "breach"
+                and target.breach_reassign
+                and leader_of_team
+                and self.user_id != leader_of_team
+            ):
+                vals["user_id"] = leader_of_team.id
+        self._write_unchecked(vals)
         if activity_vals:
             self.env["mail.activity"].create(activity_vals)
 

@@ -1,10 +1,12 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user
+from odoo.tools import mute_logger
 
 from .common import AfterSalesCommon
 
@@ -252,6 +254,30 @@ class TestSlaEscalation(AfterSalesCommon):
         self.assertFalse(any(self._escalations(request)))
         with self.assertRaises(ValidationError):
             self.target.warning_percent = 100
+
+    def test_a_failing_request_does_not_block_the_others(self):
+        with freeze_time(MONDAY_8):
+            broken = self._create_request(title="Broken")
+            fine = self._create_request()
+        Request = self.registry["after_sales.request"]
+        original = Request._prepare_sla_escalation_message
+
+        def prepare(record, kind, level):
+            if record.title == "Broken":
+                raise ValueError("cannot render")
+            return original(record, kind, level)
+
+        with (
+            patch.object(Request, "_prepare_sla_escalation_message", prepare),
+            mute_logger("odoo.addons.after_sales_service.models.after_sales_request"),
+        ):
+            self._run_cron(self._at(fine, 12))
+        self.assertTrue(fine.sla_resolution_warned_at)
+        self.assertEqual(len(self._escalations(fine)[1]), 1)
+        self.assertFalse(broken.sla_resolution_warned_at, "tried again by the next run")
+        self.assertFalse(any(self._escalations(broken)))
+        self._run_cron(self._at(fine, 13))
+        self.assertTrue(broken.sla_resolution_warned_at)
 
     def test_cron_queries_do_not_grow_with_requests_not_due(self):
         def cron_queries(not_due):
