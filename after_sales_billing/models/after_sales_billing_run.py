@@ -436,7 +436,9 @@ class AfterSalesBillingRun(models.Model):
                 SQL.identifier(model._table),
                 list(ids),
                 condition,
-            )
+            ),
+            # a row another run invoiced meanwhile is an expected conflict: retried, not an error
+            log_exceptions=False,
         )
         return model.browse([row[0] for row in self.env.cr.fetchall()])
 

@@ -4,9 +4,14 @@ Stages and mail templates are ``noupdate`` data: what 1.1 changes in them is wri
 databases installed before. The "Waiting for Customer" stage becomes the one a customer's
 e-mail reply moves a request out of; the customer templates go to the addressee their
 ``partner_to`` names (the reporting contact) instead of the request's default recipients.
+
+SLA escalation: open requests already past a warning or a deadline when the database is
+upgraded are marked as warned / escalated at the time that level fell due, without a message
+or an activity, so that the first run of the cron after the upgrade does not escalate the whole
+backlog at once. From then on every level is escalated as it falls due.
 """
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 
 
 def migrate(cr, version):
@@ -24,3 +29,13 @@ def migrate(cr, version):
         template = env.ref(f"after_sales_service.{xmlid}", raise_if_not_found=False)
         if template:
             template.use_default_to = False
+    Request = env["after_sales.request"].with_context(active_test=False)
+    now = fields.Datetime.now()
+    for request in Request.search([("sla_escalation_next", "<=", now)]):
+        vals = {}
+        for (kind, level), when in request._get_sla_escalations_pending().items():
+            if when <= now:
+                vals[f"sla_{kind}_escalated_at" if level == "breach" else f"sla_{kind}_warned_at"] = when
+        if vals:
+            request._write_unchecked(vals)
+    env.flush_all()
