@@ -1,2 +1,3 @@
 from . import portal_estimate
 from . import phone_call
+from . import portal_act

@@ -146,6 +146,8 @@ class AccountMove(models.Model):
     def _after_sales_get_act_attachment(self):
         """The act of completed work of this invoice's requests, as an attachment (made once).
 
+        The act the customer signed is attached as it was signed (one request); otherwise it
+        is rendered, with the signatures of the signed acts printed on it.
         Made when the invoice is sent (never when it is only read), dropped when it is reset
         to draft. Rendered as superuser: the accountant who sends the invoice needs no
         After-Sales rights for the act that goes with it.
@@ -153,11 +155,17 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.after_sales_act_attachment_id or not self.after_sales_request_ids:
             return self.after_sales_act_attachment_id
-        content, _report_type = (
-            self.env["ir.actions.report"]
-            .sudo()
-            ._render_qweb_pdf("after_sales_billing.action_report_after_sales_act_invoice", self.ids)
-        )
+        requests = self.sudo().after_sales_request_ids
+        if len(requests) == 1 and requests.act_signed_attachment_id:
+            # the act the customer signed, as signed: not an unsigned copy rendered again
+            content = requests.act_signed_attachment_id.raw
+        else:
+            # several requests: one document, each act printed with its signature when signed
+            content, _report_type = (
+                self.env["ir.actions.report"]
+                .sudo()
+                ._render_qweb_pdf("after_sales_billing.action_report_after_sales_act_invoice", self.ids)
+            )
         attachment = (
             self.env["ir.attachment"]
             .sudo()

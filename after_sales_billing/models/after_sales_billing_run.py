@@ -244,6 +244,8 @@ class AfterSalesBillingRun(models.Model):
             return "covered"
         if line.price_unit <= 0:
             return "no_price"
+        if line.line_type == "work" and line.request_id._needs_signed_act():
+            return "act_unsigned"
         return "failed"
 
     def _record_left_out(self):
@@ -252,7 +254,7 @@ class AfterSalesBillingRun(models.Model):
         self.skip_ids.sudo().unlink()
         lines = self.env["after_sales.request.line"].search_fetch(
             self._get_left_out_domain(),
-            ["request_id", "done", "date", "coverage", "price_unit"],
+            ["request_id", "done", "date", "coverage", "price_unit", "line_type"],
             order="request_id, id",
         )
         counts = defaultdict(int)
@@ -355,6 +357,9 @@ class AfterSalesBillingRun(models.Model):
         )
         if not self.request_ids:
             domain &= Domain("request_id.is_resolved", "=", True)
+        if self.company_id.after_sales_act_required:
+            # paid on-site work waits for the customer's signature on the act
+            domain &= ~self.env["after_sales.request"]._get_unsigned_on_site_work_domain()
         return domain
 
     def _get_fees_domain(self):

@@ -6,6 +6,7 @@ SKIP_REASONS = [
     ("later", "Dated after the period"),
     ("covered", "Covered (not charged)"),
     ("no_price", "No price"),
+    ("act_unsigned", "Act not signed"),
     ("failed", "Invoice failed (see Failures)"),
 ]
 

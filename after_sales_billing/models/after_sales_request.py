@@ -1,14 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare
+from odoo.tools.image import base64_to_image
 
 from .after_sales_estimate import ESTIMATE_STATES
+
+# Request types whose work is done at the customer's site (field service): with the company's
+# "signed act required" setting, their paid work is billed only once the customer signed the act.
+# Consultations (remote or by phone) and claims (a paperwork review) are not on-site work.
+ON_SITE_REQUEST_TYPES = ("repair", "preventive", "installation", "commissioning", "training", "modernization")
 
 
 class AfterSalesRequest(models.Model):
     _inherit = "after_sales.request"
     # the customer's request page links its estimates (see after_sales.portal.mixin)
-    _portal_fields = {"estimate_ids"}
+    _portal_fields = {"estimate_ids", "act_signed_by", "act_signed_on", "act_signature"}
 
     amount_charged = fields.Monetary(
         string="Customer Pays", compute="_compute_billing_amounts", currency_field="currency_id"
@@ -25,6 +32,18 @@ class AfterSalesRequest(models.Model):
         string="Estimate Status",
     )
     phone_call_ids = fields.One2many("after_sales.phone.call", "request_id", string="Phone Calls")
+    act_signed_by = fields.Char(readonly=True, copy=False, tracking=True)
+    act_signed_on = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    act_signature = fields.Image(readonly=True, copy=False, attachment=True, max_width=1024, max_height=1024)
+    act_signed_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Signed Act",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The act of completed work as the customer signed it (PDF with the signature, "
+        "signer, date and time). Voided when a work or part of the act changes afterwards.",
+    )
 
     @api.depends("line_ids.amount_charged", "line_ids.price_subtotal")
     def _compute_billing_amounts(self):
@@ -160,3 +179,168 @@ class AfterSalesRequest(models.Model):
             if (stage.is_resolved or stage.is_closed) and not stage.is_cancel:
                 self.filtered(lambda r: r.stage_id != stage)._check_estimate_accepted()
         return super().write(vals)
+
+    # ------------------------------------------------------------ signed act
+
+    def _get_act_lines(self):
+        """The lines the act of completed work states: done and shown to the customer."""
+        self.ensure_one()
+        return self.line_ids.filtered(lambda line: line.done and line.customer_visible)
+
+    def _get_act_hours(self):
+        """Time spent on the act's work, in hours (work lines counted in a time unit)."""
+        self.ensure_one()
+        hour = self.env.ref("uom.product_uom_hour")
+        return sum(
+            line.uom_id._compute_quantity(line.quantity, hour, raise_if_failure=False)
+            for line in self._get_act_lines()
+            if line.line_type == "work" and line.uom_id and line.uom_id._has_common_reference(hour)
+        )
+
+    def _check_can_sign_act(self, signed_by, signature):
+        """Refuse a signature the act cannot take; nothing is written before this passes."""
+        if not signed_by:
+            raise UserError(self.env._("Type the name of the person who signs the act."))
+        if not signature:
+            raise UserError(self.env._("The signature is missing: the customer draws it to sign the act."))
+        base64_to_image(signature)  # a UserError when it is not an image
+        for request in self:
+            if not request.is_resolved:
+                raise UserError(
+                    self.env._(
+                        "Request %s is not resolved: its act is signed once the work is done.", request.name
+                    )
+                )
+            if request.act_signed_on:
+                raise UserError(
+                    self.env._(
+                        "The act of request %(request)s is already signed by %(who)s.",
+                        request=request.name,
+                        who=request.act_signed_by,
+                    )
+                )
+            lines = request._get_act_lines()
+            if not lines:
+                raise UserError(
+                    self.env._("Request %s has no work or part done: there is no act to sign.", request.name)
+                )
+            if all(line._is_invoiced() for line in lines):
+                raise UserError(
+                    self.env._(
+                        "The act of request %s is already invoiced: an invoiced act cannot be signed.",
+                        request.name,
+                    )
+                )
+
+    def action_open_sign_act(self):
+        """Open the signing form (signature pad and signer's name) for the customer on site."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sign the Act of %s", self.name),
+            "res_model": "after_sales.act.sign",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_request_id": self.id,
+                "default_signed_by": (self.contact_id or self.partner_id).name,
+            },
+        }
+
+    def action_sign_act(self, signed_by, signature):
+        """The customer signs the act: ``signed_by`` (name) and ``signature`` (base64 image) required.
+
+        Stores the signature, renders the act PDF with it, attaches it to the request and
+        e-mails it to the customer.
+        """
+        signed_by = (signed_by or "").strip()
+        self._check_can_sign_act(signed_by, signature)
+        self._sign_act(signed_by, signature)
+        return True
+
+    def _sign_act(self, signed_by, signature):
+        now = fields.Datetime.now()
+        for request in self:
+            # a closed request takes its act's signature too: bookkeeping, not a user's edit
+            request._write_unchecked(
+                {"act_signed_by": signed_by, "act_signed_on": now, "act_signature": signature}
+            )
+            attachment = request._create_signed_act_attachment()
+            request._write_unchecked({"act_signed_attachment_id": attachment.id})
+            request._send_signed_act(attachment)
+
+    def _create_signed_act_attachment(self):
+        """The act PDF with the signature printed on it, attached to the request."""
+        self.ensure_one()
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("after_sales_billing.action_report_after_sales_act", self.ids)
+        )
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Signed Act - %s.pdf", self.name.replace("/", "_")),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+
+    def _send_signed_act(self, attachment):
+        """Post the signed act on the request and e-mail it to the customer (in their language)."""
+        self.ensure_one()
+        template = self.env.ref("after_sales_billing.mail_template_after_sales_act_signed")
+        self.sudo().message_post_with_source(
+            template,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=attachment.ids,
+        )
+
+    def _void_act_signature(self, reason):
+        """The act changed after it was signed: the signature no longer holds, the act is signed again."""
+        for request in self.filtered("act_signed_on"):
+            signed_by = request.act_signed_by
+            request._write_unchecked(
+                {
+                    "act_signed_by": False,
+                    "act_signed_on": False,
+                    "act_signature": False,
+                    "act_signed_attachment_id": False,
+                }
+            )
+            request.message_post(
+                body=self.env._(
+                    "The act signed by %(who)s is void: %(reason)s. The customer must sign the act again.",
+                    who=signed_by,
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    @api.model
+    def _get_unsigned_on_site_work_domain(self):
+        """Service lines of on-site work whose request has no signed act (a hook).
+
+        On-site work: the work lines of requests of the ON_SITE_REQUEST_TYPES types.
+        """
+        return (
+            Domain("line_type", "=", "work")
+            & Domain("request_id.request_type", "in", ON_SITE_REQUEST_TYPES)
+            & Domain("request_id.act_signed_on", "=", False)
+        )
+
+    def _needs_signed_act(self):
+        """Whether this request's on-site work waits for a signed act before it is billed."""
+        self.ensure_one()
+        return (
+            self.company_id.after_sales_act_required
+            and self.request_type in ON_SITE_REQUEST_TYPES
+            and not self.act_signed_on
+        )

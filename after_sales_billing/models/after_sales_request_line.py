@@ -23,6 +23,19 @@ INVOICED_FIELDS = (
     "coverage_manual",
     "coverage_qty_included",
 )
+# what the act of completed work states about a line: a change voids the customer's signature
+ACT_FIELDS = (
+    "line_type",
+    "product_id",
+    "name",
+    "quantity",
+    "uom_id",
+    "done",
+    "customer_visible",
+    "price_unit",
+    "coverage",
+    "coverage_reason",
+)
 
 
 class AfterSalesRequestLine(models.Model):
@@ -378,6 +391,8 @@ class AfterSalesRequestLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         lines.filtered("done").request_id._check_estimate_accepted()
+        added = lines.filtered(lambda ln: ln._is_on_act() and ln.request_id.act_signed_on)
+        added.request_id._void_act_signature(self.env._("a work or part was added"))
         return lines
 
     def write(self, vals):
@@ -389,7 +404,23 @@ class AfterSalesRequestLine(models.Model):
                 coverage = vals.get("coverage", line.coverage)
                 if coverage == "paid" and vals.get("price_unit", line.price_unit) < 0:
                     line._raise_negative_price()
-        return super().write(vals)
+        changed = self._get_act_changed_lines(vals)
+        res = super().write(vals)
+        if changed:
+            # a signed act no longer states what was done: the customer signs it again
+            changed.request_id._void_act_signature(
+                self.env._("%s changed", ", ".join(changed.mapped("name")))
+            )
+        return res
+
+    def unlink(self):
+        removed = self.filtered(lambda ln: ln._is_on_act() and ln.request_id.act_signed_on)
+        requests = removed.request_id
+        names = ", ".join(removed.mapped("name"))
+        res = super().unlink()
+        if requests:
+            requests._void_act_signature(self.env._("%s removed", names))
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
@@ -403,6 +434,31 @@ class AfterSalesRequestLine(models.Model):
             )
 
     # ------------------------------------------------------------- business
+
+    def _get_act_changed_lines(self, vals):
+        """Lines of signed acts whose act values ``vals`` would change."""
+        fnames = vals.keys() & set(ACT_FIELDS)
+        if not fnames:
+            return self.browse()
+        changed = self.browse()
+        for line in self.filtered(lambda ln: ln.request_id.act_signed_on):
+            new_vals = {}
+            for fname in fnames:
+                field = self._fields[fname]
+                new_vals[fname] = field.convert_to_record(field.convert_to_cache(vals[fname], line), line)
+            on_act_after = new_vals.get("done", line.done) and new_vals.get(
+                "customer_visible", line.customer_visible
+            )
+            if (line._is_on_act() or on_act_after) and any(
+                new_vals[fname] != line[fname] for fname in fnames
+            ):
+                changed |= line
+        return changed
+
+    def _is_on_act(self):
+        """Whether the act of completed work states this line (done, shown to the customer)."""
+        self.ensure_one()
+        return self.done and self.customer_visible
 
     def _is_invoiced(self):
         """Whether an invoice (draft or posted, not fully credited) bills this line."""

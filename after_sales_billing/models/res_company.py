@@ -25,6 +25,12 @@ class ResCompany(models.Model):
         help="Work whose customer-paid amount exceeds this needs an estimate accepted by the customer "
         "before lines are done or the request is resolved. Zero: no estimate required.",
     )
+    after_sales_act_required = fields.Boolean(
+        string="Signed Act Required Before Billing",
+        help="Paid on-site work (the work lines of repair, maintenance, installation, commissioning, "
+        "training and modernization requests) is billed only once the customer signed the act of "
+        'completed work. Billing runs leave the other requests out, as "Act not signed".',
+    )
     after_sales_phone_product_id = fields.Many2one(
         "product.product",
         string="Phone Support Product",

@@ -19,6 +19,7 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="company_currency_id",
     )
+    after_sales_act_required = fields.Boolean(related="company_id.after_sales_act_required", readonly=False)
     after_sales_phone_product_id = fields.Many2one(
         related="company_id.after_sales_phone_product_id", readonly=False
     )

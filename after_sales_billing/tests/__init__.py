@@ -11,3 +11,4 @@ from . import test_core_charge
 from . import test_phone_endpoint
 from . import test_invoice_creation
 from . import test_invoiced_quantity
+from . import test_signed_act

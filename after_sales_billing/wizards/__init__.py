@@ -1,1 +1,2 @@
 from . import after_sales_billing_registry
+from . import after_sales_act_sign
