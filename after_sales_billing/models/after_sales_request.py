@@ -86,6 +86,15 @@ class AfterSalesRequest(models.Model):
             runs |= run
         invoices = runs.invoice_ids
         if not invoices:
+            unsigned = runs.skip_ids.filtered(lambda skip: skip.reason == "act_unsigned").request_id
+            if unsigned:
+                raise UserError(
+                    self.env._(
+                        "Nothing to invoice: the act of %s is not signed, and paid on-site work "
+                        "is billed once the customer signed it.",
+                        ", ".join(unsigned.mapped("name")),
+                    )
+                )
             raise UserError(self.env._("Nothing to invoice: no done, charged line is left."))
         return self.action_view_invoices(invoices)
 
@@ -255,6 +264,12 @@ class AfterSalesRequest(models.Model):
         e-mails it to the customer.
         """
         signed_by = (signed_by or "").strip()
+        if self.ids:
+            # the back office and the portal may sign at the same moment: one signature wins
+            self.env.cr.execute(
+                "SELECT id FROM after_sales_request WHERE id IN %s FOR NO KEY UPDATE", [tuple(self.ids)]
+            )
+            self.invalidate_recordset(["act_signed_on", "act_signed_by"])
         self._check_can_sign_act(signed_by, signature)
         self._sign_act(signed_by, signature)
         return True

@@ -201,6 +201,16 @@ class TestSignedAct(SignedActCommon):
         self.assertEqual(second.invoice_ids.line_ids.after_sales_line_ids, work)
         self.assertFalse(second.skip_ids.filtered(lambda s: s.reason == "act_unsigned"))
 
+    def test_invoice_now_says_the_act_is_unsigned(self):
+        self.company.after_sales_act_required = True
+        request = self._done_request()
+        with self.assertRaisesRegex(UserError, "is not signed"):
+            request.with_user(self.billing_user).action_invoice_now()
+        self.assertFalse(request.invoice_ids)
+        request.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
+        request.with_user(self.billing_user).action_invoice_now()
+        self.assertEqual(request.invoice_ids.line_ids.after_sales_line_ids.line_type, "work")
+
     def test_setting_off_bills_unsigned(self):
         self.assertFalse(self.company.after_sales_act_required)
         request = self._done_request()

@@ -7,3 +7,4 @@ from . import test_tour_portal
 from . import test_menus
 from . import test_portal_fields
 from . import test_bad_input
+from . import test_tour_act
