@@ -432,6 +432,9 @@ def bench_cron(env, refs, options):
     due_1000 = [row[0] for row in env.cr.fetchall()]
     rows.append((f"1,000 due of {open_2:,} open", *cron_run(env, due_1000)))
     env.cr.rollback()  # back to the generated 100,000 for the list
+    # the 50,000 rows inserted and rolled back above leave dead tuples in after_sales_request
+    # only (not in repair_order): vacuum them as autovacuum would before the lists are compared
+    BENCH.vacuum("after_sales_request")
     env.invalidate_all()
     return rows, (naive, naive_queries), plan
 
