@@ -137,7 +137,7 @@ class Odoo:
             raise SuiteError(f"Cannot read the Odoo version from {release}.")
         return int(match.group(1))
 
-    def write_config(self, path, pg, *, data_dir, extra_addons=(), http_port=None):
+    def write_config(self, path, pg, *, data_dir, extra_addons=()):
         lines = [
             "[options]",
             f"addons_path = {','.join([*self.addons_paths, *map(str, extra_addons)])}",
@@ -148,7 +148,6 @@ class Odoo:
             f"db_password = {pg.password}" if pg.password else "",
             "admin_passwd = admin",
             "max_cron_threads = 0",
-            f"http_port = {http_port}" if http_port else "",
             "",
         ]
         Path(path).write_text("\n".join(lines))
@@ -869,8 +868,7 @@ def count_line(name, passed, failed, skipped=0):
 
 def _install_fresh(odoo, pg, workdir, dbname, modules):
     """Create ``dbname`` with ``modules`` installed (no demo data, no tests); return the config."""
-    # pytest-odoo serves HTTP (tours) on the config's port: a free one, never a running 8069
-    conf = odoo.write_config(workdir / f"{dbname}.conf", pg, data_dir=workdir / "data", http_port=free_port())
+    conf = odoo.write_config(workdir / f"{dbname}.conf", pg, data_dir=workdir / "data")
     say(f"installing {', '.join(modules)} in fresh database {dbname}")
     res = subprocess.run(
         [
