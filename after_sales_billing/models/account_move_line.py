@@ -24,6 +24,14 @@ class AccountMoveLine(models.Model):
         copy=False,
     )
 
+    def _after_sales_not_cancelled(self):
+        """These invoice lines, less those of cancelled moves: what still bills a line or fee."""
+        return self.filtered(lambda aml: aml.parent_state != "cancel")
+
+    def _after_sales_latest_move(self):
+        """The latest invoice or credit note of these lines that is not cancelled."""
+        return self._after_sales_not_cancelled().move_id.sorted("id")[-1:]
+
     def _copy_data_extend_business_fields(self, values):
         # a credit note and "Reverse and create a new draft" bill the same service lines and
         # fees, as Odoo's sale does for its order lines: the lines' invoiced quantity follows

@@ -63,14 +63,11 @@ class AfterSalesContractFee(models.Model):
     @api.depends("invoice_line_ids.move_id.state")
     def _compute_invoice_id(self):
         for fee in self:
-            moves = fee.invoice_line_ids.move_id.filtered(lambda move: move.state != "cancel")
-            fee.invoice_id = moves.sorted("id")[-1:]
+            fee.invoice_id = fee.invoice_line_ids._after_sales_latest_move()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if any(
-            fee.sudo().invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel") for fee in self
-        ):
+        if any(fee.sudo().invoice_line_ids._after_sales_not_cancelled() for fee in self):
             raise UserError(self.env._("An invoiced fee cannot be deleted."))
 
     def _get_invoice_label(self):

@@ -59,7 +59,7 @@ class AfterSalesRequest(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if self.sudo().line_ids.invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel"):
+        if self.sudo().line_ids.invoice_line_ids._after_sales_not_cancelled():
             raise UserError(self.env._("A request with invoiced lines cannot be deleted."))
 
     def action_invoice_now(self):

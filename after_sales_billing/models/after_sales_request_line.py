@@ -214,7 +214,7 @@ class AfterSalesRequestLine(models.Model):
             return 0.0
         if company.after_sales_invoice_covered_lines:
             return self.quantity
-        return self._get_qty_charged() if self._is_charged() else 0.0
+        return self._get_qty_charged()
 
     def _get_qty_charged(self):
         """What of this line the customer pays: its quantity less what the contract included."""
@@ -226,8 +226,7 @@ class AfterSalesRequestLine(models.Model):
     @api.depends("invoice_line_ids.move_id.state")
     def _compute_invoice_id(self):
         for line in self:
-            moves = line.invoice_line_ids.move_id.filtered(lambda move: move.state != "cancel")
-            line.invoice_id = moves.sorted("id")[-1:]
+            line.invoice_id = line.invoice_line_ids._after_sales_latest_move()
 
     @api.depends(
         "request_id.contract_id.pricelist_id",
@@ -424,9 +423,7 @@ class AfterSalesRequestLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
-        if any(
-            line.sudo().invoice_line_ids.filtered(lambda aml: aml.parent_state != "cancel") for line in self
-        ):
+        if any(line.sudo().invoice_line_ids._after_sales_not_cancelled() for line in self):
             raise UserError(
                 self.env._(
                     "Invoiced service lines cannot be deleted: cancel, delete or reverse the invoice first."
