@@ -23,6 +23,7 @@
         "views/after_sales_menus.xml",
         "views/after_sales_equipment_views.xml",
         "views/after_sales_request_views.xml",
+        "views/after_sales_visit_views.xml",
         "views/after_sales_request_report_views.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_config_views.xml",

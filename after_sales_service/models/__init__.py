@@ -19,3 +19,4 @@ from . import res_company
 from . import res_config_settings
 from . import stock_picking
 from . import mail_thread
+from . import after_sales_visit

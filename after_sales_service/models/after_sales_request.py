@@ -268,6 +268,8 @@ class AfterSalesRequest(models.Model):
     # Repairs and lines
     repair_ids = fields.One2many("repair.order", "after_sales_request_id", string="Repair Orders")
     repair_count = fields.Integer(compute="_compute_repair_count")
+    visit_ids = fields.One2many("after_sales.visit", "request_id", string="Visits")
+    visit_count = fields.Integer(compute="_compute_visit_count")
     repair_state = fields.Char(compute="_compute_repair_count", string="Repair Status")
     line_ids = fields.One2many("after_sales.request.line", "request_id", string="Service Lines", copy=True)
 
@@ -444,6 +446,11 @@ class AfterSalesRequest(models.Model):
             request.repair_state = ", ".join(
                 f"{repair.name}: {labels.get(repair.state, repair.state)}" for repair in request.repair_ids
             )
+
+    @api.depends("visit_ids")
+    def _compute_visit_count(self):
+        for request in self:
+            request.visit_count = len(request.visit_ids)
 
     @api.depends("partner_id", "equipment_id", "date_open", "company_id")
     def _compute_contract_id(self):
@@ -725,6 +732,27 @@ class AfterSalesRequest(models.Model):
         if self.repair_count == 1:
             action.update(view_mode="form", views=[(False, "form")], res_id=self.repair_ids.id)
         return action
+
+    def action_view_visits(self):
+        """The on-site visits of the request."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("after_sales_service.after_sales_visit_action")
+        action["domain"] = [("request_id", "=", self.id)]
+        action["context"] = {"default_request_id": self.id}
+        return action
+
+    def action_plan_visit(self):
+        """A new visit's form, prefilled with the request."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan Visit"),
+            "res_model": "after_sales.visit",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {"default_request_id": self.id},
+        }
 
     # ------------------------------------------------------------- business
 

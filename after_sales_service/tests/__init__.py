@@ -9,3 +9,4 @@ from . import test_security
 from . import test_sla
 from . import test_mail_intake
 from . import test_sla_escalation
+from . import test_visit

@@ -1,0 +1,256 @@
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import format_datetime
+
+VISIT_STATES = [
+    ("planned", "Planned"),
+    ("en_route", "En Route"),
+    ("on_site", "On Site"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class AfterSalesVisit(models.Model):
+    """An on-site appointment of a service request: who goes where, when, and what happened."""
+
+    _name = "after_sales.visit"
+    _description = "On-site Visit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "planned_start desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["name", "request_id.name", "partner_id.name"]
+
+    name = fields.Char(string="Number", readonly=True, copy=False, default="/", index="trigram")
+    request_id = fields.Many2one(
+        "after_sales.request",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="request_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="request_id.partner_id", string="Customer", store=True)
+    request_type = fields.Selection(related="request_id.request_type")
+    engineer_ids = fields.Many2many(
+        "res.users",
+        "after_sales_visit_res_users_rel",
+        "visit_id",
+        "user_id",
+        string="Engineers",
+        domain=[("share", "=", False)],
+        tracking=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Lead Engineer",
+        compute="_compute_user_id",
+        store=True,
+        index="btree_not_null",
+        help="The first engineer of the visit (colours the dispatch calendar).",
+    )
+    planned_start = fields.Datetime(required=True, tracking=True, index=True)
+    planned_end = fields.Datetime(required=True, tracking=True)
+    site_partner_id = fields.Many2one(
+        "res.partner",
+        string="Site Address",
+        compute="_compute_site_partner_id",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+    state = fields.Selection(
+        VISIT_STATES, string="Status", required=True, default="planned", copy=False, tracking=True, index=True
+    )
+    check_in = fields.Datetime(string="Checked In", copy=False, readonly=True)
+    check_out = fields.Datetime(string="Checked Out", copy=False, readonly=True)
+    notes = fields.Html()
+    warning = fields.Text(compute="_compute_warning")
+    planned_today = fields.Boolean(
+        compute="_compute_planned_today",
+        search="_search_planned_today",
+        help="Planned to start today, in the time zone of the current user.",
+    )
+
+    # ------------------------------------------------------------- compute
+
+    @api.depends("engineer_ids")
+    def _compute_user_id(self):
+        for visit in self:
+            visit.user_id = visit.engineer_ids[:1]
+
+    @api.depends("request_id")
+    def _compute_site_partner_id(self):
+        for visit in self:
+            request = visit.request_id
+            visit.site_partner_id = request.equipment_id.site_partner_id or request.partner_id
+
+    @api.depends("engineer_ids", "planned_start", "planned_end", "state")
+    def _compute_warning(self):
+        overlaps = self._overlapping_visits()
+        for visit in self:
+            messages = []
+            if visit.state != "cancelled" and visit.planned_start and visit.planned_end:
+                for engineer in visit.engineer_ids:
+                    others = overlaps.filtered(
+                        lambda o, v=visit, e=engineer: (
+                            o.id != v._origin.id
+                            and e in o.engineer_ids
+                            and o.planned_start < v.planned_end
+                            and o.planned_end > v.planned_start
+                        )
+                    )
+                    if others:
+                        messages.append(
+                            self.env._(
+                                "%(engineer)s is also booked on %(visits)s at that time.",
+                                engineer=engineer.name,
+                                visits=", ".join(others.mapped("display_name")),
+                            )
+                        )
+                for engineer in visit._engineers_off_duty():
+                    messages.append(
+                        self.env._(
+                            "The visit is outside the working hours of %(engineer)s.",
+                            engineer=engineer.name,
+                        )
+                    )
+            visit.warning = "\n".join(messages) or False
+
+    def _compute_planned_today(self):
+        start, end = self._today_bounds()
+        for visit in self:
+            visit.planned_today = bool(visit.planned_start and start <= visit.planned_start < end)
+
+    def _search_planned_today(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        start, end = self._today_bounds()
+        today = Domain("planned_start", ">=", start) & Domain("planned_start", "<", end)
+        return today if (operator == "=") == value else ~today
+
+    # ------------------------------------------------------------- constrains
+
+    @api.constrains("planned_start", "planned_end")
+    def _check_planned_dates(self):
+        for visit in self:
+            if visit.planned_start and visit.planned_end and visit.planned_end <= visit.planned_start:
+                raise ValidationError(
+                    self.env._(
+                        "A visit of %(request)s must end after it starts (planned %(start)s to %(end)s).",
+                        request=visit.request_id.display_name,
+                        start=format_datetime(self.env, visit.planned_start),
+                        end=format_datetime(self.env, visit.planned_end),
+                    )
+                )
+
+    # ------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        visits = super().create(vals_list)
+        counts = {}
+        for visit in visits.filtered(lambda v: v.name == "/"):
+            request = visit.request_id
+            if request not in counts:
+                counts[request] = self.sudo().search_count(
+                    [("request_id", "=", request.id), ("name", "!=", "/")]
+                )
+            counts[request] += 1
+            visit.name = f"{request.name}-V{counts[request]}"
+        return visits
+
+    # ------------------------------------------------------------- actions
+
+    def action_start_travel(self):
+        """The engineers leave for the site."""
+        self._check_state({"planned"})
+        self.write({"state": "en_route"})
+        return True
+
+    def action_check_in(self):
+        """The engineers arrive on site: the check-in time is recorded."""
+        self._check_state({"planned", "en_route"})
+        self.write({"state": "on_site", "check_in": fields.Datetime.now()})
+        return True
+
+    def action_check_out(self):
+        """The engineers leave the site: the visit is done, the check-out time recorded."""
+        self._check_state({"on_site"})
+        self.write({"state": "done", "check_out": fields.Datetime.now()})
+        return True
+
+    def action_cancel(self):
+        """Cancel visits not done yet."""
+        self._check_state({"planned", "en_route", "on_site"})
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reset_to_planned(self):
+        """Plan a cancelled visit again."""
+        self._check_state({"cancelled"})
+        self.write({"state": "planned", "check_in": False, "check_out": False})
+        return True
+
+    # ------------------------------------------------------------- business
+
+    def _check_state(self, allowed):
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        for visit in self:
+            if visit.state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "The visit %(visit)s is %(state)s: this step is not possible.",
+                        visit=visit.display_name,
+                        state=labels[visit.state],
+                    )
+                )
+
+    def _today_bounds(self):
+        """Start and end (naive UTC) of today in the current user's time zone."""
+        tz = ZoneInfo(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = fields.Datetime.now().replace(tzinfo=UTC).astimezone(tz).date()
+        start = datetime.combine(today, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+        return start, end.astimezone(UTC).replace(tzinfo=None)
+
+    def _overlapping_visits(self):
+        """Other non-cancelled visits of the engineers of ``self`` overlapping ``self``'s span."""
+        visits = self.filtered(
+            lambda v: v.state != "cancelled" and v.planned_start and v.planned_end and v.engineer_ids
+        )
+        if not visits:
+            return self.browse()
+        domain = (
+            Domain("engineer_ids", "in", visits.engineer_ids.ids)
+            & Domain("state", "!=", "cancelled")
+            & Domain("planned_start", "<", max(visits.mapped("planned_end")))
+            & Domain("planned_end", ">", min(visits.mapped("planned_start")))
+        )
+        return self.search(domain)
+
+    def _engineers_off_duty(self):
+        """Engineers of the visit whose working calendar does not cover the planned span.
+
+        The calendar is the engineer's own working hours (resource), else the company's.
+        """
+        self.ensure_one()
+        result = self.env["res.users"]
+        start = self.planned_start.replace(tzinfo=UTC)
+        end = self.planned_end.replace(tzinfo=UTC)
+        span = (end - start).total_seconds()
+        company_calendar = (self.company_id or self.env.company).sudo().resource_calendar_id
+        for engineer in self.engineer_ids:
+            calendar = engineer.sudo().resource_calendar_id or company_calendar
+            if not calendar:
+                continue
+            intervals = calendar._work_intervals_batch(start, end)[False]
+            worked = sum((stop - begin).total_seconds() for begin, stop, _records in intervals)
+            if worked < span - 1:
+                result |= engineer
+        return result

@@ -1,0 +1,190 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, users
+from odoo.tools.safe_eval import safe_eval
+
+from .common import AfterSalesCommon
+
+
+class TestVisit(AfterSalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.resource_calendar_id = cls._create_office_calendar("Visit office hours")
+        cls.unit = cls._create_unit(
+            lot=cls._create_lot(cls.product_unit, "SN-VISIT-1"), site_partner_id=cls.customer_site.id
+        )
+        cls.request = cls.env["after_sales.request"].create(
+            {"title": "Commissioning", "equipment_id": cls.unit.id, "request_type": "commissioning"}
+        )
+        cls.engineer = new_test_user(
+            cls.env, login="as_engineer", groups="after_sales_service.group_after_sales_user", tz="UTC"
+        )
+        cls.engineer_2 = new_test_user(
+            cls.env, login="as_engineer_2", groups="after_sales_service.group_after_sales_user", tz="UTC"
+        )
+
+    def _create_visit(self, start, end, engineers=None, **vals):
+        return self.env["after_sales.visit"].create(
+            {
+                "request_id": self.request.id,
+                "planned_start": start,
+                "planned_end": end,
+                "engineer_ids": (engineers or self.engineer).ids,
+                **vals,
+            }
+        )
+
+    def _plan_form(self):
+        action = self.request.with_user(self.env.user).action_plan_visit()
+        return Form(self.env[action["res_model"]].with_context(**action["context"]))
+
+    @users("as_user")
+    def test_plan_visit_from_the_request(self):
+        form = self._plan_form()
+        self.assertEqual(form.request_id, self.request)
+        self.assertEqual(form.partner_id, self.customer)
+        self.assertEqual(form.site_partner_id, self.customer_site)
+        form.engineer_ids.add(self.engineer)
+        form.planned_start = datetime(2026, 3, 2, 9, 0)
+        form.planned_end = datetime(2026, 3, 2, 11, 0)
+        visit = form.save()
+        self.assertRecordValues(
+            visit,
+            [{"state": "planned", "company_id": self.env.company.id, "warning": False}],
+        )
+        self.assertEqual(visit.name, f"{self.request.name}-V1")
+        request = self.env["after_sales.request"].browse(self.request.id)
+        self.assertEqual(request.visit_count, 1)
+        self.assertEqual(request.action_view_visits()["domain"], [("request_id", "=", request.id)])
+        second = self._create_visit(datetime(2026, 3, 3, 9, 0), datetime(2026, 3, 3, 10, 0))
+        self.assertEqual(second.name, f"{self.request.name}-V2")
+
+    def test_site_defaults_to_the_customer_without_unit_site(self):
+        request = self.env["after_sales.request"].create(
+            {"title": "Training", "partner_id": self.customer.id, "request_type": "training"}
+        )
+        visit = self.env["after_sales.visit"].create(
+            {
+                "request_id": request.id,
+                "planned_start": datetime(2026, 3, 2, 9, 0),
+                "planned_end": datetime(2026, 3, 2, 10, 0),
+            }
+        )
+        self.assertEqual(visit.site_partner_id, self.customer)
+
+    @users("as_user")
+    def test_end_before_start_is_refused(self):
+        form = self._plan_form()
+        form.engineer_ids.add(self.engineer)
+        form.planned_start = datetime(2026, 3, 2, 11, 0)
+        form.planned_end = datetime(2026, 3, 2, 9, 0)
+        with self.assertRaises(ValidationError) as refused:
+            form.save()
+        self.assertIn("must end after it starts", str(refused.exception))
+        self.assertFalse(self.env["after_sales.visit"].search([("request_id", "=", self.request.id)]))
+
+    @users("as_user")
+    def test_state_flow_records_check_in_and_out(self):
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        visit.action_start_travel()
+        self.assertEqual(visit.state, "en_route")
+        with freeze_time("2026-03-02 09:05:00"):
+            visit.action_check_in()
+        with self.assertRaises(UserError):
+            visit.action_start_travel()
+        with freeze_time("2026-03-02 10:40:00"):
+            visit.action_check_out()
+        self.assertRecordValues(
+            visit,
+            [
+                {
+                    "state": "done",
+                    "check_in": datetime(2026, 3, 2, 9, 5),
+                    "check_out": datetime(2026, 3, 2, 10, 40),
+                }
+            ],
+        )
+        with self.assertRaises(UserError):
+            visit.action_cancel()
+        other = self._create_visit(datetime(2026, 3, 3, 9, 0), datetime(2026, 3, 3, 11, 0))
+        other.action_cancel()
+        self.assertEqual(other.state, "cancelled")
+        with self.assertRaises(UserError):
+            other.action_check_in()
+
+    @users("as_user")
+    def test_double_booking_warning(self):
+        first = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        second = self._create_visit(
+            datetime(2026, 3, 2, 10, 0),
+            datetime(2026, 3, 2, 12, 0),
+            engineers=self.engineer | self.engineer_2,
+        )
+        self.assertIn(self.engineer.name, first.warning)
+        self.assertIn(second.display_name, first.warning)
+        self.assertIn(first.display_name, second.warning)
+        self.assertNotIn(self.engineer_2.name, second.warning)
+        # another engineer at the same time, or the next slot: no warning
+        third = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 10, 0), self.engineer_2)
+        after = self._create_visit(datetime(2026, 3, 2, 13, 0), datetime(2026, 3, 2, 14, 0))
+        self.assertFalse(after.warning)
+        self.assertNotIn(third.display_name, first.warning)
+        # a cancelled visit books nobody
+        second.action_cancel()
+        self.env.invalidate_all()
+        self.assertFalse(first.warning)
+        self.assertFalse(second.warning)
+        self.assertFalse(third.warning)
+
+    @users("as_user")
+    def test_outside_working_hours_warning(self):
+        inside = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        self.assertFalse(inside.warning)
+        saturday = self._create_visit(datetime(2026, 3, 7, 9, 0), datetime(2026, 3, 7, 11, 0))
+        self.assertIn("outside the working hours", saturday.warning)
+        self.assertIn(self.engineer.name, saturday.warning)
+        evening = self._create_visit(datetime(2026, 3, 3, 16, 0), datetime(2026, 3, 3, 18, 0))
+        self.assertIn("outside the working hours", evening.warning)
+
+    def test_my_visits_today(self):
+        self.engineer.tz = "Europe/Moscow"  # UTC+3
+        today = self._create_visit(datetime(2026, 3, 1, 22, 0), datetime(2026, 3, 1, 23, 0))
+        today_late = self._create_visit(datetime(2026, 3, 2, 18, 0), datetime(2026, 3, 2, 19, 0))
+        self._create_visit(datetime(2026, 3, 2, 22, 0), datetime(2026, 3, 2, 23, 0))  # tomorrow there
+        self._create_visit(datetime(2026, 3, 1, 20, 0), datetime(2026, 3, 1, 20, 30))  # yesterday there
+        self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 10, 0), self.engineer_2)
+        action = self.env.ref("after_sales_service.after_sales_visit_action_my_today")
+        visits = self.env["after_sales.visit"].with_user(self.engineer)
+        domain = safe_eval(action.domain, {"uid": self.engineer.id})
+        with freeze_time("2026-03-02 10:00:00"):
+            self.assertEqual(visits.search(domain), today | today_late)
+            self.assertTrue(visits.browse(today.id).planned_today)
+
+    def test_other_company_cannot_read_the_visit(self):
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        other_company = self.env["res.company"].create({"name": "Visit Other Co."})
+        outsider = new_test_user(
+            self.env,
+            login="as_visit_outsider",
+            groups="after_sales_service.group_after_sales_user",
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        visits = self.env["after_sales.visit"].with_user(outsider)
+        self.assertFalse(visits.search([("id", "=", visit.id)]))
+        with self.assertRaises(AccessError):
+            visits.browse(visit.id).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["after_sales.visit"].with_user(self.internal_user).browse(visit.id).read(["name"])
+
+    @users("as_user")
+    def test_only_managers_delete(self):
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        with self.assertRaises(AccessError):
+            visit.unlink()
+        visit.with_user(self.as_manager).unlink()
+        self.assertFalse(visit.exists())
