@@ -16,6 +16,7 @@
         "data/after_sales_phone_call_data.xml",
         "data/after_sales_act_data.xml",
         "views/after_sales_request_views.xml",
+        "views/after_sales_visit_views.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_billing_run_views.xml",
         "views/product_template_views.xml",

@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "application": True,
-    "depends": ["repair", "mail", "portal", "resource", "rating"],
+    "depends": ["repair", "mail", "portal", "resource", "rating", "web_timeline"],
     "data": [
         "security/after_sales_security.xml",
         "security/ir.model.access.csv",

@@ -7,6 +7,7 @@ from . import after_sales_contract
 from . import after_sales_contract_fee
 from . import after_sales_request_line
 from . import after_sales_request
+from . import after_sales_visit
 from . import after_sales_exchange
 from . import after_sales_phone_call
 from . import after_sales_billing_run

@@ -297,3 +297,39 @@ class TestSignedActPortal(SignedActCommon, HttpCase):
         result = self._sign(open_request, access_token=open_request.access_token, name="Ann", signature=PNG)
         self.assertIn("not resolved", result["error"])
         self._assert_unsigned(open_request)
+
+
+@tagged("post_install", "-at_install")
+class TestSignedActFromVisit(SignedActCommon):
+    def _visit(self, request):
+        return self.env["after_sales.visit"].create(
+            {
+                "request_id": request.id,
+                "planned_start": "2026-03-02 09:00:00",
+                "planned_end": "2026-03-02 11:00:00",
+                "engineer_ids": self.as_user.ids,
+            }
+        )
+
+    def test_sign_from_the_visit(self):
+        request = self._done_request()
+        visit = self._visit(request).with_user(self.as_user)
+        visit.action_check_in()
+        action = visit.action_open_sign_act()
+        self.assertEqual(action["res_model"], "after_sales.act.sign")
+        Wizard = self.env[action["res_model"]].with_user(self.as_user)
+        wizard_form = Form(Wizard.with_context(**action["context"]))
+        wizard_form.signed_by = "Ann Alpha"
+        wizard_form.signature = PNG
+        wizard_form.save().action_sign()
+        self.assertEqual(request.act_signed_by, "Ann Alpha")
+        self.assertEqual(visit.act_signed_on, request.act_signed_on)
+        self.assertTrue(request.act_signed_attachment_id)
+
+    def test_unresolved_request_refused_before_the_pad_opens(self):
+        request = self._done_request(resolved=False)
+        self.assertFalse(request.is_resolved)
+        visit = self._visit(request).with_user(self.as_user)
+        with self.assertRaisesRegex(UserError, "Resolve request"):
+            visit.action_open_sign_act()
+        self._assert_unsigned(request)

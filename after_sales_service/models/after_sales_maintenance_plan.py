@@ -44,6 +44,19 @@ class AfterSalesMaintenancePlan(models.Model):
     )
     request_type = fields.Selection(REQUEST_TYPES, required=True, default="preventive")
     team_id = fields.Many2one("after_sales.team", check_company=True)
+    visit_hours = fields.Float(
+        string="Visit Duration (hours)",
+        help="When set, each planned request carries a proposed on-site visit of this length on its "
+        "scheduled date, for the engineers below (dispatch moves it on the board).",
+    )
+    visit_engineer_ids = fields.Many2many(
+        "res.users",
+        "after_sales_maintenance_plan_engineer_rel",
+        "plan_id",
+        "user_id",
+        string="Visit Engineers",
+        domain=[("share", "=", False)],
+    )
     line_ids = fields.One2many(
         "after_sales.maintenance.plan.line", "plan_id", string="Works to Plan", copy=True
     )
@@ -59,13 +72,15 @@ class AfterSalesMaintenancePlan(models.Model):
         for plan in self:
             plan.request_count = counts.get(plan, 0)
 
-    @api.constrains("product_id", "equipment_id", "interval_months", "interval_hours", "horizon_days")
+    @api.constrains(
+        "product_id", "equipment_id", "interval_months", "interval_hours", "horizon_days", "visit_hours"
+    )
     def _check_plan(self):
         for plan in self:
             if bool(plan.product_id) == bool(plan.equipment_id):
                 raise ValidationError(self.env._("A maintenance plan applies to a product or to one unit."))
-            if plan.interval_months < 0 or plan.interval_hours < 0 or plan.horizon_days < 0:
-                raise ValidationError(self.env._("Intervals and horizon cannot be negative."))
+            if min(plan.interval_months, plan.interval_hours, plan.horizon_days, plan.visit_hours) < 0:
+                raise ValidationError(self.env._("Intervals, horizon and visit duration cannot be negative."))
             if not plan.interval_months and not plan.interval_hours:
                 raise ValidationError(self.env._("Give an interval in months, in operating hours, or both."))
 
@@ -175,6 +190,7 @@ class AfterSalesMaintenancePlan(models.Model):
     def _prepare_request_vals(self, unit, occurrence, due_date, due_hours):
         """Values of the maintenance request for ``unit`` (a hook for sibling modules)."""
         self.ensure_one()
+        scheduled = fields.Datetime.to_datetime(due_date) + timedelta(hours=9)
         return {
             "title": self.env._("%(plan)s #%(n)s", plan=self.name, n=occurrence),
             "request_type": self.request_type,
@@ -184,10 +200,24 @@ class AfterSalesMaintenancePlan(models.Model):
             "company_id": unit.company_id.id,
             "team_id": self.team_id.id,
             "user_id": False,
-            "scheduled_date": fields.Datetime.to_datetime(due_date) + timedelta(hours=9),
+            "scheduled_date": scheduled,
             "maintenance_plan_id": self.id,
             "maintenance_occurrence": occurrence,
             "maintenance_due_date": due_date,
             "maintenance_due_hours": due_hours,
             "line_ids": [fields.Command.create(line._prepare_request_line_vals()) for line in self.line_ids],
+            "visit_ids": [fields.Command.create(vals) for vals in self._prepare_visit_vals(scheduled)],
         }
+
+    def _prepare_visit_vals(self, start):
+        """The proposed on-site visit of a planned request starting at ``start`` (none without a duration)."""
+        self.ensure_one()
+        if not self.visit_hours:
+            return []
+        return [
+            {
+                "planned_start": start,
+                "planned_end": start + timedelta(hours=self.visit_hours),
+                "engineer_ids": [fields.Command.set(self.visit_engineer_ids.ids)],
+            }
+        ]

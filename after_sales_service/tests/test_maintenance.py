@@ -2,6 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user
 
 from .common import AfterSalesCommon
 
@@ -88,3 +89,39 @@ class TestMaintenancePlan(AfterSalesCommon):
             self.env["after_sales.maintenance.plan"].create({"name": "Bad", "interval_months": 6})
         with self.assertRaises(ValidationError):
             self.env["after_sales.maintenance.plan"].create({"name": "Bad", "equipment_id": self.unit.id})
+
+    def test_planned_request_carries_a_proposed_visit(self):
+        engineer = new_test_user(
+            self.env, login="as_plan_engineer", groups="after_sales_service.group_after_sales_user"
+        )
+        plan = self.env["after_sales.maintenance.plan"].create(
+            {
+                "name": "Yearly inspection",
+                "equipment_id": self.unit.id,
+                "interval_months": 12,
+                "visit_hours": 2.5,
+                "visit_engineer_ids": [Command.set(engineer.ids)],
+            }
+        )
+        with freeze_time("2026-12-20"):
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+        request = self._requests(plan)
+        self.assertEqual(len(request), 1)
+        visit = request.visit_ids
+        self.assertEqual(len(visit), 1, "the planned request carries one proposed visit")
+        self.assertRecordValues(
+            visit,
+            [{"state": "planned", "planned_start": request.scheduled_date, "engineer_ids": engineer.ids}],
+        )
+        self.assertEqual((visit.planned_end - visit.planned_start).total_seconds(), 2.5 * 3600)
+        # without a duration: no visit
+        plan.visit_hours = 0
+        with freeze_time("2027-12-20"):
+            self.env["after_sales.maintenance.plan"]._cron_plan_maintenance()
+        self.assertFalse(self._requests(plan)[1:].visit_ids)
+
+    def test_negative_visit_duration_refused(self):
+        with self.assertRaises(ValidationError):
+            self.env["after_sales.maintenance.plan"].create(
+                {"name": "Bad", "equipment_id": self.unit.id, "interval_months": 12, "visit_hours": -1}
+            )
