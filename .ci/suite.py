@@ -455,9 +455,10 @@ def run_streaming(cmd, env, logfile, sink):
 ODOO_ARCHIVE_URL = "https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz"
 ODOO_HOME = "/opt/odoo19"
 # Debian packages ``setup`` installs when missing: PostgreSQL's server binaries (the suite starts
-# its own cluster; the system service is left alone), Chromium for the browser tours, and the
+# its own cluster; the system service is left alone), Chromium for the browser tours, wkhtmltopdf
+# (Odoo's PDF engine: invoices and the act the customer signs, as in the official image), and the
 # headers python-ldap and psycopg2 are built against.
-DEBIAN_PACKAGES = ["postgresql", "chromium", "libldap2-dev", "libsasl2-dev", "libpq-dev"]
+DEBIAN_PACKAGES = ["postgresql", "chromium", "wkhtmltopdf", "libldap2-dev", "libsasl2-dev", "libpq-dev"]
 CHROMIUM_COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Odoo pins a cbor2 whose setup.py imports pkg_resources, gone from setuptools 81.
 BUILD_CONSTRAINTS = "setuptools<81\n"

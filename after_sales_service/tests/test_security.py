@@ -64,7 +64,9 @@ class TestSecurity(AfterSalesCommon):
             units.browse(self.unit.id).read(["name"])
 
     def test_module_installed_and_models_closed(self):
-        self.assertModuleInstalled("after_sales_service", ["repair", "mail", "portal", "resource", "rating"])
+        self.assertModuleInstalled(
+            "after_sales_service", ["repair", "mail", "portal", "resource", "rating", "web_timeline"]
+        )
         models = self._suite_models_of("after_sales_service")
         self.assertIn("after_sales.equipment", models.mapped("model"))
         self.assertModelsClosedToOutsiders(models)
