@@ -65,6 +65,16 @@ class AfterSalesRequestLine(models.Model):
         help="The consumed part of the linked repair order this line records.",
     )
 
+    visit_id = fields.Many2one(
+        "after_sales.visit",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The on-site visit this line records (its call-out or hours on site).",
+    )
+
+    _visit_uniq = models.Constraint("UNIQUE(visit_id)", "An on-site visit becomes one service line only.")
     _repair_move_uniq = models.Constraint(
         "UNIQUE(repair_move_id)", "A repair part becomes one service line only."
     )

@@ -68,6 +68,7 @@ class AfterSalesVisit(models.Model):
     check_in = fields.Datetime(string="Checked In", copy=False, readonly=True)
     check_out = fields.Datetime(string="Checked Out", copy=False, readonly=True)
     notes = fields.Html()
+    line_ids = fields.One2many("after_sales.request.line", "visit_id", string="Service Line", readonly=True)
     warning = fields.Text(compute="_compute_warning")
     planned_today = fields.Boolean(
         compute="_compute_planned_today",
@@ -184,6 +185,7 @@ class AfterSalesVisit(models.Model):
         """The engineers leave the site: the visit is done, the check-out time recorded."""
         self._check_state({"on_site"})
         self.write({"state": "done", "check_out": fields.Datetime.now()})
+        self._create_service_lines()
         return True
 
     def action_cancel(self):
@@ -199,6 +201,35 @@ class AfterSalesVisit(models.Model):
         return True
 
     # ------------------------------------------------------------- business
+
+    def _create_service_lines(self):
+        """Each done visit becomes one work line of its request (call-out, or hours on site)."""
+        vals_list = [vals for visit in self if (vals := visit._prepare_service_line_vals())]
+        return self.env["after_sales.request.line"].create(vals_list)
+
+    def _prepare_service_line_vals(self):
+        """Values of the visit's work line; empty without the company's visit product (a hook)."""
+        self.ensure_one()
+        product = self.company_id.after_sales_visit_product_id
+        if not product or self.line_ids:
+            return {}
+        quantity = 1.0
+        hour = self.env.ref("uom.product_uom_hour")
+        if product.uom_id._has_common_reference(hour) and self.check_in and self.check_out:
+            hours = (self.check_out - self.check_in).total_seconds() / 3600
+            quantity = hour._compute_quantity(hours, product.uom_id)
+        return {
+            "request_id": self.request_id.id,
+            "visit_id": self.id,
+            "line_type": "work",
+            "product_id": product.id,
+            "name": self.env._("%(product)s: visit %(visit)s", product=product.display_name, visit=self.name),
+            "quantity": product.uom_id.round(quantity),
+            "uom_id": product.uom_id.id,
+            "date": fields.Date.context_today(self, self.check_out),
+            "user_id": self.user_id.id,
+            "done": True,
+        }
 
     def _check_state(self, allowed):
         labels = dict(self._fields["state"]._description_selection(self.env))

@@ -26,3 +26,11 @@ class ResCompany(models.Model):
         help="What a customer's e-mail reply to a closed request does: reopen it, or open a new "
         "request linked to it (the closed one keeps its dates and SLA results).",
     )
+    after_sales_visit_product_id = fields.Many2one(
+        "product.product",
+        string="Visit Product",
+        domain=[("type", "=", "service")],
+        help="A done on-site visit becomes one work line of its request with this product: one "
+        "call-out, or the hours on site when the product is sold by the hour. Empty: visits add "
+        "no line (the time is logged on the request).",
+    )

@@ -1,9 +1,11 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, users
+from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from .common import AfterSalesCommon
@@ -207,3 +209,53 @@ class TestVisit(AfterSalesCommon):
             portal | internal,
             [{"share": True, "notification_type": "email"}, {"share": False, "notification_type": "inbox"}],
         )
+
+    def _visit_product(self, name, uom_xmlid):
+        product = self.env["product.product"].create(
+            {"name": name, "type": "service", "uom_id": self.env.ref(uom_xmlid).id}
+        )
+        self.env.company.after_sales_visit_product_id = product
+        return product
+
+    def _check_in_and_out(self, visit, check_in, check_out):
+        with freeze_time(check_in):
+            visit.action_check_in()
+        with freeze_time(check_out):
+            visit.action_check_out()
+
+    def test_done_visit_becomes_one_call_out_line(self):
+        product = self._visit_product("Call-out", "uom.product_uom_unit")
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        visit = visit.with_user(self.engineer)
+        self._check_in_and_out(visit, "2026-03-02 09:05:00", "2026-03-02 10:40:00")
+        line = self.request.line_ids.filtered(lambda line: line.visit_id == visit)
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "line_type": "work",
+                    "product_id": product.id,
+                    "quantity": 1.0,
+                    "done": True,
+                    "user_id": self.engineer.id,
+                    "date": date(2026, 3, 2),
+                }
+            ],
+        )
+        self.assertEqual(visit.line_ids, line)
+        # once only: a second line for the same visit is refused by the database
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            line.copy({"visit_id": visit.id})
+
+    def test_hourly_visit_product_counts_the_hours_on_site(self):
+        self._visit_product("Engineer on site", "uom.product_uom_hour")
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        self._check_in_and_out(visit, "2026-03-02 09:05:00", "2026-03-02 10:35:00")
+        self.assertEqual(visit.line_ids.quantity, 1.5)
+
+    def test_no_visit_product_no_line(self):
+        self.env.company.after_sales_visit_product_id = False
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        self._check_in_and_out(visit, "2026-03-02 09:05:00", "2026-03-02 10:35:00")
+        self.assertEqual(visit.state, "done")
+        self.assertFalse(visit.line_ids)
