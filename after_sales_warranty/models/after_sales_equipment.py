@@ -95,6 +95,15 @@ class AfterSalesEquipment(models.Model):
     warranty_extension_ids = fields.One2many(
         "after_sales.warranty.extension", "equipment_id", string="Warranty Extensions"
     )
+    dealer_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        domain="[('is_service_partner', '=', True)]",
+        help="The authorized service partner that sold this unit: its portal users see it.",
+    )
+    dealer_claim_ids = fields.One2many("after_sales.dealer.claim", "equipment_id", string="Dealer Claims")
     warranty_state = fields.Selection(
         [("in_warranty", "In Warranty"), ("expired", "Expired"), ("void", "Void")],
         compute="_compute_warranty_state",
