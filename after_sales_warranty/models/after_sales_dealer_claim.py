@@ -234,9 +234,21 @@ class AfterSalesDealerClaim(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model
+    def _check_finite_numbers(self, vals_list):
+        """Refuse NaN and infinite numbers in ``vals_list`` and in the lines they create or update."""
+        check_finite_numbers(self, vals_list)
+        line_vals = [
+            command[2]
+            for vals in vals_list
+            for command in vals.get("line_ids") or []
+            if isinstance(command, (list, tuple)) and len(command) == 3 and isinstance(command[2], dict)
+        ]
+        check_finite_numbers(self.env["after_sales.dealer.claim.line"], line_vals)
+
     @api.model_create_multi
     def create(self, vals_list):
-        check_finite_numbers(self, vals_list)
+        self._check_finite_numbers(vals_list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
@@ -247,7 +259,7 @@ class AfterSalesDealerClaim(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        check_finite_numbers(self, [vals])
+        self._check_finite_numbers([vals])
         if not self.env.su:
             locked = set(CLAIMED_FIELDS) & set(vals)
             if locked and any(claim.review_state != "draft" for claim in self):

@@ -78,12 +78,14 @@ class AfterSalesDealerClaimLine(models.Model):
         digits=(16, 2),
         compute="_compute_norm_hours",
         store=True,
+        precompute=True,
         help="Standard hours of the operation when the claim was submitted.",
     )
     norm_exceeded = fields.Boolean(
         string="Above Norm",
         compute="_compute_norm_hours",
         store=True,
+        precompute=True,
         help="More hours claimed than the norm.",
     )
     product_id = fields.Many2one("product.product", string="Part", check_company=True, index="btree_not_null")
@@ -101,32 +103,39 @@ class AfterSalesDealerClaimLine(models.Model):
         currency_field="currency_id",
         help="The dealer's labour rate per hour, or the part's price by the dealer's reimbursement rule.",
     )
-    amount_claimed = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
+    amount_claimed = fields.Monetary(
+        compute="_compute_amounts", store=True, precompute=True, currency_field="currency_id"
+    )
     coverage = fields.Selection(
         CLAIM_COVERAGE,
         compute="_compute_coverage",
         store=True,
+        precompute=True,
         index=True,
         help="Decided by the warranty of the unit on the repair date at its meter reading, as for "
         "our own service lines.",
     )
-    coverage_reason = fields.Char(compute="_compute_coverage", store=True)
+    coverage_reason = fields.Char(compute="_compute_coverage", store=True, precompute=True)
     decision = fields.Selection(DECISIONS, index=True, copy=False)
     approved_qty = fields.Float(
         string="Approved Quantity",
         digits=(16, 2),
         compute="_compute_approved_qty",
         store=True,
+        precompute=True,
         readonly=False,
         copy=False,
         help="Hours or parts approved: what was claimed when approved, less when adjusted, none "
         "when rejected.",
     )
-    approved_amount = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
+    approved_amount = fields.Monetary(
+        compute="_compute_amounts", store=True, precompute=True, currency_field="currency_id"
+    )
     decision_reason = fields.Char(copy=False)
     return_required = fields.Boolean(
         compute="_compute_return_required",
         store=True,
+        precompute=True,
         readonly=False,
         help="The dealer sends the failed part back; the line is settled once it is received.",
     )

@@ -54,7 +54,7 @@ class ResPartner(models.Model):
         help="Price List: the parts' price on the price list; Cost + Handling: their cost plus the "
         "handling percentage.",
     )
-    service_pricelist_id = fields.Many2one("product.pricelist", string="Parts Price List", check_company=True)
+    service_pricelist_id = fields.Many2one("product.pricelist", string="Parts Price List")
     service_handling_percent = fields.Float(
         string="Handling (%)", digits=(16, 2), help="Added to the cost of the parts reimbursed."
     )
