@@ -78,8 +78,11 @@ class AfterSalesDealerClaimLine(models.Model):
             and self.approved_amount > 0
         )
 
-    def _prepare_settle_line_vals(self, move_type):
-        """Values of the bill (or credit note) line settling this claim line (a hook)."""
+    def _prepare_settle_line_vals(self, move_type, position=None):
+        """Values of the bill (or credit note) line settling this claim line (a hook).
+
+        ``position``: the dealer's fiscal position, when the caller has it for a whole document.
+        """
         self.ensure_one()
         claim = self.claim_id
         company = claim.company_id
@@ -88,9 +91,12 @@ class AfterSalesDealerClaimLine(models.Model):
         else:
             product = self.product_id
         taxes = product.supplier_taxes_id if move_type == "in_invoice" else product.taxes_id
-        position = (
-            self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(claim.dealer_id)
-        )
+        if position is None:
+            position = (
+                self.env["account.fiscal.position"]
+                .with_company(company)
+                ._get_fiscal_position(claim.dealer_id)
+            )
         unit = claim.equipment_id.display_name or claim.unit_serial or ""
         return {
             "product_id": product.id,

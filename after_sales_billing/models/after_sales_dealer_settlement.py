@@ -122,7 +122,7 @@ class AfterSalesDealerSettlement(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled(self):
-        if any(settlement.move_ids for settlement in self):
+        if any(settlement.move_count for settlement in self):
             raise UserError(self.env._("A settlement that created bills or credit notes cannot be deleted."))
 
     # -------------------------------------------------------------- actions
@@ -132,7 +132,7 @@ class AfterSalesDealerSettlement(models.Model):
         self._check_can_settle()
         for settlement in self:
             settlement._run()
-        if len(self) == 1 and not self.move_ids:
+        if len(self) == 1 and not self.move_count:
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
@@ -208,7 +208,7 @@ class AfterSalesDealerSettlement(models.Model):
 
     def _get_outcome_message(self):
         self.ensure_one()
-        if self.move_ids:
+        if self.move_count:
             message = self.env._(
                 "%(moves)s draft bill(s) or credit note(s) for %(lines)s claim line(s).",
                 moves=self.move_count,
@@ -248,13 +248,10 @@ class AfterSalesDealerSettlement(models.Model):
         lines = (
             self.env["after_sales.dealer.claim.line"]
             .sudo()
-            .search_fetch(
-                self._get_lines_domain(),
-                ["claim_id", "dealer_id"],
-                order="dealer_id, claim_id, sequence, id",
-            )
+            .search_fetch(self._get_lines_domain(), ["claim_id", "dealer_id", "sequence"], order="id")
         )
-        for line in lines:
+        # per dealer, then in the order of the claims' numbers and their lines
+        for line in lines.sorted(lambda ln: (ln.dealer_id.id, ln.claim_id.id, ln.sequence, ln.id)):
             claim = line.claim_id
             dealer = claim.dealer_id
             key = (
@@ -388,7 +385,11 @@ class AfterSalesDealerSettlement(models.Model):
     def _prepare_move_vals(self, key, lines):
         """Values of the draft vendor bill (or credit note) of one group (a hook)."""
         dealer_id, currency_id, move_type, __ = key
-        line_vals = [line._prepare_settle_line_vals(move_type) for line in lines]
+        dealer = self.env["res.partner"].browse(dealer_id)
+        position = (
+            self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(dealer)
+        )
+        line_vals = [line._prepare_settle_line_vals(move_type, position) for line in lines]
         for sequence, vals in enumerate(line_vals, start=10):
             vals["sequence"] = sequence
         claims = lines.claim_id
