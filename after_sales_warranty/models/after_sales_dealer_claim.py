@@ -543,9 +543,10 @@ class AfterSalesDealerClaim(models.Model):
             if not categ_path & {str(cid) for cid in dealer.service_categ_ids.ids}:
                 raise UserError(
                     self.env._(
-                        "%(dealer)s is not authorized for %(categ)s units.",
+                        "%(dealer)s is not authorized for %(product)s units (category: %(categ)s).",
                         dealer=dealer.display_name,
-                        categ=product.categ_id.display_name,
+                        product=product.display_name,
+                        categ=product.categ_id.display_name or self.env._("none"),
                     )
                 )
             if dealer.service_claim_deadline_days:
@@ -573,9 +574,12 @@ class AfterSalesDealerClaim(models.Model):
                 "submitted_by_id": user.id,
             }
         )
-        if user.share:
-            self.message_subscribe(partner_ids=user.partner_id.ids)
         for claim in self:
+            # the dealer's claim users follow it: they are told how it is decided
+            partners = claim.dealer_id.service_claim_user_ids.partner_id
+            if user.share:
+                partners |= user.partner_id
+            claim.message_subscribe(partner_ids=partners.ids)
             claim.message_post(body=self.env._("Claim submitted for review."))
 
     def _record_meter_readings(self):

@@ -157,7 +157,9 @@ class TestDealerClaim(DealerClaimCommon):
         )
         pump = self._create_unit(product=pump_product, delivery_date="2025-01-10")
         claim = self._create_claim(pump, lines=[self._labour(self.op_pump, 1.0)])
-        with self.assertRaisesRegex(UserError, "not authorized for Spare Parts"):
+        with self.assertRaisesRegex(
+            UserError, r"not authorized for Pump P-1 units \(category: Spare Parts\)"
+        ):
             claim.with_user(self.as_user).action_submit()
         self.assertEqual(claim.state, "draft")
         # a subcategory of an authorized category is authorized
@@ -336,8 +338,9 @@ class TestDealerClaim(DealerClaimCommon):
         self.assertEqual(claim.state, "partly_approved")
         with self.assertRaises(UserError):
             labour.with_user(self.officer).decision = "reject"
-        # the decision is told to the dealer
+        # the decision is told to the dealer, who follows its claim
         self.assertIn("Partly Approved", claim.message_ids[0].body)
+        self.assertIn(self.dealer_portal.partner_id, claim.message_partner_ids)
 
     def test_reject_the_whole_claim(self):
         claim = self._submitted()
