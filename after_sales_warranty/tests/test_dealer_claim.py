@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import DealerClaimCommon
 
@@ -74,6 +74,49 @@ class TestDealerClaim(DealerClaimCommon):
             claim.meter_reading_id, [{"equipment_id": self.unit.id, "hours": 350.0, "source": "dealer"}]
         )
         self.assertEqual(self.unit.current_hours, 350.0, "the claim's reading feeds the unit")
+
+    def test_manager_sets_up_a_service_partner_in_the_form(self):
+        manager = new_test_user(
+            self.env,
+            login="dealer_setup_manager",
+            groups="after_sales_service.group_after_sales_manager,base.group_partner_manager",
+        )
+        pricelist = self.env["product.pricelist"].create({"name": "Oka Parts"})
+        form = Form(self.env["res.partner"].with_user(manager))
+        form.company_type = "company"
+        form.name = "Oka Service Centre"
+        form.is_service_partner = True
+        form.service_categ_ids.add(self.categ_machines)
+        form.service_labour_rate = 45.0
+        form.service_claim_deadline_days = 14
+        form.service_return_failed_parts = True
+        form.service_parts_rule = "pricelist"
+        with self.assertRaises(AssertionError):
+            form.save()  # the price list is required by the rule
+        form.service_pricelist_id = pricelist
+        partner = form.save()
+        self.assertRecordValues(
+            partner,
+            [
+                {
+                    "is_service_partner": True,
+                    "service_labour_rate": 45.0,
+                    "service_pricelist_id": pricelist.id,
+                    "service_currency_id": self.env.company.currency_id.id,
+                }
+            ],
+        )
+        # contact managers outside After-Sales management do not set a dealer's terms
+        clerk = new_test_user(
+            self.env,
+            login="dealer_setup_clerk",
+            groups="after_sales_service.group_after_sales_user,base.group_partner_manager",
+        )
+        with self.assertRaises(AccessError):
+            partner.with_user(clerk).service_labour_rate = 90.0
+        partner.with_user(clerk).phone = "+7 900 000 00 00"
+        with self.assertRaises(ValidationError):
+            partner.with_user(manager).service_claim_user_ids = self.rival_portal
 
     def test_parts_by_price_list(self):
         pricelist = self.env["product.pricelist"].create(
