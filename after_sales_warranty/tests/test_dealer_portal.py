@@ -56,6 +56,10 @@ class TestDealerPortal(DealerClaimCommon):
             .with_user(self.rival_portal)
             .search([("id", "=", claim.equipment_id.id)])
         )
+        # a unit another dealer sold stays hidden, even linked to this dealer's claim
+        self._create_claim(self.rival_unit, lines=[self._labour()])
+        with self.assertRaises(AccessError):
+            self.rival_unit.with_user(self.dealer_portal).read(["display_name"])
 
     def test_portal_claim_entry_and_submission(self):
         Claim = self.env["after_sales.dealer.claim"].with_user(self.dealer_portal)
