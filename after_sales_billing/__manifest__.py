@@ -1,7 +1,8 @@
 {
     "name": "After-Sales Billing",
-    "summary": "Priced service lines, contract billing models and billing runs into customer invoices",
-    "version": "19.0.1.1.0",
+    "summary": "Priced service lines, contract billing models, billing runs into customer invoices "
+    "and settlement of dealer claims into vendor bills",
+    "version": "19.0.1.2.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -22,6 +23,7 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/after_sales_billing_menus.xml",
+        "views/after_sales_dealer_settlement_views.xml",
         "views/after_sales_phone_call_views.xml",
         "wizards/after_sales_billing_registry_views.xml",
         "wizards/after_sales_act_sign_views.xml",

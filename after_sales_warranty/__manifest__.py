@@ -1,8 +1,8 @@
 {
     "name": "After-Sales Warranty",
     "summary": "Warranty terms per product and unit, per-line coverage decisions, "
-    "extensions and vendor recourse",
-    "version": "19.0.1.1.0",
+    "extensions, vendor recourse and dealer warranty claims",
+    "version": "19.0.1.2.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -20,6 +20,10 @@
         "views/after_sales_request_views.xml",
         "views/after_sales_vendor_claim_views.xml",
         "views/after_sales_portal_templates.xml",
+        "views/res_partner_views.xml",
+        "views/after_sales_labour_operation_views.xml",
+        "views/after_sales_dealer_claim_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",

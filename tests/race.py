@@ -18,6 +18,10 @@ and transaction, released together by a barrier:
   each line is on one invoice line of one invoice, its invoiced quantity and the quantity of the
   customer invoices (not cancelled) linked to it are its quantity, both runs are done without a
   failure and no error escaped either run (not replayed: the run handles the other itself);
+- two dealer settlements: two After-Sales managers have each made a settlement of the approved
+  dealer claims of the same period and press Run at the same moment (every other round in
+  chunks of 2 documents); clean when each claim line is on one bill line of one bill, settled,
+  both settlements are done without a failure and no error escaped either;
 - replayed phone call: the telephony system posts the same call twice at the same moment: the
   model method the endpoint calls, with the endpoint's savepoint and answers around it (201
   registered, 200 already registered, 409 when the database refuses a second one: retry);
@@ -32,6 +36,7 @@ tests.
 """
 
 import argparse
+import datetime
 import logging
 import sys
 import tempfile
@@ -327,6 +332,144 @@ def race_billing_runs(env, registry, ctx, rounds):
     return clean
 
 
+def setup_dealers(env):
+    """Two After-Sales managers, two authorized dealers and a labour operation; committed."""
+    managers = env["res.users"].create(
+        [
+            {
+                "name": f"Race Manager {i}",
+                "login": f"race_manager_{i}",
+                "group_ids": [Command.link(env.ref("after_sales_service.group_after_sales_manager").id)],
+            }
+            for i in (1, 2)
+        ]
+    )
+    categ = env["product.category"].create(
+        {"name": "Race Generators", "warranty_parts_months": 24, "warranty_labour_months": 24}
+    )
+    machine = env["product.product"].create({"name": "Race Generator", "type": "consu", "categ_id": categ.id})
+    dealers = env["res.partner"].create(
+        [
+            {
+                "name": f"Race Dealer {i}",
+                "is_company": True,
+                "is_service_partner": True,
+                "service_categ_ids": [Command.set(categ.ids)],
+                "service_labour_rate": 45.0,
+                "service_settle_as": "credit_note" if i else "bill",
+            }
+            for i in range(2)
+        ]
+    )
+    operation = env["after_sales.labour.operation"].create(
+        {"code": "RACE-1", "name": "Race repair", "norm_hours": 2.0}
+    )
+    env.cr.commit()
+    return {"managers": managers, "machine": machine, "dealers": dealers, "operation": operation}
+
+
+def new_approved_claims(env, dealer_ctx, tag, count=6):
+    """``count`` approved claims of both dealers, each on a unit of its own with a new part."""
+    today = datetime.date.today()
+    dealers, operation = dealer_ctx["dealers"], dealer_ctx["operation"]
+    part = env["product.product"].create(
+        {"name": f"Race Board {tag}", "type": "consu", "standard_price": 30.0}
+    )
+    units = env["after_sales.equipment"].create(
+        [
+            {
+                "product_id": dealer_ctx["machine"].id,
+                "partner_id": dealers[i % 2].id,
+                "dealer_id": dealers[i % 2].id,
+                "delivery_date": today - datetime.timedelta(days=60),
+            }
+            for i in range(count)
+        ]
+    )
+    claims = env["after_sales.dealer.claim"].create(
+        [
+            {
+                "dealer_id": unit.dealer_id.id,
+                "equipment_id": unit.id,
+                "repair_date": today,
+                "line_ids": [
+                    Command.create({"line_type": "labour", "operation_id": operation.id, "hours": 1.5}),
+                    Command.create({"line_type": "part", "product_id": part.id, "quantity": 1.0}),
+                ],
+            }
+            for unit in units
+        ]
+    )
+    claims.action_submit()
+    claims.action_approve()
+    return claims
+
+
+def settlement_problems(lines):
+    """What is wrong with the settlement of ``lines``, each meant to be settled once, in full."""
+    problems = []
+    for line in lines:
+        amls = line.settle_line_ids
+        if (
+            len(amls) != 1
+            or amls.parent_state == "cancel"
+            or float_compare(amls.quantity, line.approved_qty, precision_digits=2)
+            or line.settlement_status != "settled"
+        ):
+            problems.append(
+                f"claim line {line.id}: on {len(amls)} bill lines of {amls.move_id.mapped('display_name')}, "
+                f"status {line.settlement_status}"
+            )
+    return problems
+
+
+def race_dealer_settlements(env, registry, ctx, rounds):
+    managers = ctx["dealers"]["managers"]
+    Settlement = env["after_sales.dealer.settlement"]
+    today = datetime.date.today()
+    period = {"date_from": today - datetime.timedelta(days=31), "date_to": today}
+    clean = 0
+    for i in range(rounds):
+        lines = new_approved_claims(env, ctx["dealers"], f"s{i}").line_ids
+        settlements = Settlement.browse(
+            [Settlement.with_user(manager).create(dict(period)).id for manager in managers]
+        )
+        env.cr.commit()
+        context = {"after_sales_settlement_chunk_size": 2} if i % 2 else {}
+
+        def press_run(e, settlement_id, context=context):
+            return (
+                e["after_sales.dealer.settlement"].with_context(**context).browse(settlement_id).action_run()
+                and True
+            )
+
+        results = together(
+            registry,
+            *[
+                (manager.id, partial(press_run, settlement_id=settlement.id))
+                for manager, settlement in zip(managers, settlements, strict=True)
+            ],
+            retries=1,  # the settlement handles what it meets of the other itself
+        )
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        problems = settlement_problems(lines)
+        ok = (
+            not problems
+            and settlements.mapped("state") == ["done", "done"]
+            and not settlements.failure_ids
+            and all(status == "ok" for status, _ in results)
+        )
+        clean += ok
+        if not ok:
+            say(
+                f"    dealer settlements, round {i + 1}: {settlements.mapped('state')}, "
+                f"failures {settlements.failure_ids.mapped('reason')}, {results}"
+            )
+            for problem in problems[:5]:
+                say(f"      {problem}")
+    return clean
+
+
 def post_call(env, payload):
     """(status, answer) of the phone endpoint to ``payload``: its controller's steps around the
     model method it calls (one savepoint; 409 when the database refuses a second call id, the
@@ -405,7 +548,9 @@ def main():
         registry = Registry(BENCH.name)
         user, unit, warehouse = setup(env)
         billers, products = setup_billing(env)
+        dealers = setup_dealers(env)
         ctx = {
+            "dealers": dealers,
             "user": user,
             "unit": unit,
             "warehouse": warehouse,
@@ -417,6 +562,7 @@ def main():
             ("last-unit reservation", race_last_unit),
             ("double return of one issued unit", race_double_return),
             ("two billing runs of one period", race_billing_runs),
+            ("two dealer settlements of one period", race_dealer_settlements),
             ("one phone call posted twice", race_phone_call),
         ):
             step = time.perf_counter()

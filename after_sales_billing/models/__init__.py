@@ -18,3 +18,7 @@ from . import account_move_line
 from . import account_move_send
 from . import after_sales_estimate
 from . import after_sales_estimate_line
+from . import after_sales_dealer_claim_line
+from . import after_sales_dealer_claim
+from . import after_sales_dealer_settlement
+from . import after_sales_dealer_settlement_failure

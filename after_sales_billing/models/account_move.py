@@ -15,6 +15,14 @@ class AccountMove(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+    after_sales_dealer_settlement_id = fields.Many2one(
+        "after_sales.dealer.settlement",
+        string="Dealer Settlement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
     after_sales_request_ids = fields.Many2many(
         "after_sales.request",
         string="Service Requests",

@@ -24,6 +24,16 @@ class AccountMoveLine(models.Model):
         copy=False,
     )
 
+    after_sales_dealer_claim_line_ids = fields.Many2many(
+        "after_sales.dealer.claim.line",
+        "after_sales_dealer_claim_line_bill_rel",
+        "move_line_id",
+        "claim_line_id",
+        string="Dealer Claim Lines",
+        readonly=True,
+        copy=False,
+    )
+
     def _after_sales_not_cancelled(self):
         """These invoice lines, less those of cancelled moves: what still bills a line or fee."""
         return self.filtered(lambda aml: aml.parent_state != "cancel")
@@ -41,4 +51,9 @@ class AccountMoveLine(models.Model):
             values["after_sales_line_ids"] = [Command.set(line.after_sales_line_ids.ids)]
         if line.after_sales_fee_ids:
             values["after_sales_fee_ids"] = [Command.set(line.after_sales_fee_ids.ids)]
+        if line.after_sales_dealer_claim_line_ids:
+            # a reversal pays back what the document paid: the claim lines are released
+            values["after_sales_dealer_claim_line_ids"] = [
+                Command.set(line.after_sales_dealer_claim_line_ids.ids)
+            ]
         return res

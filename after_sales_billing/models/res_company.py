@@ -53,3 +53,19 @@ class ResCompany(models.Model):
         "CHECK(after_sales_phone_rounding_minutes >= 0 AND after_sales_phone_minimum_minutes >= 0)",
         "Phone call rounding and minimum cannot be negative.",
     )
+    after_sales_dealer_labour_product_id = fields.Many2one(
+        "product.product",
+        string="Dealer Labour Product",
+        domain=[("type", "=", "service")],
+        help="Product of the warranty labour of dealers on their settlement bills and credit notes "
+        "(its accounts and taxes apply).",
+    )
+
+    def _get_dealer_labour_product(self):
+        """The product dealers' warranty labour is settled with: the company's, else the suite's."""
+        self.ensure_one()
+        return (
+            self.after_sales_dealer_labour_product_id
+            or self.env.ref("after_sales_billing.product_dealer_warranty_labour", raise_if_not_found=False)
+            or self.env["product.product"]
+        )

@@ -29,3 +29,6 @@ class ResConfigSettings(models.TransientModel):
     after_sales_phone_minimum_minutes = fields.Integer(
         related="company_id.after_sales_phone_minimum_minutes", readonly=False
     )
+    after_sales_dealer_labour_product_id = fields.Many2one(
+        related="company_id.after_sales_dealer_labour_product_id", readonly=False
+    )

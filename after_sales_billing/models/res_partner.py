@@ -29,7 +29,19 @@ class ResPartner(models.Model):
         help="Last digits of the phone number: calls from the telephony system are matched on them.",
     )
 
+    service_settle_as = fields.Selection(
+        [("bill", "Vendor Bill"), ("credit_note", "Credit Note")],
+        string="Settle Claims As",
+        default="bill",
+        help="Approved warranty claims of this service partner become vendor bills from it, or "
+        "credit notes on its customer account.",
+    )
+
     @api.depends("phone")
     def _compute_after_sales_phone_key(self):
         for partner in self:
             partner.after_sales_phone_key = phone_match_key(partner.phone)
+
+    @api.model
+    def _get_service_partner_fields(self):
+        return super()._get_service_partner_fields() | {"service_settle_as"}

@@ -12,3 +12,5 @@ from . import test_phone_endpoint
 from . import test_invoice_creation
 from . import test_invoiced_quantity
 from . import test_signed_act
+from . import test_dealer_settlement
+from . import test_dealer_settlement_concurrency

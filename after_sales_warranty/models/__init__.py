@@ -11,3 +11,12 @@ from . import repair_order
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import after_sales_meter_reading
+from . import after_sales_labour_operation
+from . import after_sales_dealer_claim
+from . import after_sales_dealer_claim_line
+from . import stock_move
+from . import stock_warehouse

@@ -95,6 +95,15 @@ class AfterSalesEquipment(models.Model):
     warranty_extension_ids = fields.One2many(
         "after_sales.warranty.extension", "equipment_id", string="Warranty Extensions"
     )
+    dealer_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        domain="[('is_service_partner', '=', True)]",
+        help="The authorized service partner that sold this unit: its portal users see it.",
+    )
+    dealer_claim_ids = fields.One2many("after_sales.dealer.claim", "equipment_id", string="Dealer Claims")
     warranty_state = fields.Selection(
         [("in_warranty", "In Warranty"), ("expired", "Expired"), ("void", "Void")],
         compute="_compute_warranty_state",
@@ -326,6 +335,48 @@ class AfterSalesEquipment(models.Model):
                 result["state"] = "in_warranty"
             result[f"{side}_reason"] = reason
         return result
+
+    def _decide_warranty(self, day, line_type, product=None, hours=None):
+        """(covered, reason): does this unit's warranty cover work or a part on ``day``?
+
+        The one warranty decision of the suite, for service lines and dealer claim lines alike:
+        ``line_type`` "part" is judged on the parts period (and the part categories the unit's
+        terms exclude, with ``product``), anything else on the labour period; ``hours`` are the
+        operating hours at the time (default: the last reading). Reads only stored fields of the
+        unit and the product's category: no query per line once they are prefetched.
+        """
+        self.ensure_one()
+        state = self._get_warranty_state(day, hours)
+        side = "parts" if line_type == "part" else "labour"
+        if not state[side]:
+            return False, state[f"{side}_reason"]
+        if line_type == "part" and self.warranty_excluded_categ_ids and product:
+            excluded = set(self.warranty_excluded_categ_ids.ids)
+            categ = product.categ_id
+            if any(int(cid) in excluded for cid in (categ.parent_path or "").split("/") if cid):
+                return False, self.env._("Category %s is excluded from the warranty.", categ.display_name)
+        return True, state[f"{side}_reason"]
+
+    def _get_vendor_warranty(self, product, day, company):
+        """(vendor, warranty end) when ``product``'s vendor warranty runs on ``day``, else (False, False).
+
+        The vendor's months (on the vendor line of ``company``, else on the product) run from
+        this unit's warranty start.
+        """
+        self.ensure_one()
+        if not product:
+            return False, False
+        sellers = product.seller_ids.filtered(lambda s: not s.company_id or s.company_id == company).sorted(
+            "sequence"
+        )
+        seller = next((s for s in sellers if s.warranty_months), sellers[:1])
+        months = seller.warranty_months or product.vendor_warranty_months
+        if not seller or not months:
+            return False, False
+        end = period_end(self.warranty_start_date, months=months)
+        if day > end:
+            return False, False
+        return seller.partner_id.commercial_partner_id, end
 
     @api.model
     def _get_warranty_ending_domain(self, days):

@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.tools import period_end
-
 COVERAGE = [("warranty", "Warranty"), ("contract", "Contract"), ("goodwill", "Goodwill"), ("paid", "Paid")]
 
 
@@ -293,18 +291,9 @@ class AfterSalesRequestLine(models.Model):
         return result
 
     def _decide_warranty(self, unit, day):
-        """(covered, reason) of this line by ``unit``'s warranty on ``day``."""
+        """(covered, reason) of this line by ``unit``'s warranty on ``day`` (see the unit's)."""
         self.ensure_one()
-        state = unit._get_warranty_state(day)
-        side = "parts" if self.line_type == "part" else "labour"
-        if not state[side]:
-            return False, state[f"{side}_reason"]
-        if self.line_type == "part" and unit.warranty_excluded_categ_ids and self.product_id:
-            excluded = set(unit.warranty_excluded_categ_ids.ids)
-            categ = self.product_id.categ_id
-            if any(int(cid) in excluded for cid in (categ.parent_path or "").split("/") if cid):
-                return False, self.env._("Category %s is excluded from the warranty.", categ.display_name)
-        return True, state[f"{side}_reason"]
+        return unit._decide_warranty(day, self.line_type, self.product_id)
 
     def _get_contract_services(self):
         """{line.id: (contract service, (period start, period end))} of lines a contract includes."""
@@ -371,14 +360,4 @@ class AfterSalesRequestLine(models.Model):
         product = self.product_id if self.line_type == "part" else unit.product_id
         if not unit or not product:
             return False, False
-        sellers = product.seller_ids.filtered(
-            lambda s: not s.company_id or s.company_id == self.company_id
-        ).sorted("sequence")
-        seller = next((s for s in sellers if s.warranty_months), sellers[:1])
-        months = seller.warranty_months or product.vendor_warranty_months
-        if not seller or not months:
-            return False, False
-        end = period_end(unit.warranty_start_date, months=months)
-        if self._get_coverage_day() > end:
-            return False, False
-        return seller.partner_id.commercial_partner_id, end
+        return unit._get_vendor_warranty(product, self._get_coverage_day(), self.company_id)

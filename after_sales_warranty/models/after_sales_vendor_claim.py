@@ -181,6 +181,55 @@ class AfterSalesVendorClaim(models.Model):
         return move
 
     @api.model
+    def _create_from_dealer_claim_lines(self, dealer_lines):
+        """Claim the approved ``dealer_lines`` a vendor's warranty covers, grouped per vendor.
+
+        What we pay the dealer is claimed back: added to the vendor's draft claim of the company
+        when there is one, else to a new claim. Lines no vendor warranty covers are left alone.
+        """
+        claimed = (
+            self.env["after_sales.vendor.claim.line"]
+            .search([("dealer_claim_line_id", "in", dealer_lines.ids), ("claim_id.state", "!=", "rejected")])
+            .dealer_claim_line_id
+        )
+        by_vendor = defaultdict(list)
+        for line in dealer_lines - claimed:
+            if line.decision not in ("approve", "adjust") or not line.approved_qty:
+                continue
+            vendor, _end = line._get_vendor_warranty()
+            if vendor:
+                by_vendor[(vendor, line.company_id)].append(line)
+        return self._add_to_draft_claims(
+            by_vendor, self.env["after_sales.vendor.claim.line"]._prepare_from_dealer_claim_line_vals
+        )
+
+    def _add_to_draft_claims(self, by_vendor, prepare):
+        """Lines of ``by_vendor`` ({(vendor, company): lines}) onto each vendor's draft claim.
+
+        A vendor without a draft claim of the company gets a new one.
+        """
+        if not by_vendor:
+            return self.browse()
+        drafts = self.search(
+            [
+                ("state", "=", "draft"),
+                ("partner_id", "in", [vendor.id for vendor, _company in by_vendor]),
+                ("company_id", "in", [company.id for _vendor, company in by_vendor]),
+            ]
+        )
+        claims = self.browse()
+        ClaimLine = self.env["after_sales.vendor.claim.line"]
+        for (vendor, company), lines in by_vendor.items():
+            claim = drafts.filtered(lambda c, v=vendor, co=company: c.partner_id == v and c.company_id == co)[
+                :1
+            ]
+            if not claim:
+                claim = self.create({"partner_id": vendor.id, "company_id": company.id})
+            ClaimLine.create([prepare(claim, line) for line in lines])
+            claims |= claim
+        return claims
+
+    @api.model
     def _create_from_request_lines(self, request_lines):
         """Claim the warranty ``request_lines`` the vendors' warranty covers, grouped per vendor.
 
@@ -202,21 +251,6 @@ class AfterSalesVendorClaim(models.Model):
             raise UserError(
                 self.env._("No warranty line of these requests is covered by a vendor's warranty.")
             )
-        drafts = self.search(
-            [
-                ("state", "=", "draft"),
-                ("partner_id", "in", [vendor.id for vendor, _company in by_vendor]),
-                ("company_id", "in", [company.id for _vendor, company in by_vendor]),
-            ]
+        return self._add_to_draft_claims(
+            by_vendor, self.env["after_sales.vendor.claim.line"]._prepare_from_request_line_vals
         )
-        claims = self.browse()
-        ClaimLine = self.env["after_sales.vendor.claim.line"]
-        for (vendor, company), lines in by_vendor.items():
-            claim = drafts.filtered(lambda c, v=vendor, co=company: c.partner_id == v and c.company_id == co)[
-                :1
-            ]
-            if not claim:
-                claim = self.create({"partner_id": vendor.id, "company_id": company.id})
-            ClaimLine.create([ClaimLine._prepare_from_request_line_vals(claim, line) for line in lines])
-            claims |= claim
-        return claims

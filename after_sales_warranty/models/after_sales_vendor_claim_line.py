@@ -11,13 +11,22 @@ class AfterSalesVendorClaimLine(models.Model):
     claim_id = fields.Many2one("after_sales.vendor.claim", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="claim_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="claim_id.currency_id")
+    # what is claimed from the vendor: one of our service lines, or a dealer's claim line we paid
     request_line_id = fields.Many2one(
-        "after_sales.request.line", string="Service Line", required=True, index=True, check_company=True
+        "after_sales.request.line", string="Service Line", index="btree_not_null", check_company=True
+    )
+    dealer_claim_line_id = fields.Many2one(
+        "after_sales.dealer.claim.line",
+        index="btree_not_null",
+        check_company=True,
     )
     request_id = fields.Many2one(
         related="request_line_id.request_id", store=True, index=True, string="Request"
     )
-    equipment_id = fields.Many2one(related="request_line_id.equipment_id", string="Equipment")
+    dealer_claim_id = fields.Many2one(
+        related="dealer_claim_line_id.claim_id", store=True, index="btree_not_null", string="Dealer Claim"
+    )
+    equipment_id = fields.Many2one("after_sales.equipment", compute="_compute_equipment_id")
     line_type = fields.Selection(related="request_line_id.line_type")
     product_id = fields.Many2one("product.product", check_company=True)
     name = fields.Text(string="Description", required=True)
@@ -28,6 +37,18 @@ class AfterSalesVendorClaimLine(models.Model):
     _request_line_claim_uniq = models.Constraint(
         "UNIQUE(request_line_id, claim_id)", "A service line is claimed once per vendor claim."
     )
+    _dealer_claim_line_claim_uniq = models.Constraint(
+        "UNIQUE(dealer_claim_line_id, claim_id)", "A dealer claim line is claimed once per vendor claim."
+    )
+    _one_source = models.Constraint(
+        "CHECK((request_line_id IS NULL) != (dealer_claim_line_id IS NULL))",
+        "A vendor claim line claims either a service line or a dealer claim line.",
+    )
+
+    @api.depends("request_line_id.equipment_id", "dealer_claim_line_id.equipment_id")
+    def _compute_equipment_id(self):
+        for line in self:
+            line.equipment_id = line.request_line_id.equipment_id or line.dealer_claim_line_id.equipment_id
 
     @api.depends("quantity", "unit_cost")
     def _compute_amount(self):
@@ -69,4 +90,23 @@ class AfterSalesVendorClaimLine(models.Model):
             "name": request_line.name,
             "quantity": request_line.quantity,
             "unit_cost": cost,
+        }
+
+    @api.model
+    def _prepare_from_dealer_claim_line_vals(self, claim, dealer_line):
+        """Values of the line claiming the approved ``dealer_line`` on ``claim`` (a hook).
+
+        What we pay the dealer is what we claim.
+        """
+        qty = dealer_line.approved_qty
+        amount = dealer_line.claim_id.currency_id._convert(
+            dealer_line.approved_amount, claim.currency_id, claim.company_id, dealer_line.claim_id.repair_date
+        )
+        return {
+            "claim_id": claim.id,
+            "dealer_claim_line_id": dealer_line.id,
+            "product_id": dealer_line.product_id.id if dealer_line.line_type == "part" else False,
+            "name": self.env._("%(claim)s: %(line)s", claim=dealer_line.claim_id.name, line=dealer_line.name),
+            "quantity": qty,
+            "unit_cost": amount / qty if qty else 0.0,
         }

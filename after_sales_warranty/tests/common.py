@@ -72,3 +72,106 @@ class WarrantyCommon(AfterSalesCommon):
     @classmethod
     def _add_reading(cls, unit, hours, date="2025-02-01"):
         cls.env["after_sales.meter.reading"].create({"equipment_id": unit.id, "hours": hours, "date": date})
+
+
+class DealerClaimCommon(WarrantyCommon):
+    """Two authorized dealers with a portal claim user each, labour operations and units.
+
+    The Volga dealer is authorized for generators (labour 50 an hour, parts at cost + 10 %,
+    claims within 30 days); the Kama dealer for the same, and it sold a unit of its own.
+    Dates are fixed by ``freeze_time`` in the tests: the unit was delivered on 2025-01-10
+    (parts 24 months, labour 12 months, 2000 hours).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dealer = cls._create_dealer("Volga Dealer", "volga_portal")
+        cls.dealer_portal = cls.dealer.service_claim_user_ids
+        cls.rival = cls._create_dealer("Kama Dealer", "kama_portal")
+        cls.rival_portal = cls.rival.service_claim_user_ids
+        Operation = cls.env["after_sales.labour.operation"]
+        cls.op_alternator = Operation.create(
+            {
+                "code": "ALT-01",
+                "name": "Replace alternator",
+                "categ_id": cls.categ_machines.id,
+                "norm_hours": 2.0,
+            }
+        )
+        cls.op_diagnose = Operation.create({"code": "GEN-00", "name": "Diagnose", "norm_hours": 1.0})
+        cls.op_pump = Operation.create(
+            {
+                "code": "PMP-01",
+                "name": "Replace pump seal",
+                "categ_id": cls.categ_spares.id,
+                "norm_hours": 1.5,
+            }
+        )
+        cls.unit = cls._create_unit(
+            lot=cls._create_lot(cls.product_unit, "TG1-DEALER-1"),
+            delivery_date="2025-01-10",
+            dealer_id=cls.dealer.id,
+        )
+        cls.rival_unit = cls._create_unit(
+            lot=cls._create_lot(cls.product_unit, "TG1-KAMA-1"),
+            delivery_date="2025-01-10",
+            dealer_id=cls.rival.id,
+        )
+        cls.failed_serial_part = cls.env["product.product"].create(
+            {
+                "name": "Control Board",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "categ_id": cls.categ_spares.id,
+                "standard_price": 200.0,
+            }
+        )
+
+    @classmethod
+    def _create_dealer(cls, name, login, **vals):
+        dealer = cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "is_service_partner": True,
+                "service_categ_ids": [fields.Command.set(cls.categ_machines.ids)],
+                "service_labour_rate": 50.0,
+                "service_parts_rule": "cost",
+                "service_handling_percent": 10.0,
+                "service_claim_deadline_days": 30,
+                **vals,
+            }
+        )
+        contact = cls.env["res.partner"].create({"name": f"{name} Mechanic", "parent_id": dealer.id})
+        portal = new_test_user(cls.env, login=login, groups="base.group_portal", partner_id=contact.id)
+        dealer.service_claim_user_ids = portal
+        return dealer
+
+    @classmethod
+    def _create_claim(cls, unit=None, repair_date="2025-06-01", lines=(), dealer=None, **vals):
+        """A draft claim of ``dealer`` (default Volga) for ``unit``; lines: dicts of line values."""
+        return cls.env["after_sales.dealer.claim"].create(
+            {
+                "dealer_id": (dealer or cls.dealer).id,
+                "equipment_id": unit.id if unit else False,
+                "repair_date": repair_date,
+                "symptom": "Does not charge",
+                "line_ids": [fields.Command.create(dict(line)) for line in lines],
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _labour(cls, operation=None, hours=2.0, **vals):
+        return {
+            "line_type": "labour",
+            "operation_id": (operation or cls.op_alternator).id,
+            "hours": hours,
+            **vals,
+        }
+
+    @classmethod
+    def _part_line(cls, product=None, quantity=1.0, **vals):
+        return {"line_type": "part", "product_id": (product or cls.part).id, "quantity": quantity, **vals}

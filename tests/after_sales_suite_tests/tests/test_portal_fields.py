@@ -1,3 +1,4 @@
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -15,6 +16,7 @@ INTERNAL_TEXTS = [
     "Blame the operator",
     "Read by the night guard",
     "Seal broken by a third party",
+    "Norm agreed with the plant",
 ]
 
 
@@ -74,6 +76,38 @@ class TestPortalFields(AfterSalesBillingCommon):
         )
         cls.estimate = cls.claim._create_estimate()
         cls.estimate._send_by_template()
+        # the customer is also an authorized service partner: its own warranty claim, reviewed
+        cls.product_unit.categ_id = cls.env["product.category"].create({"name": "Generators"})
+        cls.customer.write(
+            {
+                "is_service_partner": True,
+                "service_categ_ids": [Command.set(cls.product_unit.categ_id.ids)],
+                "service_labour_rate": 40.0,
+                "service_claim_user_ids": [Command.set(cls.portal.ids)],
+            }
+        )
+        operation = cls.env["after_sales.labour.operation"].create(
+            {
+                "code": "FLD-1",
+                "name": "Replace seal",
+                "norm_hours": 1.0,
+                "description": "Norm agreed with the plant",
+            }
+        )
+        cls.dealer_claim = cls.env["after_sales.dealer.claim"].create(
+            {
+                "dealer_id": cls.customer.id,
+                "equipment_id": cls.unit.id,
+                "repair_date": fields.Date.today(),
+                "meter_hours": 130,
+                "cause_id": cls.cause.id,
+                "line_ids": [
+                    Command.create({"line_type": "labour", "operation_id": operation.id, "hours": 1.5})
+                ],
+            }
+        )
+        cls.dealer_claim.action_submit()
+        cls.dealer_claim.review_note = "Photos of the seal, please"
         # one record of each portal-readable model that the customer legitimately sees
         cls.records = {
             "after_sales.equipment": cls.unit,
@@ -84,6 +118,8 @@ class TestPortalFields(AfterSalesBillingCommon):
             "after_sales.request.stage": cls.claim.stage_id,
             "after_sales.estimate": cls.estimate,
             "after_sales.estimate.line": cls.estimate.line_ids,
+            "after_sales.dealer.claim": cls.dealer_claim,
+            "after_sales.dealer.claim.line": cls.dealer_claim.line_ids,
         }
 
         cls.sales_user = new_test_user(cls.env, login="fields_sales", groups="sales_team.group_sale_salesman")
