@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Installed base, service requests under SLA, service contracts, "
     "preventive maintenance and the customer portal",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "application": True,
-    "depends": ["repair", "mail", "portal", "resource", "rating", "web_timeline"],
+    "depends": ["repair", "mail", "portal", "resource", "rating", "web_timeline", "hr_timesheet"],
     "data": [
         "security/after_sales_security.xml",
         "security/ir.model.access.csv",
@@ -20,6 +20,7 @@
         "data/after_sales_stage_data.xml",
         "data/after_sales_cron_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/after_sales_timesheet_data.xml",
         "views/after_sales_menus.xml",
         "views/after_sales_equipment_views.xml",
         "views/after_sales_request_views.xml",
@@ -27,6 +28,7 @@
         "views/after_sales_request_report_views.xml",
         "views/after_sales_contract_views.xml",
         "views/after_sales_config_views.xml",
+        "views/after_sales_timesheet_views.xml",
         "views/product_template_views.xml",
         "views/repair_order_views.xml",
         "views/after_sales_portal_templates.xml",

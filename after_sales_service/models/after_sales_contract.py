@@ -69,11 +69,41 @@ class AfterSalesContract(models.Model):
     request_ids = fields.One2many("after_sales.request", "contract_id", string="Requests")
     request_count = fields.Integer(compute="_compute_request_count")
     note = fields.Html(string="Notes")
+    timer_rounding_minutes = fields.Integer(
+        string="Timer Rounding (min)",
+        compute="_compute_timer_rounding",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+        help="Time logged by stopping a timer on the contract's requests is rounded up to this many "
+        "minutes (0: to the minute).",
+    )
+    timer_minimum_minutes = fields.Integer(
+        string="Timer Minimum (min)",
+        compute="_compute_timer_rounding",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+        help="Time logged by stopping a timer on the contract's requests is at least this many minutes.",
+    )
+
+    _timer_rounding_check = models.Constraint(
+        "CHECK(timer_rounding_minutes >= 0 AND timer_minimum_minutes >= 0)",
+        "Timer rounding and minimum cannot be negative.",
+    )
 
     @api.depends("next_contract_ids")
     def _compute_next_contract_id(self):
         for contract in self:
             contract.next_contract_id = contract.next_contract_ids[:1]
+
+    @api.depends("company_id")
+    def _compute_timer_rounding(self):
+        for contract in self:
+            contract.timer_rounding_minutes = contract.company_id.after_sales_timer_rounding_minutes
+            contract.timer_minimum_minutes = contract.company_id.after_sales_timer_minimum_minutes
 
     def _compute_request_count(self):
         counts = dict(

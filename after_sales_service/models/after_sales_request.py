@@ -1,5 +1,6 @@
 import logging
 import re
+from collections import defaultdict
 from datetime import timedelta
 
 from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
@@ -373,6 +374,34 @@ class AfterSalesRequest(models.Model):
     maintenance_due_date = fields.Date(readonly=True, copy=False)
     maintenance_due_hours = fields.Float(readonly=True, copy=False)
 
+    # Time tracking: timesheets (each one a work line) and the current user's timer
+    timesheet_ids = fields.One2many("account.analytic.line", "after_sales_request_id", string="Timesheets")
+    timesheet_hours = fields.Float(
+        string="Time Logged",
+        compute="_compute_timesheet_totals",
+        compute_sudo=True,
+        help="Hours of all the timesheets of the request.",
+    )
+    timesheet_cost = fields.Monetary(
+        string="Labour Cost",
+        compute="_compute_timesheet_totals",
+        compute_sudo=True,
+        currency_field="currency_id",
+        groups="after_sales_service.group_after_sales_manager",
+        help="The timesheets at their employees' hourly cost.",
+    )
+    amount_cost = fields.Monetary(
+        string="Cost",
+        compute="_compute_amount_cost",
+        compute_sudo=True,
+        currency_field="currency_id",
+        groups="after_sales_service.group_after_sales_manager",
+        help="What the request cost: the labour of its timesheets, and what the installed modules add "
+        "(the parts used at their cost).",
+    )
+    timer_running = fields.Boolean(string="My Timer Running", compute="_compute_timer")
+    timer_start = fields.Datetime(string="My Timer Started", compute="_compute_timer")
+
     _name_company_uniq = models.Constraint(
         "UNIQUE(name, company_id)", "The request number must be unique per company."
     )
@@ -585,6 +614,42 @@ class AfterSalesRequest(models.Model):
         """Hours before a deadline from which a request is "at risk" (the list filter uses one day too)."""
         return 24
 
+    @api.depends("timesheet_ids.unit_amount", "timesheet_ids.product_uom_id", "timesheet_ids.amount")
+    def _compute_timesheet_totals(self):
+        # everyone's timesheets, read in the database: an engineer's form reads only their own
+        hour = self.env.ref("uom.product_uom_hour")
+        totals = defaultdict(lambda: [0.0, 0.0])
+        for request, uom, unit_amount, amount in self.env["account.analytic.line"]._read_group(
+            [("after_sales_request_id", "in", self._origin.ids)],
+            ["after_sales_request_id", "product_uom_id"],
+            ["unit_amount:sum", "amount:sum"],
+        ):
+            hours = uom._compute_quantity(unit_amount, hour, raise_if_failure=False) if uom else unit_amount
+            totals[request.id][0] += hours
+            totals[request.id][1] -= amount
+        for request in self:
+            request.timesheet_hours, request.timesheet_cost = totals[request._origin.id]
+
+    @api.depends("timesheet_cost")
+    def _compute_amount_cost(self):
+        """The labour of the timesheets (a hook: modules add the cost of what else was used)."""
+        for request in self:
+            request.amount_cost = request.timesheet_cost
+
+    @api.depends_context("uid")
+    def _compute_timer(self):
+        saved = self.filtered(lambda r: r._origin.id)
+        timers = (
+            self.env["after_sales.timer"]
+            .sudo()
+            .search([("user_id", "=", self.env.uid), ("request_id", "in", saved._origin.ids)])
+        )
+        start_by_request = {timer.request_id.id: timer.start for timer in timers}
+        for request in self:
+            start = start_by_request.get(request._origin.id)
+            request.timer_running = bool(start)
+            request.timer_start = start or False
+
     def _compute_access_url(self):
         res = super()._compute_access_url()
         for request in self:
@@ -686,6 +751,34 @@ class AfterSalesRequest(models.Model):
         if any(request.is_closed for request in self) and not self._is_manager():
             raise UserError(self.env._("Only managers can delete closed or cancelled requests."))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_timesheets(self):
+        logged = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("after_sales_request_id", "in", self.ids)], limit=1)
+        )
+        if logged:
+            raise UserError(
+                self.env._(
+                    "Request %s has logged time: delete its timesheets first.",
+                    logged.after_sales_request_id.name,
+                )
+            )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if default and "line_ids" in default:
+            return vals_list
+        for request, vals in zip(self, vals_list, strict=True):
+            logged = request.line_ids.filtered(lambda line: line._is_from_timesheet())
+            if logged and "line_ids" in vals:
+                # logged time is not copied: its lines go with their timesheets
+                vals["line_ids"] = [
+                    fields.Command.create(line_vals) for line_vals in (request.line_ids - logged).copy_data()
+                ]
+        return vals_list
+
     # -------------------------------------------------------------- actions
 
     def action_create_repair(self):
@@ -722,6 +815,29 @@ class AfterSalesRequest(models.Model):
         if not stage:
             raise UserError(self.env._("No closing stage is configured."))
         self.filtered(lambda r: r.stage_id != stage).write({"stage_id": stage.id})
+        return True
+
+    def action_timer_start(self):
+        """Start the current user's timer on this request."""
+        self.ensure_one()
+        employee = self._get_timer_employee()
+        self._check_can_start_timer(employee)
+        self.env["after_sales.timer"].create({"request_id": self.id, "employee_id": employee.id})
+        self.invalidate_recordset(["timer_running", "timer_start"])
+        return True
+
+    def action_timer_stop(self):
+        """Stop the current user's timer: its time, rounded, becomes a timesheet of the request."""
+        self.ensure_one()
+        self._get_user_timer()._stop()
+        self.invalidate_recordset(["timer_running", "timer_start"])
+        return True
+
+    def action_timer_discard(self):
+        """Stop the current user's timer without logging its time."""
+        self.ensure_one()
+        self._get_user_timer().unlink()
+        self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
     def action_view_repairs(self):
@@ -844,6 +960,72 @@ class AfterSalesRequest(models.Model):
             "internal_notes": self.description,
             "user_id": self.user_id.id,
         }
+
+    def _check_can_log_time(self):
+        """Refuse logging time on these requests where the user may not change them."""
+        self.check_access("write")
+        closed = self.filtered("is_closed")
+        if closed and not self._is_manager():
+            raise UserError(
+                self.env._("Request %s is closed: time is no longer logged on it.", closed[0].name)
+            )
+
+    def _get_timesheet_project(self, create=True):
+        """The project the timesheets of this request go to: its team's (without a team, the
+        company's default team's), else the company's; made when missing unless not ``create``."""
+        self.ensure_one()
+        team = self.team_id or self.company_id.after_sales_team_id
+        if team:
+            return team._get_timesheet_project(create=create)
+        return self.company_id._get_after_sales_timesheet_project(create=create)
+
+    def _get_labour_product(self):
+        """The product of the work lines recording this request's timesheets: the team's, else the
+        company's labour product."""
+        self.ensure_one()
+        product = self.team_id.labour_product_id or self.company_id.after_sales_labour_product_id
+        if not product:
+            product = self.env.ref("after_sales_service.product_labour", raise_if_not_found=False)
+        return product if product and product.active else self.env["product.product"]
+
+    def _get_timer_employee(self):
+        """The current user's employee in the request's company: time is logged in its name."""
+        self.ensure_one()
+        employee = (
+            self.env["hr.employee"]
+            .sudo()
+            .search([("user_id", "=", self.env.uid), ("company_id", "=", self.company_id.id)], limit=1)
+        )
+        if not employee:
+            raise UserError(
+                self.env._(
+                    "You are not an employee of %s: ask HR to link your user to an employee to log time.",
+                    self.company_id.name,
+                )
+            )
+        return employee.sudo(False)
+
+    def _check_can_start_timer(self, employee):
+        self._check_can_log_time()
+        running = self.env["after_sales.timer"].sudo().search([("employee_id", "=", employee.id)], limit=1)
+        if running.request_id == self:
+            raise UserError(self.env._("Your timer already runs on request %s.", self.name))
+        if running:
+            raise UserError(
+                self.env._(
+                    "You already have a timer running on request %s: stop it first.", running.request_id.name
+                )
+            )
+
+    def _get_user_timer(self):
+        """The current user's running timer on this request."""
+        self.ensure_one()
+        timer = self.env["after_sales.timer"].search(
+            [("request_id", "=", self.id), ("user_id", "=", self.env.uid)], limit=1
+        )
+        if not timer:
+            raise UserError(self.env._("You have no timer running on request %s.", self.name))
+        return timer
 
     def _on_stage_change(self, old_stages, new_stage):
         """SLA clock, reached dates and closing after a stage change."""

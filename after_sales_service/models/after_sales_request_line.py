@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import check_finite_numbers
+from .account_analytic_line import SYNC_KEY
 
 
 class AfterSalesRequestLine(models.Model):
@@ -74,24 +75,39 @@ class AfterSalesRequestLine(models.Model):
         help="The on-site visit this line records (its call-out or hours on site).",
     )
 
+    timesheet_ids = fields.One2many(
+        "account.analytic.line",
+        "after_sales_line_id",
+        readonly=True,
+        help="The timesheet this work line records: its hours, date, description and engineer.",
+    )
+
     _visit_uniq = models.Constraint("UNIQUE(visit_id)", "An on-site visit becomes one service line only.")
     _repair_move_uniq = models.Constraint(
         "UNIQUE(repair_move_id)", "A repair part becomes one service line only."
     )
 
-    @api.depends("product_id")
+    # a line recording a timesheet: its sync recomputes the description and the hours when the
+    # timesheet's change (not a dependency on them: a form editing both would resend the line)
+    @api.depends("product_id", "timesheet_ids")
     def _compute_name(self):
         for line in self:
-            if line.product_id:
+            if line.timesheet_ids:
+                line.name = line.timesheet_ids[:1]._get_after_sales_line_name(line.product_id)
+            elif line.product_id:
                 line.name = line.product_id.get_product_multiline_description_sale()
             elif not line.name:
                 line.name = False
 
-    @api.depends("product_id", "line_type")
+    @api.depends("product_id", "line_type", "uom_id", "timesheet_ids")
     def _compute_quantity(self):
-        """What is typed stays; one by default (modules add norm-hours, stock moves, ...)."""
+        """The hours of the timesheet a line records; else what is typed stays, one by default
+        (modules add norm-hours, stock moves, ...)."""
         for line in self:
-            line.quantity = line.quantity or 1.0
+            if line.timesheet_ids:
+                line.quantity = sum(ts._get_after_sales_hours_in(line.uom_id) for ts in line.timesheet_ids)
+            else:
+                line.quantity = line.quantity or 1.0
 
     @api.depends("product_id", "line_type")
     def _compute_uom_id(self):
@@ -124,15 +140,55 @@ class AfterSalesRequestLine(models.Model):
         self._check_protected_fields(vals)
         return super().write(vals)
 
+    def unlink(self):
+        timesheets = self.sudo().timesheet_ids
+        if timesheets and not self.env.context.get(SYNC_KEY):
+            # removing the line removes the time it records, as removing that timesheet does
+            # (its rules and locks apply); a timesheet removing its own line is already gone
+            timesheets.with_env(self.env).with_context(after_sales_line_unlink=True).unlink()
+        return super().unlink()
+
     def _get_protected_fields(self):
         """``{field name: why it cannot change}`` for this line now (a hook).
 
         The one edit policy of a service line: each module adds what it owns once a step is
         taken (a part requested from stock, an invoiced line, ...). Computed values follow
-        their owner's method; only writes are refused.
+        their owner's method; only writes are refused. A line recording a timesheet takes its
+        hours, date and engineer from it: only the timesheet changes them (its description
+        follows the timesheet's too, and may be reworded on the line).
         """
         self.ensure_one()
-        return {}
+        protected = {}
+        if self._is_from_timesheet() and not self.env.context.get(SYNC_KEY):
+            message = self.env._(
+                "Line %s records a timesheet: change its time, date or engineer on the timesheet "
+                "(Timesheets tab of the request).",
+                self.name,
+            )
+            for fname in ("request_id", "line_type", "quantity", "date", "user_id", "done"):
+                protected[fname] = message
+        return protected
+
+    def _is_from_timesheet(self):
+        """Whether this line records a timesheet (which owns its hours)."""
+        self.ensure_one()
+        return bool(self.sudo().timesheet_ids)
+
+    def _get_timesheet_lock_reason(self):
+        """Why the timesheet this line records can no longer change nor be deleted, or False.
+
+        A timesheet sets the request, hours, date, description and engineer of its line: it is
+        frozen once the line protects any of them for another reason than the timesheet itself
+        (``_get_protected_fields``: an invoiced line, ...).
+        """
+        if not self:
+            return False
+        self.ensure_one()
+        protected = self.with_context(**{SYNC_KEY: True})._get_protected_fields()
+        for fname in ("request_id", "quantity", "date", "name", "user_id"):
+            if fname in protected:
+                return protected[fname]
+        return False
 
     def _check_protected_fields(self, vals):
         """Refuse ``vals`` where they would change a protected field of one of these lines."""

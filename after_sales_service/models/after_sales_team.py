@@ -1,6 +1,6 @@
 import ast
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AfterSalesTeam(models.Model):
@@ -23,6 +23,20 @@ class AfterSalesTeam(models.Model):
         help="E-mails sent to this address create service requests of the team; "
         "replies to a request's e-mails are added to that request."
     )
+    project_id = fields.Many2one(
+        "project.project",
+        string="Timesheet Project",
+        check_company=True,
+        domain="[('allow_timesheets', '=', True)]",
+        help="The project the timesheets of the team's requests go to (made with the team).",
+    )
+    labour_product_id = fields.Many2one(
+        "product.product",
+        check_company=True,
+        domain=[("type", "=", "service")],
+        help="Product of the work lines recording the timesheets of the team's requests "
+        "(default: the company's).",
+    )
 
     def _alias_get_creation_values(self):
         """Mails to the team's alias create requests of the team, in the team's company."""
@@ -34,10 +48,39 @@ class AfterSalesTeam(models.Model):
             values["alias_defaults"] = defaults
         return values
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        for team in teams:
+            team._get_timesheet_project()
+        return teams
+
     def write(self, vals):
+        if "company_id" in vals and "project_id" not in vals:
+            # the timesheet project belongs to the company: another one is made for the new company
+            vals = dict(vals, project_id=False)
         res = super().write(vals)
         if "company_id" in vals:
             # the alias' defaults carry the company
             for team in self:
                 team.alias_id.sudo().write(team._alias_get_creation_values())
+                team._get_timesheet_project()
         return res
+
+    def _get_timesheet_project(self, create=True):
+        """The team's timesheet project, made when missing unless not ``create``."""
+        self.ensure_one()
+        if not self.project_id and create:
+            project = self.env["project.project"].sudo().create(self._prepare_timesheet_project_vals())
+            self.sudo().project_id = project
+        return self.project_id
+
+    def _prepare_timesheet_project_vals(self):
+        """Values of the timesheet project of the team (a hook)."""
+        self.ensure_one()
+        return {
+            "name": self.env._("After-Sales: %s", self.name),
+            "company_id": self.company_id.id,
+            "allow_timesheets": True,
+            "privacy_visibility": "employees",
+        }

@@ -34,3 +34,52 @@ class ResCompany(models.Model):
         "call-out, or the hours on site when the product is sold by the hour. Empty: visits add "
         "no line (the time is logged on the request).",
     )
+    after_sales_project_id = fields.Many2one(
+        "project.project",
+        string="After-Sales Timesheet Project",
+        help="The timesheets of requests without a service team go to this project (made with the "
+        "first of them).",
+    )
+    after_sales_labour_product_id = fields.Many2one(
+        "product.product",
+        string="Labour Product",
+        domain=[("type", "=", "service")],
+        help="Product of the work lines recording the timesheets of service requests (teams may have "
+        "their own).",
+    )
+    after_sales_timer_rounding_minutes = fields.Integer(
+        string="Timer Rounding (min)",
+        default=15,
+        help="A stopped timer logs its time rounded up to this many minutes (0: to the minute). "
+        "Applies outside a contract and is the default of new contracts.",
+    )
+    after_sales_timer_minimum_minutes = fields.Integer(
+        string="Timer Minimum (min)",
+        help="A stopped timer logs at least this many minutes. "
+        "Applies outside a contract and is the default of new contracts.",
+    )
+
+    _after_sales_timer_rounding_check = models.Constraint(
+        "CHECK(after_sales_timer_rounding_minutes >= 0 AND after_sales_timer_minimum_minutes >= 0)",
+        "Timer rounding and minimum cannot be negative.",
+    )
+
+    def _get_after_sales_timesheet_project(self, create=True):
+        """The company's timesheet project of requests without a team, made when missing unless
+        not ``create``."""
+        self.ensure_one()
+        if not self.after_sales_project_id and create:
+            project = (
+                self.env["project.project"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("After-Sales"),
+                        "company_id": self.id,
+                        "allow_timesheets": True,
+                        "privacy_visibility": "employees",
+                    }
+                )
+            )
+            self.sudo().after_sales_project_id = project
+        return self.after_sales_project_id

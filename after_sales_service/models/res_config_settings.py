@@ -26,3 +26,12 @@ class ResConfigSettings(models.TransientModel):
     after_sales_visit_product_id = fields.Many2one(
         related="company_id.after_sales_visit_product_id", readonly=False
     )
+    after_sales_labour_product_id = fields.Many2one(
+        related="company_id.after_sales_labour_product_id", readonly=False
+    )
+    after_sales_timer_rounding_minutes = fields.Integer(
+        related="company_id.after_sales_timer_rounding_minutes", readonly=False
+    )
+    after_sales_timer_minimum_minutes = fields.Integer(
+        related="company_id.after_sales_timer_minimum_minutes", readonly=False
+    )

@@ -6,6 +6,8 @@ from . import test_request
 from . import test_request_report
 from . import test_request_xlsx
 from . import test_security
+from . import test_timesheet
+from . import test_timer
 from . import test_sla
 from . import test_mail_intake
 from . import test_sla_escalation

@@ -23,6 +23,9 @@ class TestSecurity(AfterSalesCommon):
         # the implication reaches real users
         self.assertTrue(self.as_manager.has_group("after_sales_service.group_after_sales_user"))
         self.assertFalse(self.as_user.has_group("after_sales_service.group_after_sales_manager"))
+        # engineers log their own time (hr_timesheet), no one else's
+        self.assertTrue(self.as_user.has_group("hr_timesheet.group_hr_timesheet_user"))
+        self.assertFalse(self.as_user.has_group("hr_timesheet.group_hr_timesheet_approver"))
 
     @users("as_internal")
     def test_user_outside_suite_cannot_read_units(self):
@@ -65,7 +68,8 @@ class TestSecurity(AfterSalesCommon):
 
     def test_module_installed_and_models_closed(self):
         self.assertModuleInstalled(
-            "after_sales_service", ["repair", "mail", "portal", "resource", "rating", "web_timeline"]
+            "after_sales_service",
+            ["repair", "mail", "portal", "resource", "rating", "web_timeline", "hr_timesheet"],
         )
         models = self._suite_models_of("after_sales_service")
         self.assertIn("after_sales.equipment", models.mapped("model"))
