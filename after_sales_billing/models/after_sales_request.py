@@ -23,6 +23,22 @@ class AfterSalesRequest(models.Model):
     amount_covered = fields.Monetary(
         string="Covered", compute="_compute_billing_amounts", currency_field="currency_id"
     )
+    amount_revenue = fields.Monetary(
+        string="Revenue",
+        compute="_compute_margin",
+        compute_sudo=True,
+        currency_field="currency_id",
+        groups="after_sales_service.group_after_sales_manager",
+        help="Untaxed amount the customer pays for the done lines.",
+    )
+    amount_margin = fields.Monetary(
+        string="Margin",
+        compute="_compute_margin",
+        compute_sudo=True,
+        currency_field="currency_id",
+        groups="after_sales_service.group_after_sales_manager",
+        help="Revenue less cost.",
+    )
     invoice_ids = fields.Many2many("account.move", compute="_compute_invoice_ids", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_invoice_ids")
     estimate_ids = fields.One2many("after_sales.estimate", "request_id", string="Estimates")
@@ -50,6 +66,12 @@ class AfterSalesRequest(models.Model):
         for request in self:
             request.amount_charged = sum(request.line_ids.mapped("amount_charged"))
             request.amount_covered = sum(request.line_ids.mapped("price_subtotal")) - request.amount_charged
+
+    @api.depends("line_ids.amount_charged", "line_ids.done", "amount_cost")
+    def _compute_margin(self):
+        for request in self:
+            request.amount_revenue = sum(request.line_ids.filtered("done").mapped("amount_charged"))
+            request.amount_margin = request.amount_revenue - request.amount_cost
 
     @api.depends("line_ids.invoice_line_ids")
     def _compute_invoice_ids(self):

@@ -145,13 +145,15 @@ class AfterSalesRequestLine(models.Model):
 
     @api.depends("product_id", "line_type", "request_id.contract_id.billing_model")
     def _compute_quantity(self):
-        """A work with norm-hours takes them (not on time-and-materials contracts, not once invoiced)."""
+        """A work with norm-hours takes them (not on time-and-materials contracts, not once invoiced,
+        not when it records a timesheet: the hours spent are what it states)."""
         norm = self.filtered(
             lambda line: (
                 line.line_type == "work"
                 and line.product_id.after_sales_norm_hours
                 and line.request_id.contract_id.billing_model != "time_materials"
                 and not line._is_invoiced()
+                and not line._is_from_timesheet()
             )
         )
         for line in norm:

@@ -9,6 +9,7 @@ from . import test_invoice_documents
 from . import test_billing_security
 from . import test_core_charge
 from . import test_phone_endpoint
+from . import test_timesheet_billing
 from . import test_invoice_creation
 from . import test_invoiced_quantity
 from . import test_signed_act

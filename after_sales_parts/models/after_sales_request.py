@@ -53,6 +53,15 @@ class AfterSalesRequest(models.Model):
                     lambda w, r=request: w.company_id == r.company_id
                 )[:1]
 
+    @api.depends("line_ids.line_type", "line_ids.done", "line_ids.quantity", "line_ids.product_id")
+    def _compute_amount_cost(self):
+        """The parts used (done part lines) at their cost, beside the labour."""
+        res = super()._compute_amount_cost()
+        for request in self:
+            parts = request.line_ids.filtered(lambda line: line.line_type == "part" and line.done)
+            request.amount_cost += parts.with_company(request.company_id)._parts_cost()
+        return res
+
     @api.depends("line_ids.line_type", "line_ids.part_state")
     def _compute_parts_to_request(self):
         for request in self:
