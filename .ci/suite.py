@@ -53,8 +53,8 @@ SUITE_TEST_DIR = ROOT / "tests"
 ODOO_TESTS_FILE = ROOT / ".ci" / "odoo_tests.txt"
 ODOO_TESTS_EXCLUDED_FILE = ROOT / ".ci" / "odoo_tests_excluded.txt"
 # The standard apps the suite extends: installed beside it for ``test-odoo``, alone for the
-# check of the exclusions.
-ODOO_APPS = ["sale_management", "sale_stock", "repair", "account", "stock"]
+# check of the exclusions (hr_timesheet brings project, and with sale, sale_timesheet).
+ODOO_APPS = ["sale_management", "sale_stock", "repair", "account", "stock", "hr_timesheet"]
 STATE_DIR = Path(os.environ.get("AFTER_SALES_STATE_DIR", ROOT / ".run"))
 RUN_DB = os.environ.get("AFTER_SALES_DB", "after_sales")
 DB_USER = "odoo"
