@@ -81,6 +81,11 @@ class AfterSalesRequestLine(models.Model):
         readonly=True,
         help="The timesheet this work line records: its hours, date, description and engineer.",
     )
+    from_timesheet = fields.Boolean(
+        compute="_compute_from_timesheet",
+        compute_sudo=True,
+        help="The line records a timesheet, which owns its hours, date and engineer.",
+    )
 
     _visit_uniq = models.Constraint("UNIQUE(visit_id)", "An on-site visit becomes one service line only.")
     _repair_move_uniq = models.Constraint(
@@ -119,6 +124,11 @@ class AfterSalesRequestLine(models.Model):
                 line.uom_id = hour
             elif not line.uom_id:
                 line.uom_id = self.env.ref("uom.product_uom_unit")
+
+    @api.depends("timesheet_ids")
+    def _compute_from_timesheet(self):
+        for line in self:
+            line.from_timesheet = bool(line.timesheet_ids)
 
     @api.constrains("quantity", "done")
     def _check_quantity(self):

@@ -135,9 +135,14 @@ class TestTimesheet(TimesheetCommon):
             with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "records a timesheet"):
                 line.write(vals)
         self.assertEqual(line.quantity, 1.0)
-        # what the timesheet does not state stays the back office's
-        line.write({"name": "Diagnosis of the starter", "customer_visible": False})
-        self.assertEqual(line.name, "Diagnosis of the starter")
+        # the form shows them read-only; what the timesheet does not state stays the back office's
+        with Form(request.with_user(self.as_user)) as form, form.line_ids.edit(0) as row:
+            self.assertTrue(row.from_timesheet)
+            for fname in ("quantity", "done", "line_type"):
+                with self.assertRaises(AssertionError, msg=fname):
+                    row[fname] = False
+            row.name = "Diagnosis of the starter"
+        self.assertRecordValues(line, [{"name": "Diagnosis of the starter", "quantity": 1.0, "done": True}])
 
     def test_bad_time_is_refused_and_nothing_written(self):
         request = self._create_request()
