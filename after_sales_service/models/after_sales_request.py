@@ -858,8 +858,14 @@ class AfterSalesRequest(models.Model):
         return action
 
     def action_plan_visit(self):
-        """A new visit's form, prefilled with the request."""
+        """A new visit's form, prefilled with the request (the first one at its scheduled time)."""
         self.ensure_one()
+        context = {"default_request_id": self.id}
+        if self.scheduled_date and not self.visit_ids:
+            context.update(
+                default_planned_start=fields.Datetime.to_string(self.scheduled_date),
+                default_planned_end=fields.Datetime.to_string(self.scheduled_date_end),
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Plan Visit"),
@@ -867,7 +873,7 @@ class AfterSalesRequest(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "current",
-            "context": {"default_request_id": self.id},
+            "context": context,
         }
 
     # ------------------------------------------------------------- business

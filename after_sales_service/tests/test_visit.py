@@ -259,3 +259,15 @@ class TestVisit(AfterSalesCommon):
         self._check_in_and_out(visit, "2026-03-02 09:05:00", "2026-03-02 10:35:00")
         self.assertEqual(visit.state, "done")
         self.assertFalse(visit.line_ids)
+
+    @users("as_user")
+    def test_first_visit_takes_the_scheduled_time(self):
+        request = self.env["after_sales.request"].browse(self.request.id)
+        request.write({"scheduled_date": datetime(2026, 3, 4, 8, 0), "scheduled_duration": 3.0})
+        form = self._plan_form()
+        self.assertEqual(form.planned_start, datetime(2026, 3, 4, 8, 0))
+        self.assertEqual(form.planned_end, datetime(2026, 3, 4, 11, 0))
+        form.engineer_ids.add(self.engineer)
+        form.save()
+        # a second visit is planned from scratch
+        self.assertFalse(self._plan_form().planned_start)
