@@ -24,6 +24,10 @@ settlement grouping, on data made for that case:
   then posted by ``action_post`` in the same chunks (the reference of deciding: Odoo's own
   check-and-validate step of a document's lines, with its chatter).
 
+- **analysis**: the Dealer Claims Analysis of the case's lines as its pivot asks it (per dealer
+  and repair month, the default measures and the days to payment), and the XLSX registry of the
+  same lines (reading the rows, building the workbook), as the manager.
+
 Both sides run as a user would (mail tracking on), after an untimed warm-up case of 100 lines.
 Printed: time, queries, queries per claim line at each size (must stay flat), the time in
 ``account.move.create`` (Odoo's, on both sides) and the ratios. Generating the data (ORM,
@@ -377,6 +381,48 @@ def odoo_bills(env, masters, moves, clock):
     return made, posted
 
 
+def analyse(env, masters, claims, clock):
+    """The Dealer Claims Analysis as the pivot asks it, and the XLSX registry, of ``claims``."""
+    Report = env["after_sales.dealer.claim.report"].with_user(masters.manager).with_context(PLAIN)
+    domain = [("claim_id", "in", claims.ids)]
+    measures = [
+        "__count",
+        "amount_claimed:sum_currency",
+        "amount_approved:sum_currency",
+        "currency_id:array_agg_distinct",
+        "approval_rate:avg",
+        "amount_approval_rate:avg",
+        "days_to_claim:avg",
+        "days_to_payment:avg",
+        "hours_norm_ratio:avg",
+    ]
+    result = {}
+
+    def pivot():
+        result["groups"] = Report.formatted_read_group(domain, ["dealer_id", "repair_date:month"], measures)
+
+    pivoted = measure(env, pivot, clock)
+    wizard = (
+        env["after_sales.dealer.claim.xlsx.wizard"]
+        .with_user(masters.manager)
+        .with_context(PLAIN)
+        .create({"date_from": "2000-01-01", "date_to": fields.Date.context_today(env["res.users"])})
+    )
+
+    def export():
+        rows = wizard._get_rows(Report.search(domain, order="repair_date, name, id"))
+        result["rows"] = len(rows)
+        result["xlsx"] = wizard._build_workbook(rows)
+
+    exported = measure(env, export, clock)
+    if (
+        result["rows"] != len(claims.line_ids)
+        or sum(g["__count"] for g in result["groups"]) != result["rows"]
+    ):
+        sys.exit(f"analysis incomplete: {result['rows']} rows")
+    return pivoted, {**exported, "kb": len(result["xlsx"]) // 1024}
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -413,7 +459,16 @@ def report(cases):
     for case in cases:
         by_grouping.setdefault(case["grouping"], []).append(case)
     for grouping, group in by_grouping.items():
-        for step in ("submit", "approve", "coverage engine", "settle", "Odoo create", "Odoo post"):
+        for step in (
+            "submit",
+            "approve",
+            "coverage engine",
+            "settle",
+            "Odoo create",
+            "Odoo post",
+            "analysis (pivot)",
+            "registry (XLSX)",
+        ):
             values = [dict(case["rows"])[step]["queries"] / case["lines"] for case in group]
             trend = "flat" if values[-1] <= values[0] * 1.05 + 0.01 else "GROWS"
             sizes = " -> ".join(f"{case['lines']:,}" for case in group)
@@ -459,6 +514,7 @@ def main():
             submitted, engine, approved, states = decide(env, masters, claims, clock)
             settled, moves = settle(env, masters, claims, grouping, clock)
             made, posted = odoo_bills(env, masters, moves, clock)
+            pivoted, exported = analyse(env, masters, claims, clock)
             label = f"{size:,} lines, per {grouping}"
             say(
                 f"{label} [{tag}]: data in {generated:.0f} s (not measured); "
@@ -481,6 +537,8 @@ def main():
                         ("settle", settled),
                         ("Odoo create", {**made, "bills": settled["bills"]}),
                         ("Odoo post", {**posted, "bills": settled["bills"]}),
+                        ("analysis (pivot)", pivoted),
+                        ("registry (XLSX)", exported),
                     ],
                 }
             )
