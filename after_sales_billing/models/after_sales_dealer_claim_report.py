@@ -51,40 +51,34 @@ class AfterSalesDealerClaimReport(models.Model):
         return (*super()._get_claim_averaged_fields(), "days_to_settlement", "days_to_payment")
 
     def _select(self):
+        paid = SQL(
+            "CASE WHEN settle.state = 'posted' AND settle.payment_state IN ('paid', 'in_payment') "
+            "THEN paid.paid_date END"
+        )
+        posted = SQL("CASE WHEN settle.state = 'posted' THEN settle.date END")
         return SQL(
-            """%s,
+            """%(columns)s,
                 l.settlement_status AS settlement_status,
-                settle.move_name AS settle_move_name,
-                settle.posted_date AS settle_date,
-                settle.payment_date AS payment_date,
-                settle.payment_date IS NOT NULL AS is_paid,
-                settle.posted_date - c.repair_date AS days_to_settlement,
-                settle.payment_date - c.repair_date AS days_to_payment
+                settle.name AS settle_move_name,
+                %(posted)s AS settle_date,
+                %(paid)s AS payment_date,
+                %(paid)s IS NOT NULL AS is_paid,
+                %(posted)s - c.repair_date AS days_to_settlement,
+                %(paid)s - c.repair_date AS days_to_payment
             """,
-            super()._select(),
+            columns=super()._select(),
+            posted=posted,
+            paid=paid,
         )
 
     def _from(self):
-        """The latest bill or credit note paying each settled line (as ``settle_move_id``), its
-        posting date and the date of its last reconciliation once it is paid in full."""
+        """``settle``: the latest bill or credit note paying each settled line (as its
+        ``settle_move_id``); ``paid``: the day each settlement document was paid in full, the
+        last reconciliation of its payable (or receivable) lines, computed per document."""
         return SQL(
-            """%s
+            """%(tables)s
                 LEFT JOIN LATERAL (
-                    SELECT move.name AS move_name,
-                           CASE WHEN move.state = 'posted' THEN move.date END AS posted_date,
-                           CASE WHEN move.state = 'posted' AND move.payment_state IN ('paid', 'in_payment')
-                               THEN GREATEST(
-                                   (SELECT MAX(partial.max_date)
-                                      FROM account_move_line term
-                                      JOIN account_partial_reconcile partial
-                                           ON partial.debit_move_id = term.id
-                                     WHERE term.move_id = move.id AND term.display_type = 'payment_term'),
-                                   (SELECT MAX(partial.max_date)
-                                      FROM account_move_line term
-                                      JOIN account_partial_reconcile partial
-                                           ON partial.credit_move_id = term.id
-                                     WHERE term.move_id = move.id AND term.display_type = 'payment_term'))
-                           END AS payment_date
+                    SELECT move.id, move.name, move.state, move.date, move.payment_state
                       FROM after_sales_dealer_claim_line_bill_rel rel
                       JOIN account_move_line bill_line ON bill_line.id = rel.move_line_id
                       JOIN account_move move ON move.id = bill_line.move_id
@@ -95,6 +89,25 @@ class AfterSalesDealerClaimReport(models.Model):
                      ORDER BY move.id DESC
                      LIMIT 1
                 ) settle ON TRUE
+                LEFT JOIN (
+                    SELECT reconciled.move_id, MAX(reconciled.max_date) AS paid_date
+                      FROM (
+                        SELECT term.move_id, partial.max_date
+                          FROM account_move_line term
+                          JOIN account_partial_reconcile partial ON partial.debit_move_id = term.id
+                         WHERE term.display_type = 'payment_term' AND term.move_id IN (%(settle_moves)s)
+                        UNION ALL
+                        SELECT term.move_id, partial.max_date
+                          FROM account_move_line term
+                          JOIN account_partial_reconcile partial ON partial.credit_move_id = term.id
+                         WHERE term.display_type = 'payment_term' AND term.move_id IN (%(settle_moves)s)
+                      ) reconciled
+                     GROUP BY reconciled.move_id
+                ) paid ON paid.move_id = settle.id
             """,
-            super()._from(),
+            tables=super()._from(),
+            settle_moves=SQL(
+                "SELECT settle_line.move_id FROM after_sales_dealer_claim_line_bill_rel settle_rel "
+                "JOIN account_move_line settle_line ON settle_line.id = settle_rel.move_line_id"
+            ),
         )

@@ -182,7 +182,7 @@ class AfterSalesDealerClaimReport(models.Model):
         """Columns of the view (a hook for sibling modules: extend with ``super()``).
 
         Tables: ``l`` the claim line, ``c`` its claim, ``company``, ``unit``, ``lot``,
-        ``unit_product``, ``unit_tmpl``.
+        ``unit_product``, ``unit_tmpl``, ``fx`` (see ``_select_currency_rate``).
         """
         decided = SQL("c.review_state = 'decided'")
         approved = SQL(
@@ -255,7 +255,15 @@ class AfterSalesDealerClaimReport(models.Model):
 
     def _select_currency_rate(self):
         """Factor from the claim's currency to the company's on the repair day (Odoo's rates:
-        the company's own, else the shared ones; the first known rate before any)."""
+        the company's own, else the shared ones; the first known rate before any).
+
+        Read from ``fx``, which holds only the claims in another currency than their company's:
+        the rate lookups run (and are costed by the planner) for those alone, not per line.
+        """
+        return SQL("COALESCE(fx.factor, 1.0)")
+
+    def _from_currency_rates(self):
+        """``fx``: the repair day's factor of each claim in a foreign currency (see above)."""
 
         def rate_of(currency):
             rates = SQL(
@@ -263,23 +271,27 @@ class AfterSalesDealerClaimReport(models.Model):
                     SELECT r.rate FROM res_currency_rate r
                      WHERE r.currency_id = %(currency)s
                        AND (r.company_id IS NULL
-                            OR r.company_id = split_part(company.parent_path, '/', 1)::int)
+                            OR r.company_id = split_part(fx_company.parent_path, '/', 1)::int)
                 """,
                 currency=currency,
             )
             return SQL(
                 """COALESCE(
-                    (%(rates)s AND r.name <= c.repair_date ORDER BY r.company_id, r.name DESC LIMIT 1),
+                    (%(rates)s AND r.name <= fx_claim.repair_date ORDER BY r.company_id, r.name DESC LIMIT 1),
                     (%(rates)s ORDER BY r.company_id, r.name ASC LIMIT 1),
                     1.0)""",
                 rates=rates,
             )
 
         return SQL(
-            "(CASE WHEN c.currency_id IS NULL OR c.currency_id = company.currency_id THEN 1.0 "
-            "ELSE %s / %s END)",
-            rate_of(SQL("company.currency_id")),
-            rate_of(SQL("c.currency_id")),
+            """
+                SELECT fx_claim.id AS claim_id, %s / %s AS factor
+                  FROM after_sales_dealer_claim fx_claim
+                  JOIN res_company fx_company ON fx_company.id = fx_claim.company_id
+                 WHERE fx_claim.currency_id != fx_company.currency_id
+            """,
+            rate_of(SQL("fx_company.currency_id")),
+            rate_of(SQL("fx_claim.currency_id")),
         )
 
     def _from(self):
@@ -294,7 +306,9 @@ class AfterSalesDealerClaimReport(models.Model):
                 LEFT JOIN product_product unit_product
                     ON unit_product.id = COALESCE(unit.product_id, c.unit_product_id)
                 LEFT JOIN product_template unit_tmpl ON unit_tmpl.id = unit_product.product_tmpl_id
-            """
+                LEFT JOIN (%s) fx ON fx.claim_id = c.id
+            """,
+            self._from_currency_rates(),
         )
 
     def _where(self):
