@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
         "views/after_sales_billing_menus.xml",
         "views/after_sales_dealer_settlement_views.xml",
+        "views/after_sales_dealer_claim_report_views.xml",
         "views/after_sales_phone_call_views.xml",
         "wizards/after_sales_billing_registry_views.xml",
         "wizards/after_sales_act_sign_views.xml",

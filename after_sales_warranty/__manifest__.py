@@ -24,6 +24,8 @@
         "views/after_sales_labour_operation_views.xml",
         "views/after_sales_dealer_claim_views.xml",
         "views/res_config_settings_views.xml",
+        "views/after_sales_dealer_claim_report_views.xml",
+        "wizards/after_sales_dealer_claim_xlsx_wizard_views.xml",
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",

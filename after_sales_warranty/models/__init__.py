@@ -18,5 +18,6 @@ from . import after_sales_meter_reading
 from . import after_sales_labour_operation
 from . import after_sales_dealer_claim
 from . import after_sales_dealer_claim_line
+from . import after_sales_dealer_claim_report
 from . import stock_move
 from . import stock_warehouse
