@@ -64,8 +64,11 @@ class ResCompany(models.Model):
     def _get_dealer_labour_product(self):
         """The product dealers' warranty labour is settled with: the company's, else the suite's."""
         self.ensure_one()
-        return (
-            self.after_sales_dealer_labour_product_id
-            or self.env.ref("after_sales_billing.product_dealer_warranty_labour", raise_if_not_found=False)
-            or self.env["product.product"]
+        if self.after_sales_dealer_labour_product_id:
+            return self.after_sales_dealer_labour_product_id
+        # resolved through the (cached) XML id, not env.ref: its exists() is a query per call,
+        # and the settlement asks for the product on every labour line
+        product_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "after_sales_billing.product_dealer_warranty_labour", raise_if_not_found=False
         )
+        return self.env["product.product"].browse(product_id or ())
