@@ -23,9 +23,15 @@
         "views/res_partner_views.xml",
         "views/after_sales_labour_operation_views.xml",
         "views/after_sales_dealer_claim_views.xml",
+        "views/after_sales_dealer_claim_portal_templates.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "after_sales_warranty/static/src/interactions/dealer_claim_form.js",
+        ],
+    },
 }

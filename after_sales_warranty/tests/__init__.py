@@ -5,3 +5,4 @@ from . import test_extension
 from . import test_vendor_claim
 from . import test_dealer_claim
 from . import test_dealer_portal
+from . import test_dealer_portal_pages
