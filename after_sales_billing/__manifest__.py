@@ -31,6 +31,7 @@
         "views/after_sales_estimate_views.xml",
         "views/after_sales_portal_estimate_templates.xml",
         "views/after_sales_portal_act_templates.xml",
+        "views/after_sales_dealer_claim_portal_templates.xml",
         "views/after_sales_exchange_views.xml",
     ],
     "demo": [

@@ -14,3 +14,4 @@ from . import test_invoiced_quantity
 from . import test_signed_act
 from . import test_dealer_settlement
 from . import test_dealer_settlement_concurrency
+from . import test_dealer_settlement_portal
