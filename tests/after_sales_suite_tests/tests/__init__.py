@@ -8,3 +8,4 @@ from . import test_menus
 from . import test_portal_fields
 from . import test_bad_input
 from . import test_tour_act
+from . import test_tour_dealer
