@@ -205,8 +205,10 @@ class AfterSalesDealerPortal(CustomerPortal):
         return request.render("after_sales_warranty.portal_my_dealer_claim", values)
 
     def _after_sales_claim_return_values(self, claim_sudo):
-        """The failed parts the dealer sends back: their lines, receipts and where to send them."""
-        return_lines = claim_sudo.line_ids.filtered("return_required")
+        """The failed parts the dealer sends back (of lines not rejected): receipts, where to send them."""
+        return_lines = claim_sudo.line_ids.filtered(
+            lambda line: line.return_required and line.decision != "reject"
+        )
         receipts = return_lines.return_move_ids.filtered(lambda move: move.state != "cancel")
         warehouse = receipts.picking_id.picking_type_id.warehouse_id[:1]
         return {

@@ -458,6 +458,7 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
         self.assertIn(oil_filter.coverage_reason, page.text)
         self.assertIn("Failed Parts to Send Back", page.text)
         self.assertIn(part.return_move_ids.picking_id.name, page.text)
+        self.assertEqual(page.text.count('class="o_dealer_claim_return"'), 1, "not the rejected filter")
         self.assertIn("Requested", page.text)
         self.assertNotIn(self.officer.name, page.text, "the reviewer stays internal")
         counters = self.make_jsonrpc_request("/my/counters", {"counters": ["dealer_claim_return_count"]})
