@@ -36,5 +36,6 @@
     ],
     "demo": [
         "demo/after_sales_billing_demo.xml",
+        "demo/after_sales_dealer_settlement_demo.xml",
     ],
 }

@@ -28,6 +28,7 @@
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",
+        "demo/after_sales_dealer_claim_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
