@@ -3,6 +3,7 @@ import json
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, http
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
@@ -430,6 +431,31 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("The claim deadline", response.text)
         self.assertEqual(late.state, "draft")
+
+    def test_portal_write_changes_only_what_a_dealer_fills_on_its_own_drafts(self):
+        as_dealer = self.claim.with_user(self.dealer_portal)
+        as_dealer._portal_write(
+            {"symptom": "Changed", "line_ids": [self._labour(self.op_diagnose, hours=1.0)]}
+        )
+        self.assertEqual(self.claim.symptom, "Changed")
+        self.assertEqual(self.claim.line_ids.operation_id, self.op_diagnose, "the lines are replaced")
+        refused = [
+            {"dealer_id": self.rival.id},
+            {"line_ids": [{**self._labour(), "decision": "approve"}]},
+            {"equipment_id": self.rival_own_unit.id},
+        ]
+        for vals in refused:
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                as_dealer._portal_write(vals)
+        with self.assertRaises(AccessError):
+            self.rival_claim.with_user(self.dealer_portal)._portal_write({"symptom": "Not mine"})
+        with self.assertRaises(AccessError):
+            self.claim.with_user(self.dealer_reader)._portal_write({"symptom": "Reader only"})
+        self.claim.action_submit()
+        with self.assertRaisesRegex(UserError, "keeps what the dealer claimed"):
+            as_dealer._portal_write({"symptom": "Too late"})
+        self.assertEqual(self.claim.symptom, "Changed")
+        self.assertEqual(self.rival_claim.symptom, "Kama secret symptom")
 
     # ---------------------------------------------------------------- detail
 
