@@ -368,22 +368,22 @@ class AfterSalesDealerPortal(CustomerPortal):
     def _after_sales_claim_line_vals(self, form, choices, errors):
         _ = request.env._
         lines = []
-        for row in form["labour"]:
+        for position, row in enumerate(form["labour"], start=1):
             operation = _parse_choice(row["operation_id"], choices["operations"])
             hours = _parse_number(row["hours"])
             if operation is None:
-                errors.append(_("Choose the operation of each labour line from the list."))
+                errors.append(_("Labour line %s: choose the operation from the list.", position))
             elif hours is None:
-                errors.append(_("The hours of labour line %s must be a number.", operation.display_name))
+                errors.append(_("Labour line %s: the hours must be a number.", position))
             else:
                 lines.append({"line_type": "labour", "operation_id": operation.id, "hours": hours})
-        for row in form["parts"]:
+        for position, row in enumerate(form["parts"], start=1):
             product = _parse_choice(row["product_id"], choices["parts"])
             quantity = _parse_number(row["quantity"], default=1.0)
             if product is None:
-                errors.append(_("Choose the part of each part line from the list."))
+                errors.append(_("Part line %s: choose the part from the list.", position))
             elif quantity is None:
-                errors.append(_("The quantity of part %s must be a number.", product.display_name))
+                errors.append(_("Part line %s: the quantity must be a number.", position))
             else:
                 lines.append(
                     {

@@ -354,8 +354,18 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
                 "cannot be in the future",
             ),
             ("save", {"labour": alternator, "cause_id": "999999"}, "Choose the cause from the list."),
-            ("save", {"parts": [(self.product_unit, "1", "")]}, "Choose the part of each part line"),
-            ("save", {"labour": [(999999, "1")]}, "Choose the operation of each labour line"),
+            (
+                "save",
+                {"parts": [(self.product_unit, "1", "")]},
+                "Part line 1: choose the part from the list.",
+            ),
+            ("save", {"labour": [(999999, "1")]}, "Labour line 1: choose the operation from the list."),
+            ("save", {"labour": [(False, "abc")]}, "Labour line 1: the hours must be a number."),
+            (
+                "save",
+                {"labour": alternator, "parts": [(self.part, "x", "")]},
+                "Part line 1: the quantity must be a number.",
+            ),
             (
                 "save",
                 {"labour": alternator, "unit_product_id": self.part.id, "equipment_id": ""},
