@@ -33,9 +33,11 @@
         "views/after_sales_estimate_views.xml",
         "views/after_sales_portal_estimate_templates.xml",
         "views/after_sales_portal_act_templates.xml",
+        "views/after_sales_dealer_claim_portal_templates.xml",
         "views/after_sales_exchange_views.xml",
     ],
     "demo": [
         "demo/after_sales_billing_demo.xml",
+        "demo/after_sales_dealer_settlement_demo.xml",
     ],
 }

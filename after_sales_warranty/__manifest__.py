@@ -23,11 +23,18 @@
         "views/res_partner_views.xml",
         "views/after_sales_labour_operation_views.xml",
         "views/after_sales_dealer_claim_views.xml",
+        "views/after_sales_dealer_claim_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/after_sales_dealer_claim_report_views.xml",
         "wizards/after_sales_dealer_claim_xlsx_wizard_views.xml",
     ],
     "demo": [
         "demo/after_sales_warranty_demo.xml",
+        "demo/after_sales_dealer_claim_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "after_sales_warranty/static/src/interactions/dealer_claim_form.js",
+        ],
+    },
 }

@@ -16,3 +16,4 @@ from . import test_signed_act
 from . import test_dealer_settlement
 from . import test_dealer_settlement_concurrency
 from . import test_dealer_claim_report
+from . import test_dealer_settlement_portal

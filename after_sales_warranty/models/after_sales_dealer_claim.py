@@ -210,7 +210,7 @@ class AfterSalesDealerClaim(models.Model):
     def _compute_access_url(self):
         res = super()._compute_access_url()
         for claim in self:
-            claim.access_url = f"/my/dealer-claims/{claim.id}"
+            claim.access_url = f"/my/warranty-claims/{claim.id}"
         return res
 
     @api.constrains("meter_hours", "repair_date")
@@ -387,14 +387,12 @@ class AfterSalesDealerClaim(models.Model):
         return dealer
 
     @api.model
-    def _portal_create(self, vals):
-        """Create a draft claim from what a dealer's portal user entered (the controller's one way in).
+    def _portal_prepare_vals(self, vals):
+        """(claim values, line commands) of what a dealer's portal user entered, checked.
 
         Only the fields a dealer fills are taken (``PORTAL_CLAIM_FIELDS``, lines with
-        ``PORTAL_LINE_FIELDS``); a unit given by id must be one the user may read. Written as
-        superuser once checked, as Odoo's portal does; the claim belongs to the user's dealer.
+        ``PORTAL_LINE_FIELDS``); a unit given by id must be one the user may read.
         """
-        dealer = self._portal_get_dealer()
         unknown = set(vals) - PORTAL_CLAIM_FIELDS - {"line_ids"}
         if unknown:
             raise AccessError(self.env._("You cannot set %s on a claim.", ", ".join(sorted(unknown))))
@@ -410,6 +408,17 @@ class AfterSalesDealerClaim(models.Model):
                     self.env._("You cannot set %s on a claim line.", ", ".join(sorted(unknown)))
                 )
             lines.append(Command.create(dict(line_vals)))
+        return claim_vals, lines
+
+    @api.model
+    def _portal_create(self, vals):
+        """Create a draft claim from what a dealer's portal user entered (the controller's one way in).
+
+        Checked by ``_portal_prepare_vals``. Written as superuser once checked, as Odoo's portal
+        does; the claim belongs to the user's dealer.
+        """
+        dealer = self._portal_get_dealer()
+        claim_vals, lines = self._portal_prepare_vals(vals)
         company = self.env.company
         return (
             self.sudo()
@@ -424,6 +433,27 @@ class AfterSalesDealerClaim(models.Model):
             )
             .with_env(self.env)
         )
+
+    def _portal_write(self, vals):
+        """Change this draft claim of the current portal user's dealer; given lines replace its lines.
+
+        Checked as ``_portal_create``; written as superuser once checked.
+        """
+        self.ensure_one()
+        dealer = self._portal_get_dealer()
+        self.check_access("read")
+        claim = self.sudo()
+        if claim.dealer_id != dealer:
+            raise AccessError(self.env._("You can only change your own claims."))
+        if claim.review_state != "draft":
+            raise UserError(
+                self.env._("A submitted claim keeps what the dealer claimed: reset it to draft to change it.")
+            )
+        claim_vals, lines = self._portal_prepare_vals(vals)
+        if "line_ids" in vals:
+            claim_vals["line_ids"] = [Command.clear(), *lines]
+        claim.write(claim_vals)
+        return True
 
     def _portal_submit(self):
         """Submit these draft claims of the current portal user's dealer."""

@@ -7,3 +7,4 @@ from . import test_dealer_claim
 from . import test_dealer_portal
 from . import test_dealer_claim_report
 from . import test_dealer_claim_xlsx
+from . import test_dealer_portal_pages

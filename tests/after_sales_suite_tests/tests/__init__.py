@@ -10,3 +10,4 @@ from . import test_bad_input
 from . import test_tour_act
 from . import test_tour_timesheet
 from . import test_tour_field
+from . import test_tour_dealer
