@@ -726,8 +726,21 @@ def _setup_odoo():
 
 
 def _setup_requirements():
-    """The suite's own Python requirements; True if pip installed something."""
-    installed = _pip_install("-r", str(ROOT / "requirements.txt"))
+    """The suite's own Python requirements; True if pip installed something.
+
+    OCA addons (``odoo-addon-*``) are installed without their dependencies: they require the
+    ``odoo`` distribution, whose metadata would make pip re-resolve (and upgrade) the libraries
+    Odoo pins in its own requirements.txt (lxml...). Odoo is installed first, they need nothing else.
+    """
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    addons = [line for line in lines if line.strip().startswith("odoo-addon-")]
+    others = [line for line in lines if line not in addons]
+    with tempfile.TemporaryDirectory(prefix="after-sales-req-") as tmp:
+        others_file = Path(tmp) / "requirements.txt"
+        others_file.write_text("\n".join(others) + "\n")
+        installed = _pip_install("-r", str(others_file))
+        if addons:
+            installed += _pip_install("--no-deps", *[line.split("#", 1)[0].strip() for line in addons])
     if installed:
         say(f"setup: the suite's Python requirements installed: {' '.join(installed)}")
     else:
