@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.tools import format_amount
 
 from odoo.addons.after_sales_service.tools import check_finite_numbers
 
@@ -704,8 +705,8 @@ class AfterSalesDealerClaim(models.Model):
                 body=self.env._(
                     "Claim decided: %(state)s, %(amount)s approved of %(claimed)s claimed.",
                     state=labels[claim.state],
-                    amount=claim.amount_approved,
-                    claimed=claim.amount_claimed,
+                    amount=format_amount(self.env, claim.amount_approved, claim.currency_id),
+                    claimed=format_amount(self.env, claim.amount_claimed, claim.currency_id),
                 ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

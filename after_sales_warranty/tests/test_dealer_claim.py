@@ -3,6 +3,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import format_amount, html2plaintext
 
 from .common import DealerClaimCommon
 
@@ -383,6 +384,9 @@ class TestDealerClaim(DealerClaimCommon):
             labour.with_user(self.officer).decision = "reject"
         # the decision is told to the dealer, who follows its claim
         self.assertIn("Partly Approved", claim.message_ids[0].body)
+        # amounts as money, in the claim's currency (not 276.0)
+        approved = format_amount(self.env, 276.0, claim.currency_id)
+        self.assertIn(approved, html2plaintext(claim.message_ids[0].body))
         self.assertIn(self.dealer_portal.partner_id, claim.message_partner_ids)
 
     def test_reject_the_whole_claim(self):
