@@ -3,6 +3,7 @@ import math
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 def check_finite_numbers(model, vals_list):
@@ -35,3 +36,25 @@ def period_end(start, months=0, years=0):
     2025-03-01 cover 2026-03-01; 1 month from 2025-01-31 ends on 2025-02-28.
     """
     return start + relativedelta(months=months, years=years)
+
+
+def lock_free_rows(model, ids, condition):
+    """Lock the rows of ``model`` in ``ids`` still matching ``condition`` (an ``SQL``) and return them;
+    rows another transaction holds are skipped (``FOR UPDATE SKIP LOCKED``).
+
+    The guard of the billing run and the dealer settlement against a concurrent run: a row the
+    other run processed meanwhile is an expected conflict, retried by the caller, not an error.
+    """
+    if not ids:
+        return model
+    model.flush_model()
+    model.env.cr.execute(
+        SQL(
+            "SELECT id FROM %s WHERE id = ANY(%s) AND %s ORDER BY id FOR UPDATE SKIP LOCKED",
+            SQL.identifier(model._table),
+            list(ids),
+            condition,
+        ),
+        log_exceptions=False,
+    )
+    return model.browse([row[0] for row in model.env.cr.fetchall()])

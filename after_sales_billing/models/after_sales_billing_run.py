@@ -9,6 +9,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from odoo.addons.after_sales_service.tools import lock_free_rows
+
 _logger = logging.getLogger(__name__)
 
 # Errors after which a chunk is retried in a fresh transaction (another run got there first).
@@ -430,23 +432,6 @@ class AfterSalesBillingRun(models.Model):
                 self._record_failure(key, group, error)
         return moves
 
-    def _lock_free(self, model, ids, condition):
-        """Lock the rows of ``ids`` still matching ``condition``; skip those another run holds."""
-        if not ids:
-            return model
-        model.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = ANY(%s) AND %s ORDER BY id FOR UPDATE SKIP LOCKED",
-                SQL.identifier(model._table),
-                list(ids),
-                condition,
-            ),
-            # a row another run invoiced meanwhile is an expected conflict: retried, not an error
-            log_exceptions=False,
-        )
-        return model.browse([row[0] for row in self.env.cr.fetchall()])
-
     def _create_invoices(self, groups):
         """Draft invoices (or credit notes) of ``groups`` in one ``account.move.create``.
 
@@ -458,10 +443,10 @@ class AfterSalesBillingRun(models.Model):
         Line = self.env["after_sales.request.line"]
         Fee = self.env["after_sales.contract.fee"].sudo()
         # another run may have invoiced some of them since they were collected
-        all_lines = self._lock_free(
+        all_lines = lock_free_rows(
             Line, [i for __, g in groups for i in g["lines"]], SQL("invoice_status = 'to_invoice'")
         )
-        all_fees = self._lock_free(Fee, [i for __, g in groups for i in g["fees"]], SQL("NOT is_invoiced"))
+        all_fees = lock_free_rows(Fee, [i for __, g in groups for i in g["fees"]], SQL("NOT is_invoiced"))
         free_line_ids, free_fee_ids = set(all_lines.ids), set(all_fees.ids)
         all_lines.invalidate_recordset(["qty_to_invoice", "invoice_status"])
         all_fees.invalidate_recordset(["is_invoiced"])

@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
+from odoo.addons.after_sales_service.tools import lock_free_rows
+
 _logger = logging.getLogger(__name__)
 
 # Errors after which a chunk is retried in a fresh transaction (another settlement got there first).
@@ -297,24 +299,6 @@ class AfterSalesDealerSettlement(models.Model):
                 self._record_failure(key, line_ids, error)
         return moves
 
-    def _lock_free(self, ids):
-        """Lock the claim lines of ``ids`` still to settle; skip those another settlement holds."""
-        Line = self.env["after_sales.dealer.claim.line"].sudo()
-        if not ids:
-            return Line
-        Line.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = ANY(%s) AND settlement_status = 'to_settle' "
-                "ORDER BY id FOR UPDATE SKIP LOCKED",
-                SQL.identifier(Line._table),
-                list(ids),
-            ),
-            # a line another settlement paid meanwhile is an expected conflict: retried, not an error
-            log_exceptions=False,
-        )
-        return Line.browse([row[0] for row in self.env.cr.fetchall()])
-
     def _create_moves(self, groups):
         """Draft vendor bills (or credit notes) of ``groups`` in one ``account.move.create``.
 
@@ -322,7 +306,11 @@ class AfterSalesDealerSettlement(models.Model):
         from its creation: whether a claim line is settled is derived from those links. The
         lines of the whole chunk are locked in one query and read as one batch.
         """
-        all_lines = self._lock_free([i for __, ids in groups for i in ids])
+        all_lines = lock_free_rows(
+            self.env["after_sales.dealer.claim.line"].sudo(),
+            [i for __, ids in groups for i in ids],
+            SQL("settlement_status = 'to_settle'"),
+        )
         free_ids = set(all_lines.ids)
         all_lines.invalidate_recordset(["settlement_status"])
         vals_list = []
