@@ -91,9 +91,9 @@ class TestManifestDepends(TransactionCase):
         missing = [line for module in SUITE_MODULES for line in self._undeclared(module)]
         self.assertFalse(missing, "Undeclared dependencies:\n" + "\n".join(missing))
 
-    def test_an_undeclared_extension_is_found(self):
-        """The check reads the inherited models: service's request extends mail.thread and
-        portal's mixin, warranty's extends the request; the owners are those of the registry."""
+    def test_the_check_reads_models_views_and_owners(self):
+        """What the check compares is read: service's models extend mail.thread, warranty's the
+        request, warranty's views inherit service's; each model's owner is its defining module."""
         service = inherited_models(get_module_path("after_sales_service"))
         warranty = inherited_models(get_module_path("after_sales_warranty"))
         self.assertIn("mail.thread", service)
