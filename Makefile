@@ -4,10 +4,10 @@ PYTHON ?= python3
 SUITE := $(PYTHON) .ci/suite.py
 MODULES := after_sales_service after_sales_warranty after_sales_parts after_sales_billing
 ADDONS := $(MODULES) tests/after_sales_suite_tests
-LINT_PATHS := $(MODULES) tests bench .ci/suite.py
+LINT_PATHS := $(MODULES) tests bench .ci/suite.py .ci/gen_readme.py .ci/test_gen_readme.py
 TAGS ?=
 
-.PHONY: help setup run test test-odoo race pytest lint format shell bench i18n
+.PHONY: help setup run test test-odoo race pytest lint format shell bench i18n readme
 
 help:
 	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
@@ -17,10 +17,11 @@ help:
 	@echo "make race    two users at the same moment, real transactions: last unit, double return,"
 	@echo "             two billing runs, one phone call posted twice"
 	@echo "make pytest  pytest-odoo against the 'make run' database (ARGS=... for pytest)"
-	@echo "make lint    ruff (check + format) and pylint-odoo's mandatory checks"
+	@echo "make lint    ruff (check + format), pylint-odoo's mandatory checks, README.rst up to date"
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make shell   odoo shell on the 'make run' database"
 	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
+	@echo "make readme  write each addon's README.rst from its manifest and readme/*.md"
 	@echo "make i18n    export the .pot files, merge ru.po, fail while anything is untranslated"
 
 setup:
@@ -49,6 +50,8 @@ lint:
 	$(PYTHON) -m ruff format --check $(LINT_PATHS)
 	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDONS)
 	oca-checks-odoo-module --no-verbose $(ADDONS)
+	$(PYTHON) -m unittest discover -s .ci -p 'test_*.py'
+	$(PYTHON) .ci/gen_readme.py --check $(ADDONS)
 
 format:
 	$(PYTHON) -m ruff check --fix $(LINT_PATHS)
@@ -59,3 +62,6 @@ bench:
 
 i18n:
 	$(SUITE) i18n
+
+readme:
+	$(PYTHON) .ci/gen_readme.py $(ADDONS)

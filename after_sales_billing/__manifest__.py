@@ -9,7 +9,16 @@
     "maintainers": ["after-sales-suite"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["after_sales_warranty", "after_sales_parts", "account"],
+    "depends": [
+        "after_sales_service",
+        "after_sales_warranty",
+        "after_sales_parts",
+        "account",
+        "analytic",
+        "mail",
+        "portal",
+        "product",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "security/after_sales_billing_rules.xml",

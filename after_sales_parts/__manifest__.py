@@ -9,7 +9,7 @@
     "maintainers": ["after-sales-suite"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["after_sales_service", "stock"],
+    "depends": ["after_sales_service", "mail", "product", "stock"],
     "data": [
         "security/ir.model.access.csv",
         "security/after_sales_parts_rules.xml",

@@ -9,7 +9,7 @@
     "maintainers": ["after-sales-suite"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["after_sales_service"],
+    "depends": ["after_sales_service", "account", "mail", "portal", "product", "repair", "sale", "stock"],
     "data": [
         "security/after_sales_warranty_security.xml",
         "security/ir.model.access.csv",

@@ -7,7 +7,17 @@ from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 class TestInstall(AfterSalesCommon):
     def test_installed_with_its_dependencies(self):
         self.assertModuleInstalled(
-            "after_sales_billing", ["after_sales_warranty", "after_sales_parts", "account"]
+            "after_sales_billing",
+            [
+                "after_sales_service",
+                "after_sales_warranty",
+                "after_sales_parts",
+                "account",
+                "analytic",
+                "mail",
+                "portal",
+                "product",
+            ],
         )
 
     def test_suite_groups_available(self):

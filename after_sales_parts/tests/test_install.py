@@ -6,7 +6,7 @@ from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 @tagged("post_install", "-at_install")
 class TestInstall(AfterSalesCommon):
     def test_installed_with_its_dependencies(self):
-        self.assertModuleInstalled("after_sales_parts", ["after_sales_service", "stock"])
+        self.assertModuleInstalled("after_sales_parts", ["after_sales_service", "mail", "product", "stock"])
 
     def test_suite_groups_available(self):
         self.assertTrue(self.as_manager.has_group("after_sales_service.group_after_sales_user"))

@@ -69,7 +69,18 @@ class TestSecurity(AfterSalesCommon):
     def test_module_installed_and_models_closed(self):
         self.assertModuleInstalled(
             "after_sales_service",
-            ["repair", "mail", "portal", "resource", "rating", "web_timeline", "hr_timesheet"],
+            [
+                "analytic",
+                "hr_timesheet",
+                "mail",
+                "portal",
+                "product",
+                "rating",
+                "repair",
+                "resource",
+                "stock",
+                "web_timeline",
+            ],
         )
         models = self._suite_models_of("after_sales_service")
         self.assertIn("after_sales.equipment", models.mapped("model"))

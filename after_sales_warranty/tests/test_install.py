@@ -6,7 +6,10 @@ from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 @tagged("post_install", "-at_install")
 class TestInstall(AfterSalesCommon):
     def test_installed_with_its_dependencies(self):
-        self.assertModuleInstalled("after_sales_warranty", ["after_sales_service"])
+        self.assertModuleInstalled(
+            "after_sales_warranty",
+            ["after_sales_service", "account", "mail", "portal", "product", "repair", "sale", "stock"],
+        )
 
     def test_suite_groups_available(self):
         self.assertTrue(self.as_manager.has_group("after_sales_service.group_after_sales_user"))
