@@ -49,7 +49,8 @@ lint:
 	$(PYTHON) -m ruff check $(LINT_PATHS)
 	$(PYTHON) -m ruff format --check $(LINT_PATHS)
 	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDONS)
-	oca-checks-odoo-module --no-verbose $(ADDONS)
+	# through this Python, not its console script: a fresh pyenv or venv may not have it on PATH yet
+	$(PYTHON) -c 'import sys; from oca_pre_commit_hooks.cli import main; sys.exit(main())' --no-verbose $(ADDONS)
 	$(PYTHON) -m unittest discover -s .ci -p 'test_*.py'
 	$(PYTHON) .ci/gen_readme.py --check $(ADDONS)
 
