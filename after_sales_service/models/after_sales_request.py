@@ -401,6 +401,10 @@ class AfterSalesRequest(models.Model):
     )
     timer_running = fields.Boolean(string="My Timer Running", compute="_compute_timer")
     timer_start = fields.Datetime(string="My Timer Started", compute="_compute_timer")
+    resolve_warning = fields.Text(
+        compute="_compute_resolve_warning",
+        help="What is still open on the request when it is resolved or closed (parts not issued...).",
+    )
 
     _name_company_uniq = models.Constraint(
         "UNIQUE(name, company_id)", "The request number must be unique per company."
@@ -452,6 +456,11 @@ class AfterSalesRequest(models.Model):
             request.scheduled_date_end = request.scheduled_date and request.scheduled_date + timedelta(
                 hours=request.scheduled_duration or 1.0
             )
+
+    @api.depends("line_ids")
+    def _compute_resolve_warning(self):
+        for request in self:
+            request.resolve_warning = "\n".join(request._get_resolve_warnings()) or False
 
     @api.depends("stage_id.is_resolved", "stage_id.is_closed", "stage_id.is_cancel")
     def _compute_is_resolved(self):
@@ -917,6 +926,15 @@ class AfterSalesRequest(models.Model):
         if self.stage_id != stage and not self.is_resolved:
             vals["stage_id"] = stage.id
         self.write(vals)
+
+    def _get_resolve_warnings(self):
+        """What the back office should know before resolving or closing the request (a hook).
+
+        A list of sentences, empty when nothing is left open; sibling modules add theirs with
+        ``super()`` (parts not issued yet...). The resolve step and the request form show them.
+        """
+        self.ensure_one()
+        return []
 
     def _get_pending_work_lines(self):
         """Work lines with a quantity that are not done yet."""
