@@ -936,6 +936,29 @@ class AfterSalesRequest(models.Model):
         self.ensure_one()
         return []
 
+    def _get_display_tz(self, partner=None):
+        """Time zone in which this request's dates and times are told to ``partner``.
+
+        The partner's own time zone; else the service's: the SLA calendar's, the company's.
+        """
+        self.ensure_one()
+        return (
+            (partner and partner.tz)
+            or self.sla_policy_id.calendar_id.tz
+            or self.company_id.resource_calendar_id.tz
+            or self.company_id.partner_id.tz
+            or "UTC"
+        )
+
+    def _format_datetime_tz(self, value, partner=None):
+        """``value`` (a UTC datetime) as text in ``partner``'s time zone (see ``_get_display_tz``),
+        the time zone named: a deadline read in a message or on a page says which clock it is on."""
+        self.ensure_one()
+        if not value:
+            return ""
+        tz = self._get_display_tz(partner)
+        return self.env._("%(datetime)s (%(tz)s)", datetime=format_datetime(self.env, value, tz=tz), tz=tz)
+
     def _get_pending_work_lines(self):
         """Work lines with a quantity that are not done yet."""
         return self.line_ids.filtered(
@@ -1256,7 +1279,7 @@ class AfterSalesRequest(models.Model):
     def _prepare_sla_escalation_message(self, kind, level):
         """(activity summary, message body) of the ``level`` escalation of the ``kind`` target."""
         self.ensure_one()
-        deadline = format_datetime(self.env, self[f"sla_{kind}_deadline"], tz=self.env.user.tz or "UTC")
+        deadline = self._format_datetime_tz(self[f"sla_{kind}_deadline"])
         percent = self.sla_policy_id._target_for(self.priority).warning_percent
         if (kind, level) == ("response", "warning"):
             summary = self.env._("SLA warning: response to %s", self.name)
