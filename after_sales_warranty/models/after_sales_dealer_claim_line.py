@@ -437,6 +437,19 @@ class AfterSalesDealerClaimLine(models.Model):
                     raise UserError(self.env._("A part line needs the part."))
                 if line.quantity <= 0:
                     raise UserError(self.env._("Part line %s needs a quantity.", line.name))
+                dealer = line.claim_id.dealer_id
+                if not dealer._is_authorized_part(line.product_id):
+                    raise UserError(
+                        self.env._(
+                            "%(dealer)s is not authorized to claim %(part)s (category: %(categ)s): "
+                            "its parts categories are %(categs)s.",
+                            dealer=dealer.display_name,
+                            part=line.product_id.display_name,
+                            categ=line.product_id.categ_id.display_name or self.env._("none"),
+                            categs=", ".join(dealer.service_parts_categ_ids.mapped("display_name"))
+                            or self.env._("none"),
+                        )
+                    )
                 if line.product_id.tracking != "none" and not (line.failed_serial or "").strip():
                     raise UserError(
                         self.env._(
