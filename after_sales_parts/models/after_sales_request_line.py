@@ -61,7 +61,6 @@ class AfterSalesRequestLine(models.Model):
             ("assigned", "Available"),
             ("issued", "Issued"),
         ],
-        string="Part Status",
         compute="_compute_part_status",
         help="Where the part is: to request, waiting for approval, refused, requested and available "
         "(reserved) or not yet (expected on the date shown), or issued.",
