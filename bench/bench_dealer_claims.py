@@ -79,6 +79,7 @@ class Masters:
         Category = env["product.category"]
         wear = Category.create({"name": "Bench Wear Parts"})
         spares = Category.create({"name": "Bench Spare Parts"})
+        self.parts_categs = wear | spares
         self.machines = Category.create(
             {
                 "name": "Bench Generators",
@@ -158,6 +159,7 @@ def create_claims(env, masters, line_count, tag):
                 "is_company": True,
                 "is_service_partner": True,
                 "service_categ_ids": [Command.set(masters.machines.ids)],
+                "service_parts_categ_ids": [Command.set(masters.parts_categs.ids)],
                 "service_labour_rate": 50.0,
                 "service_parts_rule": "cost",
                 "service_handling_percent": 10.0,

@@ -348,6 +348,7 @@ def setup_dealers(env):
         {"name": "Race Generators", "warranty_parts_months": 24, "warranty_labour_months": 24}
     )
     machine = env["product.product"].create({"name": "Race Generator", "type": "consu", "categ_id": categ.id})
+    parts_categ = env["product.category"].create({"name": "Race Boards"})
     dealers = env["res.partner"].create(
         [
             {
@@ -355,6 +356,7 @@ def setup_dealers(env):
                 "is_company": True,
                 "is_service_partner": True,
                 "service_categ_ids": [Command.set(categ.ids)],
+                "service_parts_categ_ids": [Command.set(parts_categ.ids)],
                 "service_labour_rate": 45.0,
                 "service_settle_as": "credit_note" if i else "bill",
             }
@@ -373,7 +375,12 @@ def new_approved_claims(env, dealer_ctx, tag, count=6):
     today = datetime.date.today()
     dealers, operation = dealer_ctx["dealers"], dealer_ctx["operation"]
     part = env["product.product"].create(
-        {"name": f"Race Board {tag}", "type": "consu", "standard_price": 30.0}
+        {
+            "name": f"Race Board {tag}",
+            "type": "consu",
+            "standard_price": 30.0,
+            "categ_id": dealers.service_parts_categ_ids[:1].id,
+        }
     )
     units = env["after_sales.equipment"].create(
         [

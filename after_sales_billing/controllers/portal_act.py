@@ -45,8 +45,7 @@ class AfterSalesActPortal(CustomerPortal):
                 "service_request": service_request,
                 "lines": service_request._get_act_lines(),
                 "page_name": "after_sales_request_act",
-                "can_sign": not service_request.act_signed_on
-                and any(not line._is_invoiced() for line in service_request._get_act_lines()),
+                "can_sign": service_request._get_act_status()[0] == "to_sign",
             },
             "my_after_sales_requests_history",
             False,

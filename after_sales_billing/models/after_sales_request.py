@@ -263,6 +263,37 @@ class AfterSalesRequest(models.Model):
                     )
                 )
 
+    def _get_act_status(self):
+        """Where the act of completed work stands, for the customer: ``(status, label, reason)``.
+
+        ``status``: ``in_progress`` (not resolved yet), ``signed``, ``nothing`` (no work or part
+        done to state), ``invoiced`` (an invoiced act is not signed), ``to_sign``. ``reason`` says
+        why the act cannot be signed now (empty when it can, or is signed).
+        """
+        self.ensure_one()
+        if not self.is_resolved:
+            return (
+                "in_progress",
+                self.env._("Work in progress"),
+                self.env._("The act can be signed once the work is done and the request resolved."),
+            )
+        if self.act_signed_on:
+            return "signed", self.env._("Signed"), ""
+        lines = self._get_act_lines()
+        if not lines:
+            return (
+                "nothing",
+                self.env._("Nothing to sign"),
+                self.env._("No work or part was done on this request: there is no act to sign."),
+            )
+        if all(line._is_invoiced() for line in lines):
+            return (
+                "invoiced",
+                self.env._("Invoiced"),
+                self.env._("The work is already invoiced: an invoiced act is not signed."),
+            )
+        return "to_sign", self.env._("To Sign"), ""
+
     def action_open_sign_act(self):
         """Open the signing form (signature pad and signer's name) for the customer on site."""
         self.ensure_one()

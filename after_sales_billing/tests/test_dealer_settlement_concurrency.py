@@ -21,7 +21,7 @@ def setup_approved_claims(env, tag, claims=8):
         {"name": f"Concurrent Machine {tag}", "type": "consu", "categ_id": categ.id}
     )
     part = env["product.product"].create(
-        {"name": f"Concurrent Part {tag}", "type": "consu", "standard_price": 10.0}
+        {"name": f"Concurrent Part {tag}", "type": "consu", "standard_price": 10.0, "categ_id": categ.id}
     )
     dealers = env["res.partner"].create(
         [
@@ -30,6 +30,7 @@ def setup_approved_claims(env, tag, claims=8):
                 "is_company": True,
                 "is_service_partner": True,
                 "service_categ_ids": [Command.set(categ.ids)],
+                "service_parts_categ_ids": [Command.set(categ.ids)],
                 "service_labour_rate": 40.0,
             }
             for i in range(2)

@@ -1,7 +1,11 @@
 import json
+import re
+
+from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AfterSalesBillingCommon
 
@@ -284,6 +288,37 @@ class TestSignedActPortal(SignedActCommon, HttpCase):
         self.assertTrue(result.get("force_refresh"), result)
         self.assertEqual(self.request.act_signed_by, "Ann Alpha")
 
+    def test_request_page_says_where_the_act_stands(self):
+        """The portal shows the act's real status and why it cannot be signed yet, not "To Sign"."""
+        self.authenticate("portal_act_alpha", "portal_act_alpha")
+        open_request = self._done_request(resolved=False)
+        page = self.url_open(f"/my/requests/{open_request.id}").text
+        self.assertIn('data-act-status="in_progress"', page)
+        self.assertIn("Work in progress", page)
+        self.assertIn("once the work is done and the request resolved", page)
+        self.assertNotIn("To Sign", page)
+        page = self.url_open(f"/my/requests/{self.request.id}").text
+        self.assertIn('data-act-status="to_sign"', page)
+        self.assertIn("To Sign", page)
+        self.request.action_sign_act("Ann Alpha", PNG)
+        page = self.url_open(f"/my/requests/{self.request.id}").text
+        self.assertIn('data-act-status="signed"', page)
+        self.assertIn("Signed on", page)
+        self.assertNotIn("To Sign", page)
+
+    def test_invoiced_act_says_why_it_is_not_signed(self):
+        request = self._done_request()
+        self._run()
+        request.line_ids.filtered(lambda ln: ln.line_type == "part").customer_visible = False
+        self.assertEqual(request._get_act_status()[0], "invoiced")
+        self.authenticate("portal_act_alpha", "portal_act_alpha")
+        page = self.url_open(f"/my/requests/{request.id}").text
+        self.assertIn('data-act-status="invoiced"', page)
+        self.assertNotIn("To Sign", page)
+        act = self.url_open(f"/my/requests/{request.id}/act").text
+        self.assertIn("an invoiced act is not signed", act)
+        self.assertNotIn("portal.signature_form", act)
+
     def test_other_customer_gets_404(self):
         self.authenticate("portal_act_beta", "portal_act_beta")
         self.assertEqual(self.url_open(f"/my/requests/{self.request.id}/act").status_code, 404)
@@ -325,6 +360,32 @@ class TestSignedActFromVisit(SignedActCommon):
         self.assertEqual(request.act_signed_by, "Ann Alpha")
         self.assertEqual(visit.act_signed_on, request.act_signed_on)
         self.assertTrue(request.act_signed_attachment_id)
+
+    def _shown(self, record, xpath):
+        """Whether the element at ``xpath`` of ``record``'s form shows, as the web client decides."""
+        arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
+        node = etree.fromstring(arch).xpath(xpath)
+        if not node:
+            return False
+        expression = node[0].get("invisible") or "False"
+        values = {
+            name: record[name].id if record._fields[name].type == "many2one" else record[name]
+            for name in re.findall(r"[a-z_]+", expression)
+            if name in record._fields
+        }
+        return not safe_eval(expression, values)
+
+    def test_sign_act_offered_once_the_request_is_resolved(self):
+        request = self._done_request(resolved=False)
+        visit = self._visit(request).with_user(self.as_user)
+        visit.action_check_in()
+        sign = "//header/button[@name='action_open_sign_act']"
+        self.assertFalse(self._shown(visit, sign), "no Sign Act before the request is resolved")
+        self.assertTrue(self._shown(visit, "//div[hasclass('o_visit_act_not_ready')]"), "the form says why")
+        request._action_resolve("<p>Pump repaired</p>")
+        visit.invalidate_recordset()
+        self.assertTrue(self._shown(visit, sign))
+        self.assertFalse(self._shown(visit, "//div[hasclass('o_visit_act_not_ready')]"))
 
     def test_unresolved_request_refused_before_the_pad_opens(self):
         request = self._done_request(resolved=False)

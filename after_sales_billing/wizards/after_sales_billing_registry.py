@@ -66,7 +66,7 @@ class AfterSalesBillingRegistry(models.TransientModel):
             request.lot_id.name or "",
             line.name or line.product_id.display_name or "",
             coverage.get(line.coverage or "paid", ""),
-            line.coverage_reason or "",
+            line.coverage_reason_display or "",
             line.quantity,
             line.price_unit,
             line.price_subtotal,

@@ -70,6 +70,10 @@ class AfterSalesRequest(models.Model):
                 for line in request.line_ids
             )
 
+    @api.depends("line_ids.part_state", "line_ids.part_move_ids.state")
+    def _compute_resolve_warning(self):
+        return super()._compute_resolve_warning()
+
     def _compute_parts_picking_count(self):
         for request in self:
             request.parts_picking_count = len(request.parts_picking_ids)
@@ -128,6 +132,36 @@ class AfterSalesRequest(models.Model):
         return action
 
     # ------------------------------------------------------------- business
+
+    def _get_resolve_warnings(self):
+        """Parts of the request not issued yet: the back office sees them before resolving or closing."""
+        warnings = super()._get_resolve_warnings()
+        pending = self.line_ids.filtered(
+            lambda line: (
+                line.line_type == "part"
+                and line.quantity > 0
+                and line.part_state in ("draft", "to_approve", "requested")
+            )
+        )
+        if pending:
+            statuses = dict(pending._fields["part_status"]._description_selection(self.env))
+            warnings.append(
+                self.env._(
+                    "Parts not issued yet: %s. They are not built into the unit until the warehouse "
+                    "issues them.",
+                    ", ".join(
+                        self.env._(
+                            "%(part)s (%(qty)s %(uom)s, %(status)s)",
+                            part=line.product_id.display_name or line.name,
+                            qty=f"{line.quantity:g}",
+                            uom=line.uom_id.name or "",
+                            status=statuses.get(line.part_status, ""),
+                        )
+                        for line in pending
+                    ),
+                )
+            )
+        return warnings
 
     def _get_parts_to_request(self):
         lines = self.line_ids.filtered(

@@ -51,6 +51,20 @@ class AfterSalesRequestLine(models.Model):
         compute="_compute_part_stock",
     )
     part_expected_date = fields.Datetime(string="Expected", compute="_compute_part_stock")
+    part_status = fields.Selection(
+        [
+            ("draft", "To Request"),
+            ("to_approve", "Waiting Approval"),
+            ("refused", "Refused"),
+            ("waiting", "Not Available"),
+            ("partially_available", "Partially Available"),
+            ("assigned", "Available"),
+            ("issued", "Issued"),
+        ],
+        compute="_compute_part_status",
+        help="Where the part is: to request, waiting for approval, refused, requested and available "
+        "(reserved) or not yet (expected on the date shown), or issued.",
+    )
     part_qty_issued = fields.Float(string="Issued", digits="Product Unit", compute="_compute_part_stock")
     part_qty_returned = fields.Float(string="Returned", digits="Product Unit", compute="_compute_part_stock")
     part_qty_consumed = fields.Float(
@@ -101,6 +115,23 @@ class AfterSalesRequestLine(models.Model):
                 line.part_availability = "partially_available"
             else:
                 line.part_availability = "waiting"
+
+    @api.depends("line_type", "part_state", "part_availability")
+    def _compute_part_status(self):
+        """A requested part says whether the stock holds it for the request: reserved or not yet."""
+        for line in self:
+            if line.line_type != "part":
+                line.part_status = False
+            elif line.part_state == "requested" and line.part_availability in (
+                "waiting",
+                "partially_available",
+                "assigned",
+            ):
+                line.part_status = line.part_availability
+            elif line.part_state == "requested":
+                line.part_status = "issued" if line.part_availability == "done" else "waiting"
+            else:
+                line.part_status = line.part_state
 
     def _part_qty_of(self, moves, field="quantity"):
         """Sum of ``field`` of ``moves`` in the line's unit."""

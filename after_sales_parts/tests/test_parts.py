@@ -1,6 +1,11 @@
+import re
+
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AfterSalesPartsCommon
 
@@ -54,6 +59,69 @@ class TestServiceParts(AfterSalesPartsCommon):
             request.line_ids, [{"part_availability": "partially_available", "part_qty_reserved": 10}]
         )
         self.assertTrue(request.line_ids.part_expected_date)
+
+    def test_part_lines_say_whether_the_part_is_there(self):
+        """Requested parts read Available, Partially Available or Not Available (with the date
+        expected) in the request's part lines, not "Requested" for all of them."""
+        gasket = self._part("Head Gasket", cost=20)  # none in stock
+        request = self._request([(self.filter, 2), (self.filter, 15), (gasket, 1)])
+        request.action_request_parts()
+        self.assertRecordValues(
+            request.line_ids,
+            [
+                {"part_state": "requested", "part_status": "assigned"},
+                {"part_state": "requested", "part_status": "partially_available"},
+                {"part_state": "requested", "part_status": "waiting"},
+            ],
+        )
+        self.assertTrue(request.line_ids[2].part_expected_date)
+        arch = request.with_user(self.as_user).get_views([(False, "form")])["views"]["form"]["arch"]
+        columns = {
+            node.get("name"): node
+            for node in etree.fromstring(arch).xpath("//field[@name='line_ids']/list/field")
+        }
+        self.assertEqual(columns["part_status"].get("optional"), "show", "shown in the part lines")
+        self.assertIn("waiting", columns["part_status"].get("decoration-danger"))
+        self.assertIn("partially_available", columns["part_status"].get("decoration-warning"))
+        self.assertIn("assigned", columns["part_status"].get("decoration-success"))
+        self.assertEqual(columns["part_state"].get("optional"), "hide")
+        self.assertEqual(columns["part_expected_date"].get("optional"), "show")
+
+    def _visible_buttons(self, record, name):
+        """The header buttons ``name`` of ``record``'s form that show, as the web client decides."""
+        arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
+        shown = []
+        for button in etree.fromstring(arch).xpath(f"//header/button[@name='{name}']"):
+            expression = button.get("invisible") or "False"
+            values = {n: record[n] for n in re.findall(r"[a-z_]+", expression) if n in record._fields}
+            if not safe_eval(expression, values):
+                shown.append(button)
+        return shown
+
+    def test_resolve_and_close_warn_of_parts_not_issued(self):
+        gasket = self._part("Head Gasket", cost=20)  # none in stock
+        request = self._request([(self.filter, 1), (gasket, 1)])
+        picking = request.action_request_parts()
+        action = request.with_user(self.as_user).action_resolve()
+        wizard = Form(self.env[action["res_model"]].with_user(self.as_user).with_context(**action["context"]))
+        self.assertIn("Parts not issued yet", wizard.warning)
+        self.assertIn("Head Gasket (1 Units, Not Available)", wizard.warning)
+        self.assertIn("Oil Filter (1 Units, Available)", wizard.warning)
+        wizard.resolution = "<p>Gasket replaced</p>"
+        wizard.save().action_resolve()
+        self.assertTrue(request.is_resolved, "a warning, not a refusal")
+        # the form says it, and Close asks before closing
+        self.assertIn("Head Gasket", request.resolve_warning)
+        (close,) = self._visible_buttons(request.with_user(self.as_user), "action_close")
+        self.assertIn("Close it anyway?", close.get("confirm") or "")
+        # issued, nothing to warn of
+        self.env["stock.quant"]._update_available_quantity(gasket, self.stock, 1)
+        picking.action_assign()
+        self._validate(picking)
+        self.assertEqual(set(request.line_ids.mapped("part_state")), {"issued"})
+        self.assertFalse(request.resolve_warning)
+        (close,) = self._visible_buttons(request.with_user(self.as_user), "action_close")
+        self.assertFalse(close.get("confirm"))
 
     def test_approval_over_threshold_then_refusal_and_approval(self):
         request = self._request([(self.pump, 2)])  # 1,800 > 1,000

@@ -401,6 +401,10 @@ class AfterSalesRequest(models.Model):
     )
     timer_running = fields.Boolean(string="My Timer Running", compute="_compute_timer")
     timer_start = fields.Datetime(string="My Timer Started", compute="_compute_timer")
+    resolve_warning = fields.Text(
+        compute="_compute_resolve_warning",
+        help="What is still open on the request when it is resolved or closed (parts not issued...).",
+    )
 
     _name_company_uniq = models.Constraint(
         "UNIQUE(name, company_id)", "The request number must be unique per company."
@@ -452,6 +456,11 @@ class AfterSalesRequest(models.Model):
             request.scheduled_date_end = request.scheduled_date and request.scheduled_date + timedelta(
                 hours=request.scheduled_duration or 1.0
             )
+
+    @api.depends("line_ids")
+    def _compute_resolve_warning(self):
+        for request in self:
+            request.resolve_warning = "\n".join(request._get_resolve_warnings()) or False
 
     @api.depends("stage_id.is_resolved", "stage_id.is_closed", "stage_id.is_cancel")
     def _compute_is_resolved(self):
@@ -918,6 +927,38 @@ class AfterSalesRequest(models.Model):
             vals["stage_id"] = stage.id
         self.write(vals)
 
+    def _get_resolve_warnings(self):
+        """What the back office should know before resolving or closing the request (a hook).
+
+        A list of sentences, empty when nothing is left open; sibling modules add theirs with
+        ``super()`` (parts not issued yet...). The resolve step and the request form show them.
+        """
+        self.ensure_one()
+        return []
+
+    def _get_display_tz(self, partner=None):
+        """Time zone in which this request's dates and times are told to ``partner``.
+
+        The partner's own time zone; else the service's: the SLA calendar's, the company's.
+        """
+        self.ensure_one()
+        return (
+            (partner and partner.tz)
+            or self.sla_policy_id.calendar_id.tz
+            or self.company_id.resource_calendar_id.tz
+            or self.company_id.partner_id.tz
+            or "UTC"
+        )
+
+    def _format_datetime_tz(self, value, partner=None):
+        """``value`` (a UTC datetime) as text in ``partner``'s time zone (see ``_get_display_tz``),
+        the time zone named: a deadline read in a message or on a page says which clock it is on."""
+        self.ensure_one()
+        if not value:
+            return ""
+        tz = self._get_display_tz(partner)
+        return self.env._("%(datetime)s (%(tz)s)", datetime=format_datetime(self.env, value, tz=tz), tz=tz)
+
     def _get_pending_work_lines(self):
         """Work lines with a quantity that are not done yet."""
         return self.line_ids.filtered(
@@ -1238,7 +1279,7 @@ class AfterSalesRequest(models.Model):
     def _prepare_sla_escalation_message(self, kind, level):
         """(activity summary, message body) of the ``level`` escalation of the ``kind`` target."""
         self.ensure_one()
-        deadline = format_datetime(self.env, self[f"sla_{kind}_deadline"], tz=self.env.user.tz or "UTC")
+        deadline = self._format_datetime_tz(self[f"sla_{kind}_deadline"])
         percent = self.sla_policy_id._target_for(self.priority).warning_percent
         if (kind, level) == ("response", "warning"):
             summary = self.env._("SLA warning: response to %s", self.name)

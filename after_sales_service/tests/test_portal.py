@@ -56,6 +56,42 @@ class TestPortal(AfterSalesCommon, HttpCase):
         home = self.url_open("/my")
         self.assertIn("/my/equipment", home.text)
 
+    def test_times_on_the_request_page_say_their_time_zone(self):
+        """The customer reads the visit time and the deadline on their own clock, which is named."""
+        self.portal_user.partner_id.tz = "Asia/Yekaterinburg"  # UTC+5
+        self.own_request._write_unchecked(
+            {
+                "scheduled_date": "2026-03-02 04:00:00",
+                "sla_resolution_deadline": "2026-03-03 12:30:00",
+            }
+        )
+        self._login(self.portal_user)
+        page = self.url_open(f"/my/requests/{self.own_request.id}").text
+        self.assertIn("03/02/2026 09:00:00 AM (Asia/Yekaterinburg)", page, "the visit")
+        self.assertIn("03/03/2026 05:30:00 PM (Asia/Yekaterinburg)", page, "the deadline")
+
+    def test_mail_deadlines_say_their_time_zone(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Night Shift", "parent_id": self.customer.id, "tz": "Asia/Vladivostok"}  # UTC+10
+        )
+        self.own_request._write_unchecked(
+            {
+                "contact_id": contact.id,
+                "sla_response_deadline": "2026-03-02 04:00:00",
+                "sla_resolution_deadline": "2026-03-03 04:00:00",
+            }
+        )
+        template = self.env.ref("after_sales_service.mail_template_request_created")
+        body = template._render_field("body_html", self.own_request.ids)[self.own_request.id]
+        self.assertIn("03/02/2026 02:00:00 PM (Asia/Vladivostok)", body)
+        self.assertIn("03/03/2026 02:00:00 PM (Asia/Vladivostok)", body)
+        # the service's own messages: the service's clock, named
+        self.env.company.resource_calendar_id.tz = "Europe/Moscow"
+        self.assertEqual(
+            self.own_request._format_datetime_tz(self.own_request.sla_response_deadline),
+            "03/02/2026 07:00:00 AM (Europe/Moscow)",
+        )
+
     def test_other_customer_gets_404(self):
         self._login(self.rival_user)
         for url in (f"/my/equipment/{self.unit.id}", f"/my/requests/{self.own_request.id}"):

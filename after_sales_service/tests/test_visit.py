@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from freezegun import freeze_time
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -165,6 +166,21 @@ class TestVisit(AfterSalesCommon):
         with freeze_time("2026-03-02 10:00:00"):
             self.assertEqual(visits.search(domain), today | today_late)
             self.assertTrue(visits.browse(today.id).planned_today)
+
+    def test_my_visits_today_read_from_the_first_to_the_last(self):
+        """The engineer's day in its kanban and list: the earliest visit first."""
+        late = self._create_visit(datetime(2026, 3, 2, 15, 0), datetime(2026, 3, 2, 16, 0))
+        early = self._create_visit(datetime(2026, 3, 2, 8, 0), datetime(2026, 3, 2, 9, 0))
+        noon = self._create_visit(datetime(2026, 3, 2, 12, 0), datetime(2026, 3, 2, 13, 0))
+        action = self.env.ref("after_sales_service.after_sales_visit_action_my_today")
+        visits = self.env["after_sales.visit"].with_user(self.engineer)
+        domain = safe_eval(action.domain, {"uid": self.engineer.id})
+        views = {view.view_mode: view.view_id.id for view in action.view_ids}
+        for view_type in ("kanban", "list"):
+            arch = visits.get_views([(views.get(view_type, False), view_type)])["views"][view_type]["arch"]
+            order = etree.fromstring(arch).get("default_order") or visits._order
+            with freeze_time("2026-03-02 07:00:00"):
+                self.assertEqual(visits.search(domain, order=order).ids, (early | noon | late).ids, view_type)
 
     def test_other_company_cannot_read_the_visit(self):
         visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))

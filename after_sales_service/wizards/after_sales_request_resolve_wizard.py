@@ -11,6 +11,7 @@ class AfterSalesRequestResolveWizard(models.TransientModel):
     resolution = fields.Html(
         compute="_compute_resolution", store=True, readonly=False, help="What was done and why."
     )
+    warning = fields.Text(related="request_id.resolve_warning")
     line_ids = fields.One2many(
         "after_sales.request.resolve.wizard.line",
         "wizard_id",

@@ -271,7 +271,15 @@ class AfterSalesDealerPortal(CustomerPortal):
         Product = env["product.product"].sudo()
         goods = [("type", "=", "consu"), ("company_id", "in", company_ids)]
         unit_products = Product.search(goods + [("categ_id", "child_of", dealer.service_categ_ids.ids)])
-        parts = Product.search(goods + [("id", "not in", unit_products.ids)])
+        parts = Product.browse()
+        if dealer.service_parts_categ_ids:
+            parts = Product.search(
+                goods
+                + [
+                    ("categ_id", "child_of", dealer.service_parts_categ_ids.ids),
+                    ("id", "not in", unit_products.ids),
+                ]
+            )
         return {
             "units": env["after_sales.equipment"].search([], order="name, id"),
             "unit_products": unit_products.sorted("display_name"),
@@ -381,7 +389,7 @@ class AfterSalesDealerPortal(CustomerPortal):
             product = _parse_choice(row["product_id"], choices["parts"])
             quantity = _parse_number(row["quantity"], default=1.0)
             if product is None:
-                errors.append(_("Part line %s: choose the part from the list.", position))
+                errors.append(self._after_sales_part_choice_error(position, row["product_id"]))
             elif quantity is None:
                 errors.append(_("Part line %s: the quantity must be a number.", position))
             else:
@@ -394,6 +402,20 @@ class AfterSalesDealerPortal(CustomerPortal):
                     }
                 )
         return lines
+
+    def _after_sales_part_choice_error(self, position, value):
+        """The error of a part line whose part is not one the form offers."""
+        _ = request.env._
+        product = request.env["product.product"].sudo().browse(int(value)) if value.isdigit() else None
+        if product and product.exists():
+            return _(
+                "Part line %(position)s: %(part)s is not among the parts you are authorized to claim "
+                "(category: %(categ)s). Choose the part from the list.",
+                position=position,
+                part=product.display_name,
+                categ=product.categ_id.display_name or _("none"),
+            )
+        return _("Part line %s: choose the part from the list.", position)
 
     def _after_sales_save_claim_form(self, dealer, claim=None):
         """Save the posted claim form (and submit it when asked); on bad input show it again with

@@ -3,8 +3,13 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.after_sales_service.tools import check_finite_numbers
+
+from ..tools import coverage_reason, coverage_reason_display
+
+_lt = LazyTranslate(__name__)
 
 LINE_TYPES = [("labour", "Labour"), ("part", "Part")]
 CLAIM_COVERAGE = [("warranty", "Warranty"), ("not_covered", "Not Covered")]
@@ -54,6 +59,8 @@ class AfterSalesDealerClaimLine(models.Model):
         "amount_claimed",
         "coverage",
         "coverage_reason",
+        "coverage_reason_data",
+        "coverage_reason_display",
         "decision",
         "approved_qty",
         "approved_amount",
@@ -116,6 +123,10 @@ class AfterSalesDealerClaimLine(models.Model):
         "our own service lines.",
     )
     coverage_reason = fields.Char(compute="_compute_coverage", store=True, precompute=True)
+    coverage_reason_data = fields.Json(compute="_compute_coverage", store=True, precompute=True)
+    coverage_reason_display = fields.Char(
+        string="Coverage Reason", compute="_compute_coverage_reason_display"
+    )
     decision = fields.Selection(DECISIONS, index=True, copy=False)
     approved_qty = fields.Float(
         string="Approved Quantity",
@@ -212,8 +223,18 @@ class AfterSalesDealerClaimLine(models.Model):
         decisions = todo._decide_coverage()
         for line in todo:
             line.coverage, line.coverage_reason = decisions[line.id]
+            line.coverage_reason_data = getattr(decisions[line.id][1], "data", False) or False
         for line in self - todo:
             line.coverage, line.coverage_reason = line._origin.coverage, line._origin.coverage_reason
+            line.coverage_reason_data = line._origin.coverage_reason_data
+
+    @api.depends("coverage_reason", "coverage_reason_data")
+    @api.depends_context("lang")
+    def _compute_coverage_reason_display(self):
+        for line in self:
+            line.coverage_reason_display = coverage_reason_display(
+                line.env, line.coverage_reason, line.coverage_reason_data
+            )
 
     @api.depends("decision", "hours", "quantity", "line_type")
     def _compute_approved_qty(self):
@@ -363,7 +384,9 @@ class AfterSalesDealerClaimLine(models.Model):
             if not unit:
                 result[line.id] = (
                     "not_covered",
-                    self.env._("The unit is not in the installed base (registered on review)."),
+                    coverage_reason(
+                        self.env, _lt("The unit is not in the installed base (registered on review).")
+                    ),
                 )
                 continue
             day = claim.repair_date or fields.Date.context_today(self)
@@ -437,6 +460,19 @@ class AfterSalesDealerClaimLine(models.Model):
                     raise UserError(self.env._("A part line needs the part."))
                 if line.quantity <= 0:
                     raise UserError(self.env._("Part line %s needs a quantity.", line.name))
+                dealer = line.claim_id.dealer_id
+                if not dealer._is_authorized_part(line.product_id):
+                    raise UserError(
+                        self.env._(
+                            "%(dealer)s is not authorized to claim %(part)s (category: %(categ)s): "
+                            "its parts categories are %(categs)s.",
+                            dealer=dealer.display_name,
+                            part=line.product_id.display_name,
+                            categ=line.product_id.categ_id.display_name or self.env._("none"),
+                            categs=", ".join(dealer.service_parts_categ_ids.mapped("display_name"))
+                            or self.env._("none"),
+                        )
+                    )
                 if line.product_id.tracking != "none" and not (line.failed_serial or "").strip():
                     raise UserError(
                         self.env._(

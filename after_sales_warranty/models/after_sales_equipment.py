@@ -4,10 +4,14 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.after_sales_service.tools import period_end
 
+from ..tools import SelectionValue, coverage_reason
 from .product_category import START_BASIS, WARRANTY_TERM_FIELDS
+
+_lt = LazyTranslate(__name__)
 
 PERIOD_HELP = (
     "Included: a period of N months or years from a date ends on the same date N months or years "
@@ -299,8 +303,13 @@ class AfterSalesEquipment(models.Model):
         date = date or fields.Date.context_today(self)
         hours = self.current_hours if hours is None else hours
         if self.warranty_void:
-            labels = dict(self._fields["warranty_void_reason"]._description_selection(self.env))
-            reason = self.env._("Warranty void: %s", labels.get(self.warranty_void_reason, ""))
+            reason = coverage_reason(
+                self.env,
+                _lt(
+                    "Warranty void: %s",
+                    SelectionValue(self._name, "warranty_void_reason", self.warranty_void_reason),
+                ),
+            )
             return {
                 "state": "void",
                 "parts": False,
@@ -309,10 +318,13 @@ class AfterSalesEquipment(models.Model):
                 "labour_reason": reason,
             }
         if self.warranty_hours_limit and hours >= self.warranty_hours_limit:
-            reason = self.env._(
-                "Warranty hours limit of %(limit)s h reached (%(hours)s h).",
-                limit=self.warranty_hours_limit,
-                hours=hours,
+            reason = coverage_reason(
+                self.env,
+                _lt(
+                    "Warranty hours limit of %(limit)s h reached (%(hours)s h).",
+                    limit=self.warranty_hours_limit,
+                    hours=hours,
+                ),
             )
             return {
                 "state": "expired",
@@ -323,15 +335,21 @@ class AfterSalesEquipment(models.Model):
             }
         result = {"state": "expired"}
         for side, end, label in (
-            ("parts", self.warranty_parts_end_date, self.env._("Parts warranty")),
-            ("labour", self.warranty_labour_end_date, self.env._("Labour warranty")),
+            ("parts", self.warranty_parts_end_date, _lt("Parts warranty")),
+            ("labour", self.warranty_labour_end_date, _lt("Labour warranty")),
         ):
             if not end:
-                result[side], reason = False, self.env._("%s: none for this unit.", label)
+                result[side], reason = False, coverage_reason(self.env, _lt("%s: none for this unit.", label))
             elif date > end:
-                result[side], reason = False, self.env._("%(side)s ended on %(date)s.", side=label, date=end)
+                result[side], reason = (
+                    False,
+                    coverage_reason(self.env, _lt("%(side)s ended on %(date)s.", side=label, date=end)),
+                )
             else:
-                result[side], reason = True, self.env._("%(side)s until %(date)s.", side=label, date=end)
+                result[side], reason = (
+                    True,
+                    coverage_reason(self.env, _lt("%(side)s until %(date)s.", side=label, date=end)),
+                )
                 result["state"] = "in_warranty"
             result[f"{side}_reason"] = reason
         return result
@@ -354,7 +372,9 @@ class AfterSalesEquipment(models.Model):
             excluded = set(self.warranty_excluded_categ_ids.ids)
             categ = product.categ_id
             if any(int(cid) in excluded for cid in (categ.parent_path or "").split("/") if cid):
-                return False, self.env._("Category %s is excluded from the warranty.", categ.display_name)
+                return False, coverage_reason(
+                    self.env, _lt("Category %s is excluded from the warranty.", categ.display_name)
+                )
         return True, state[f"{side}_reason"]
 
     def _get_vendor_warranty(self, product, day, company):

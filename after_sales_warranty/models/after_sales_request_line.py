@@ -3,6 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from ..tools import SelectionValue, coverage_reason, coverage_reason_display
+
+_lt = LazyTranslate(__name__)
 
 COVERAGE = [("warranty", "Warranty"), ("contract", "Contract"), ("goodwill", "Goodwill"), ("paid", "Paid")]
 
@@ -21,6 +26,20 @@ class AfterSalesRequestLine(models.Model):
         "or set by a warranty officer.",
     )
     coverage_reason = fields.Char(compute="_compute_coverage", store=True, readonly=False, copy=False)
+    coverage_reason_data = fields.Json(
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        copy=False,
+        help="The facts of the engine's reason (its term and parameters), to show it in each reader's "
+        "language; empty for a reason typed by a person.",
+    )
+    coverage_reason_display = fields.Char(
+        string="Coverage Reason",
+        compute="_compute_coverage_reason_display",
+        help="Why the line is covered or paid, in your language: the engine's reason, or the one typed "
+        "by the person who overrode the coverage.",
+    )
     coverage_qty_included = fields.Float(
         string="Included Quantity",
         compute="_compute_coverage",
@@ -61,11 +80,21 @@ class AfterSalesRequestLine(models.Model):
         decisions = lines._decide_coverage()
         for line in lines:
             line.coverage, line.coverage_reason, line.coverage_qty_included = decisions[line.id]
+            line.coverage_reason_data = getattr(decisions[line.id][1], "data", False) or False
         for line in self - lines:
             # keep the stored decision (assigning it marks the field computed)
             origin = line._origin
             line.coverage, line.coverage_reason = origin.coverage, origin.coverage_reason
             line.coverage_qty_included = origin.coverage_qty_included
+            line.coverage_reason_data = origin.coverage_reason_data
+
+    @api.depends("coverage_reason", "coverage_reason_data")
+    @api.depends_context("lang")
+    def _compute_coverage_reason_display(self):
+        for line in self:
+            line.coverage_reason_display = coverage_reason_display(
+                line.env, line.coverage_reason, line.coverage_reason_data
+            )
 
     # ------------------------------------------------------------------ CRUD
 
@@ -191,6 +220,7 @@ class AfterSalesRequestLine(models.Model):
                 {
                     "coverage": coverage,
                     "coverage_reason": reason,
+                    "coverage_reason_data": getattr(reason, "data", False) or False,
                     "coverage_qty_included": included,
                     "coverage_manual": False,
                 }
@@ -228,11 +258,14 @@ class AfterSalesRequestLine(models.Model):
             request = line.request_id
             day = line._get_coverage_day()
             unit = line.equipment_id or request.equipment_id
-            reason = self.env._("No equipment unit on the request.")
+            reason = coverage_reason(self.env, _lt("No equipment unit on the request."))
             if unit and request.request_type not in warranty_types:
-                labels = dict(request._fields["request_type"]._description_selection(self.env))
-                reason = self.env._(
-                    "The warranty does not cover %s requests.", labels.get(request.request_type, "")
+                reason = coverage_reason(
+                    self.env,
+                    _lt(
+                        "The warranty does not cover %s requests.",
+                        SelectionValue(request._name, "request_type", request.request_type),
+                    ),
                 )
             elif unit:
                 covered, reason = line._decide_warranty(unit, day)
@@ -254,11 +287,14 @@ class AfterSalesRequestLine(models.Model):
                     remaining[key] -= line.quantity
                     result[line.id] = (
                         "contract",
-                        self.env._(
-                            "Included in contract %(contract)s (%(left)s left until %(end)s).",
-                            contract=service.contract_id.name,
-                            left=round(remaining[key], 2),
-                            end=bounds[1],
+                        coverage_reason(
+                            self.env,
+                            _lt(
+                                "Included in contract %(contract)s (%(left)s left until %(end)s).",
+                                contract=service.contract_id.name,
+                                left=round(remaining[key], 2),
+                                end=bounds[1],
+                            ),
                         ),
                         0.0,
                     )
@@ -268,24 +304,30 @@ class AfterSalesRequestLine(models.Model):
                     remaining[key] = 0.0
                     result[line.id] = (
                         "paid",
-                        self.env._(
-                            "%(included)s of %(quantity)s %(unit)s included in contract %(contract)s "
-                            "(its quota until %(end)s is used up); the rest is paid.",
-                            included=round(included, 2),
-                            quantity=round(line.quantity, 2),
-                            unit=line.uom_id.name or "",
-                            contract=service.contract_id.name,
-                            end=bounds[1],
+                        coverage_reason(
+                            self.env,
+                            _lt(
+                                "%(included)s of %(quantity)s %(unit)s included in contract %(contract)s "
+                                "(its quota until %(end)s is used up); the rest is paid.",
+                                included=round(included, 2),
+                                quantity=round(line.quantity, 2),
+                                unit=line.uom_id.name or "",
+                                contract=service.contract_id.name,
+                                end=bounds[1],
+                            ),
                         ),
                         included,
                     )
                     continue
-                reason = self.env._(
-                    "%(reason)s Contract %(contract)s quota of %(qty)s used up until %(end)s.",
-                    reason=reason,
-                    contract=service.contract_id.name,
-                    qty=service.quantity,
-                    end=bounds[1],
+                reason = coverage_reason(
+                    self.env,
+                    _lt(
+                        "%(reason)s Contract %(contract)s quota of %(qty)s used up until %(end)s.",
+                        reason=reason,
+                        contract=service.contract_id.name,
+                        qty=service.quantity,
+                        end=bounds[1],
+                    ),
                 )
             result[line.id] = ("paid", reason, 0.0)
         return result

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 SERVICE_PARTNER_FIELDS = {
     "is_service_partner",
     "service_categ_ids",
+    "service_parts_categ_ids",
     "service_currency_id",
     "service_labour_rate",
     "service_parts_rule",
@@ -34,6 +35,15 @@ class ResPartner(models.Model):
         "categ_id",
         string="Authorized Categories",
         help="Units of these product categories (and their subcategories) may be claimed by this partner.",
+    )
+    service_parts_categ_ids = fields.Many2many(
+        "product.category",
+        "res_partner_service_parts_categ_rel",
+        "partner_id",
+        "categ_id",
+        string="Authorized Parts Categories",
+        help="Parts of these product categories (and their subcategories) may be claimed by this "
+        "partner; without any, it claims labour only.",
     )
     service_currency_id = fields.Many2one(
         "res.currency",
@@ -133,6 +143,12 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     @api.model
+    def _is_authorized_part(self, product):
+        """Whether this service partner may claim ``product`` as a part (its parts categories)."""
+        self.ensure_one()
+        categ_path = set((product.categ_id.parent_path or "").split("/")) - {""}
+        return bool(categ_path & {str(categ_id) for categ_id in self.service_parts_categ_ids.ids})
+
     def _get_service_partner_fields(self):
         """Fields of an authorized service partner's terms (a hook): only managers change them."""
         return SERVICE_PARTNER_FIELDS

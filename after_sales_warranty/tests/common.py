@@ -137,6 +137,7 @@ class DealerClaimCommon(WarrantyCommon):
                 "is_company": True,
                 "is_service_partner": True,
                 "service_categ_ids": [fields.Command.set(cls.categ_machines.ids)],
+                "service_parts_categ_ids": [fields.Command.set((cls.categ_spares | cls.categ_wear).ids)],
                 "service_labour_rate": 50.0,
                 "service_parts_rule": "cost",
                 "service_handling_percent": 10.0,

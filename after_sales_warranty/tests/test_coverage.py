@@ -1,6 +1,6 @@
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import WarrantyCommon
 
@@ -22,6 +22,36 @@ class TestCoverage(WarrantyCommon):
         self.assertRecordValues(part | work, [{"coverage": "warranty"}, {"coverage": "paid"}])
         self.assertIn("2026-01-10", work.coverage_reason)
         self.assertEqual(parts_only.coverage_status, "partial")
+
+    def test_engine_reason_read_in_the_readers_language(self):
+        """The engine stores the facts of its reason: each reader reads it in their language and date
+        format; a reason a person typed stays as typed."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        russian = new_test_user(
+            self.env,
+            login="ru_service_clerk",
+            groups="after_sales_service.group_after_sales_user",
+            lang="ru_RU",
+        )
+        english = new_test_user(
+            self.env,
+            login="en_service_clerk",
+            groups="after_sales_service.group_after_sales_user",
+            lang="en_US",
+        )
+        request = self._create_request(self.unit, date_open="2026-06-01 09:00:00")
+        work = self._add_lines(request, ("work", self.labour, 2))
+        self.assertEqual(work.coverage_reason, "Labour warranty ended on 2026-01-10.")
+        as_russian = work.with_user(russian).with_context(lang=russian.lang)
+        self.assertEqual(as_russian.coverage_reason_display, "Гарантия на работы закончилась 10.01.2026.")
+        as_english = work.with_user(english).with_context(lang=english.lang)
+        self.assertEqual(as_english.coverage_reason_display, "Labour warranty ended on 01/10/2026.")
+        # decided again by a Russian user: still the facts, not Russian text for everyone
+        request.with_user(russian).with_context(lang="ru_RU").action_decide_coverage()
+        self.assertEqual(as_english.coverage_reason_display, "Labour warranty ended on 01/10/2026.")
+        self.assertEqual(as_russian.coverage_reason_display, "Гарантия на работы закончилась 10.01.2026.")
+        work._override_coverage("goodwill", "Old customer, 10/01 promise")
+        self.assertEqual(as_russian.coverage_reason_display, "Old customer, 10/01 promise")
 
     def test_category_exclusion_makes_part_paid_inside_warranty(self):
         request = self._create_request(self.unit, date_open="2025-06-01 09:00:00")

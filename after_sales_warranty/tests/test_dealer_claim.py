@@ -195,6 +195,19 @@ class TestDealerClaim(DealerClaimCommon):
         late.with_user(self.as_user).action_submit()
         self.assertEqual(late.state, "submitted", "no deadline")
 
+    def test_part_outside_the_parts_categories_refused(self):
+        tyres = self.env["product.category"].create({"name": "Tyres"})
+        tyre = self.env["product.product"].create(
+            {"name": "Loader Tyre", "type": "consu", "categ_id": tyres.id}
+        )
+        claim = self._create_claim(self.unit, lines=[self._labour(), self._part_line(tyre)])
+        with self.assertRaisesRegex(UserError, r"not authorized to claim Loader Tyre \(category: Tyres\)"):
+            claim.with_user(self.as_user).action_submit()
+        self.assertEqual(claim.state, "draft")
+        self.dealer.service_parts_categ_ids |= tyres
+        claim.with_user(self.as_user).action_submit()
+        self.assertEqual(claim.state, "submitted")
+
     def test_authorized_categories(self):
         pump_product = self.env["product.product"].create(
             {"name": "Pump P-1", "type": "consu", "categ_id": self.categ_spares.id}

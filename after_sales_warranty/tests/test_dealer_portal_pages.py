@@ -357,7 +357,7 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
             (
                 "save",
                 {"parts": [(self.product_unit, "1", "")]},
-                "Part line 1: choose the part from the list.",
+                "is not among the parts you are authorized to claim",
             ),
             ("save", {"labour": [(999999, "1")]}, "Labour line 1: choose the operation from the list."),
             ("save", {"labour": [(False, "abc")]}, "Labour line 1: the hours must be a number."),
@@ -395,6 +395,26 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
         self.assertEqual(len(self._claims()), 1, "nothing written")
         self.assertEqual(self.env["mail.message"].search_count([]), messages)
         self.assertFalse(self.own_unit.meter_reading_ids, "no reading recorded")
+
+    def test_part_picker_offers_the_parts_of_the_dealers_categories_only(self):
+        tyres = self.env["product.category"].create({"name": "Tyres"})
+        tyre = self.env["product.product"].create(
+            {"name": "Loader Tyre 17.5", "type": "consu", "categ_id": tyres.id}
+        )
+        self._login(self.dealer_portal)
+        page = self.url_open(f"{CLAIMS}/new").text
+        self.assertIn(self.part.display_name, page, "a part of its categories")
+        self.assertIn(self.oil_filter.display_name, page, "a part of a subcategory")
+        self.assertNotIn("Loader Tyre 17.5", page, "not a part of another category")
+        response = self.url_open(
+            f"{CLAIMS}/new", data=self._form(labour=[(self.op_alternator, "2")], parts=[(tyre, "1", "")])
+        )
+        self.assertIn("o_dealer_claim_errors", response.text)
+        self.assertIn(
+            "Loader Tyre 17.5 is not among the parts you are authorized to claim (category: Tyres)",
+            response.text,
+        )
+        self.assertEqual(len(self._claims()), 1, "nothing written")
 
     def test_draft_corrected_then_submitted(self):
         self._login(self.dealer_portal)

@@ -60,6 +60,7 @@ class TestTourDealer(HttpCase):
                 "email": "claims@tour-service.example.com",
                 "is_service_partner": True,
                 "service_categ_ids": [Command.set(generators.ids)],
+                "service_parts_categ_ids": [Command.set(spares.ids)],
                 "service_labour_rate": 60.0,
                 "service_parts_rule": "cost",
                 "service_handling_percent": 10.0,

@@ -117,6 +117,10 @@ registry.category("web_tour.tours").add("after_sales_clerk_tour", {
             trigger: ".modal div[name=line_ids] .o_data_row td:contains('Tour Diagnostics')",
         },
         {
+            content: "The resolve step warns: the filter is requested, not issued yet",
+            trigger: ".modal .o_resolve_warning:contains('Parts not issued yet'):contains('Tour Oil Filter')",
+        },
+        {
             trigger: ".modal button[name=action_resolve]",
             run: "click",
         },
@@ -125,8 +129,17 @@ registry.category("web_tour.tours").add("after_sales_clerk_tour", {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Resolved')",
         },
         {
+            content: "The form still says the filter is not issued",
+            trigger: ".o_form_view .o_request_resolve_warning:contains('Tour Oil Filter')",
+        },
+        {
             content: "Close",
             trigger: ".o_form_statusbar button[name=action_close]",
+            run: "click",
+        },
+        {
+            content: "Close anyway",
+            trigger: ".modal:contains('Close it anyway?') .modal-footer .btn-primary",
             run: "click",
         },
         {
