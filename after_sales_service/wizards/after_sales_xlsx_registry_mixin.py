@@ -117,6 +117,7 @@ class AfterSalesXlsxRegistryMixin(models.AbstractModel):
         return {}
 
     def _get_registry_sheet_name(self):
+        """The name of the first sheet."""
         return self.env._("Registry")
 
     def _get_slice_sheets(self):
@@ -219,7 +220,7 @@ class AfterSalesXlsxRegistryMixin(models.AbstractModel):
         row_index = 4
         for row in rows:
             for col, column in enumerate(columns):
-                self._write_cell(sheet, row_index, col, row.get(column.key), formats[column.kind])
+                self._write_cell(sheet, row_index, col, row[column.key], formats[column.kind])
             row_index += 1
         for col, column in enumerate(columns if totals else []):
             total_format = formats[f"total_{column.kind}"]
