@@ -2,11 +2,14 @@ import base64
 import io
 import re
 import zipfile
+from unittest.mock import patch
 
 from lxml import etree
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+
+from odoo.addons.after_sales_service.wizards.after_sales_xlsx_registry_mixin import XlsxColumn
 
 from .common import AfterSalesBillingCommon
 
@@ -47,11 +50,11 @@ class TestBillingRegistryXlsx(AfterSalesBillingCommon):
         )
         cls.alpha_contract = cls._create_contract(cls.alpha, pricelist_id=cls.pl_contract.id)
 
-    def _export(self, date_from="2026-03-01", date_to="2026-03-31"):
+    def _export(self, date_from="2026-03-01", date_to="2026-03-31", **vals):
         wizard = (
             self.env["after_sales.billing.registry"]
             .with_user(self.billing_user)
-            .create({"date_from": date_from, "date_to": date_to})
+            .create({"date_from": date_from, "date_to": date_to, **vals})
         )
         action = wizard.action_export()
         attachment_id = int(re.search(r"/web/content/(\d+)", action["url"]).group(1))
@@ -76,7 +79,11 @@ class TestBillingRegistryXlsx(AfterSalesBillingCommon):
         invoice.action_post()
 
         rows = self._export()
-        header, *body, total = rows
+        title, period, header, *body, total = rows
+        self.assertEqual(title, {"A": "Billing Registry"})
+        self.assertEqual(
+            period, {"A": f"{self.env.company.name}, done service lines from 2026-03-01 to 2026-03-31"}
+        )
         self.assertEqual(header["A"], "Customer")
         self.assertEqual(header["O"], "Invoice Status")
         self.assertEqual(len(body), 3)
@@ -93,7 +100,7 @@ class TestBillingRegistryXlsx(AfterSalesBillingCommon):
         self.assertEqual(warranty["H"], "Warranty")
         self.assertEqual(warranty["I"], "Under warranty")
         self.assertEqual((warranty["L"], warranty["M"]), (40.0, 0.0))
-        self.assertEqual(warranty["N"], "", "a covered line is not invoiced")
+        self.assertNotIn("N", warranty, "a covered line is not invoiced")
         self.assertEqual(beta_part["A"], "Beta Energy")
         self.assertEqual((beta_part["J"], beta_part["K"], beta_part["M"]), (3.0, 50.0, 150.0))
         self.assertEqual(beta_part["N"], invoice.name)
@@ -103,11 +110,50 @@ class TestBillingRegistryXlsx(AfterSalesBillingCommon):
         self.assertEqual((total["L"], total["M"]), (160.0 + 40.0 + 150.0, 160.0 + 150.0))
 
     def test_registry_empty_and_bad_period(self):
-        header, total = self._export("2025-01-01", "2025-01-31")
+        title, __, header, total = self._export("2025-01-01", "2025-01-31")
+        self.assertEqual(title["A"], "Billing Registry")
         self.assertEqual(header["C"], "Request")
-        self.assertEqual((total["L"], total["M"]), (0.0, 0.0))
-        wizard = self.env["after_sales.billing.registry"].create(
-            {"date_from": "2026-03-31", "date_to": "2026-03-01"}
+        self.assertEqual((total["A"], total["L"], total["M"]), ("Total", 0.0, 0.0))
+        Registry = self.env["after_sales.billing.registry"].with_user(self.billing_user)
+        with self.assertRaises(ValidationError):
+            Registry.create({"date_from": "2026-03-31", "date_to": "2026-03-01"})
+        self.assertFalse(Registry.search([("date_from", "=", "2026-03-31")]))
+
+    def test_registry_other_company_refused(self):
+        other_company = self.env["res.company"].create({"name": "Not Billed Here"})
+        Registry = self.env["after_sales.billing.registry"].with_user(self.billing_user)
+        wizard = Registry.create(
+            {"date_from": "2026-03-01", "date_to": "2026-03-31", "company_id": other_company.id}
         )
         with self.assertRaises(UserError):
             wizard.action_export()
+        self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", Registry._name)]))
+
+    def test_columns_come_from_the_specs(self):
+        """A column that a sibling module adds through the hook is written with its title, and
+        the columns after it, the totals too, move one to the right."""
+        Registry = type(self.env["after_sales.billing.registry"])
+        get_columns, get_rows = Registry._get_registry_columns, Registry._get_rows
+
+        def _get_registry_columns(wizard):
+            columns = get_columns(wizard)
+            return [*columns[:3], XlsxColumn("subject", "text", "Subject"), *columns[3:]]
+
+        def _get_rows(wizard, lines):
+            rows = get_rows(wizard, lines)
+            for row, line in zip(rows, lines, strict=True):
+                row["subject"] = line.request_id.title
+            return rows
+
+        request = self._create_request(self.alpha, [self._work_line()], equipment_id=self.alpha_unit.id)
+        with (
+            patch.object(Registry, "_get_registry_columns", _get_registry_columns),
+            patch.object(Registry, "_get_rows", _get_rows),
+        ):
+            __, __, header, row, total = self._export()
+        self.assertEqual(
+            [header[column] for column in "ABCDEP"],
+            ["Customer", "Contract", "Request", "Subject", "Date", "Invoice Status"],
+        )
+        self.assertEqual((row["C"], row["D"], row["G"]), (request.name, "Does not start", "SN-REG-1"))
+        self.assertEqual((total["A"], total["M"], total["N"]), ("Total", 160.0, 160.0))

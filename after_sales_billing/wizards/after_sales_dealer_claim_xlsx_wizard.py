@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.after_sales_service.wizards.after_sales_xlsx_registry_mixin import XlsxColumn
+
 
 class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
     """The dealer claims registry with the settlement of each line and the days to payment."""
@@ -27,20 +29,20 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
         _ = self.env._
         return [
             *super()._get_registry_columns(),
-            ("settlement_status", "text", _("Settlement")),
-            ("settle_move", "text", _("Settled By")),
-            ("settle_date", "date", _("Settlement Posted On")),
-            ("payment_date", "date", _("Paid On")),
-            ("days_to_settlement", "integer", _("Days Repair to Settlement")),
-            ("days_to_payment", "integer", _("Days Repair to Payment")),
+            XlsxColumn("settlement_status", "text", _("Settlement")),
+            XlsxColumn("settle_move", "text", _("Settled By")),
+            XlsxColumn("settle_date", "date", _("Settlement Posted On")),
+            XlsxColumn("payment_date", "date", _("Paid On")),
+            XlsxColumn("days_to_settlement", "integer", _("Days Repair to Settlement")),
+            XlsxColumn("days_to_payment", "integer", _("Days Repair to Payment")),
         ]
 
     def _get_figure_columns(self):
         _ = self.env._
         return [
             *super()._get_figure_columns(),
-            ("days_to_settlement", _("Avg Days Repair to Settlement"), "number"),
-            ("days_to_payment", _("Avg Days Repair to Payment"), "number"),
+            XlsxColumn("days_to_settlement", "number", _("Avg Days Repair to Settlement")),
+            XlsxColumn("days_to_payment", "number", _("Avg Days Repair to Payment")),
         ]
 
     @api.model

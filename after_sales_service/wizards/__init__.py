@@ -1,2 +1,3 @@
+from . import after_sales_xlsx_registry_mixin
 from . import after_sales_request_xlsx_wizard
 from . import after_sales_request_resolve_wizard

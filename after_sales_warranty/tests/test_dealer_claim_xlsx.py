@@ -29,8 +29,8 @@ class TestDealerClaimXlsx(DealerClaimReportCommon):
         Columns that sibling modules add to the registry (``_get_*_columns`` hooks) are left out.
         """
         wizard = self.env["after_sales.dealer.claim.xlsx.wizard"]
-        own = {title for __, __, title in AfterSalesDealerClaimXlsxWizard._get_registry_columns(wizard)}
-        own |= {title for __, title, __ in AfterSalesDealerClaimXlsxWizard._get_figure_columns(wizard)}
+        own = {column.title for column in AfterSalesDealerClaimXlsxWizard._get_registry_columns(wizard)}
+        own |= {column.title for column in AfterSalesDealerClaimXlsxWizard._get_figure_columns(wizard)}
         own |= {"Dealer", "Unit Product", "Part", "Cause", "Month"}
         got = [{key: value for key, value in row.items() if key in own} for row in got]
         self.assertEqual([sorted(row) for row in got], [sorted(row) for row in expected])

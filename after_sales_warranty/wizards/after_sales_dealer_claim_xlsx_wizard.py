@@ -1,15 +1,7 @@
-import io
-from collections import defaultdict
-from datetime import date, datetime
-
-import xlsxwriter
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-# Slices of the registry, each on its own sheet: row key of the slice label.
-SLICE_KEYS = ["dealer", "unit_product", "part", "cause", "month"]
+from odoo.addons.after_sales_service.wizards.after_sales_xlsx_registry_mixin import XlsxColumn, XlsxSlice
 
 
 class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
@@ -17,14 +9,10 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
     slices by dealer, unit product, part, cause and month, with the same figures."""
 
     _name = "after_sales.dealer.claim.xlsx.wizard"
+    _inherit = ["after_sales.xlsx.registry.mixin"]
     _description = "Dealer Claims Registry Export"
+    _registry_slice_order = "amount_claimed"
 
-    date_from = fields.Date(
-        string="From",
-        required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1),
-    )
-    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
     date_basis = fields.Selection(
         [("repair", "Repair Date"), ("submit", "Claim Date")],
         string="Period Of",
@@ -32,40 +20,6 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
         default="repair",
         help="Which date of the claims falls in the period: the repair, or the submission of the claim.",
     )
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
-
-    @api.constrains("date_from", "date_to")
-    def _check_dates(self):
-        for wizard in self:
-            if wizard.date_from > wizard.date_to:
-                raise ValidationError(self.env._("The start of the period is after its end."))
-
-    # -------------------------------------------------------------- actions
-
-    def action_export(self):
-        """Build the registry workbook of the period and download it."""
-        self.ensure_one()
-        self._check_company_allowed()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": self._get_file_name(),
-                "raw": self._build_workbook(self._get_rows(self._get_report_rows())),
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
-
-    # ------------------------------------------------------------- business
-
-    def _check_company_allowed(self):
-        if self.company_id not in self.env.user.company_ids:
-            raise UserError(self.env._("You have no access to company %s.", self.company_id.name))
 
     def _get_file_name(self):
         return f"dealer_claims_{self.date_from}_{self.date_to}.xlsx"
@@ -83,6 +37,9 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
                 (date_field, "<=", self.date_to),
             ]
         )
+
+    def _get_registry_records(self):
+        return self._get_report_rows()
 
     def _get_report_rows(self):
         """The analysis rows of the period, as the user may read them (managers)."""
@@ -143,52 +100,75 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
             )
         return rows
 
+    def _get_registry_title(self):
+        return self.env._("Dealer Claims Registry")
+
+    def _get_period_label(self):
+        basis = dict(self._fields["date_basis"]._description_selection(self.env))[self.date_basis]
+        return self.env._(
+            "%(company)s, dealer claim lines by %(basis)s from %(start)s to %(end)s "
+            "(amounts in %(currency)s)",
+            company=self.company_id.name,
+            basis=basis.lower(),
+            start=self.date_from,
+            end=self.date_to,
+            currency=self.company_id.currency_id.name,
+        )
+
     def _get_registry_columns(self):
-        """[(key of the row dict, cell kind, title)] of the registry sheet (a hook)."""
         _ = self.env._
         return [
-            ("number", "text", _("Claim")),
-            ("line", "text", _("Line")),
-            ("dealer", "text", _("Dealer")),
-            ("unit", "text", _("Unit")),
-            ("serial", "text", _("Serial Number")),
-            ("unit_product", "text", _("Unit Product")),
-            ("part_name", "text", _("Part")),
-            ("line_type", "text", _("Type")),
-            ("operation", "text", _("Operation")),
-            ("cause", "text", _("Cause")),
-            ("repair_date", "date", _("Repaired On")),
-            ("submit_date", "date", _("Submitted On")),
-            ("decision_date", "date", _("Decided On")),
-            ("state", "text", _("Claim Status")),
-            ("coverage", "text", _("Coverage")),
-            ("decision", "text", _("Decision")),
-            ("claim_currency", "text", _("Claim Currency")),
-            ("amount_claimed_currency", "number", _("Claimed in Claim Currency")),
-            ("amount_approved_currency", "number", _("Approved in Claim Currency")),
-            ("amount_claimed", "money", _("Amount Claimed")),
-            ("amount_approved", "money", _("Amount Approved")),
-            ("hours", "number", _("Hours Claimed")),
-            ("norm_hours", "number", _("Norm Hours")),
-            ("hours_over_norm", "number", _("Hours Above Norm")),
-            ("days_to_claim", "integer", _("Days Repair to Claim")),
-            ("days_to_decision", "integer", _("Days Claim to Decision")),
+            XlsxColumn("number", "text", _("Claim")),
+            XlsxColumn("line", "text", _("Line"), 28),
+            XlsxColumn("dealer", "text", _("Dealer"), 28),
+            XlsxColumn("unit", "text", _("Unit"), 28),
+            XlsxColumn("serial", "text", _("Serial Number")),
+            XlsxColumn("unit_product", "text", _("Unit Product"), 28),
+            XlsxColumn("part_name", "text", _("Part")),
+            XlsxColumn("line_type", "text", _("Type")),
+            XlsxColumn("operation", "text", _("Operation")),
+            XlsxColumn("cause", "text", _("Cause")),
+            XlsxColumn("repair_date", "date", _("Repaired On")),
+            XlsxColumn("submit_date", "date", _("Submitted On")),
+            XlsxColumn("decision_date", "date", _("Decided On")),
+            XlsxColumn("state", "text", _("Claim Status")),
+            XlsxColumn("coverage", "text", _("Coverage")),
+            XlsxColumn("decision", "text", _("Decision")),
+            XlsxColumn("claim_currency", "text", _("Claim Currency")),
+            XlsxColumn("amount_claimed_currency", "number", _("Claimed in Claim Currency")),
+            XlsxColumn("amount_approved_currency", "number", _("Approved in Claim Currency")),
+            XlsxColumn("amount_claimed", "money", _("Amount Claimed")),
+            XlsxColumn("amount_approved", "money", _("Amount Approved")),
+            XlsxColumn("hours", "number", _("Hours Claimed")),
+            XlsxColumn("norm_hours", "number", _("Norm Hours")),
+            XlsxColumn("hours_over_norm", "number", _("Hours Above Norm")),
+            XlsxColumn("days_to_claim", "integer", _("Days Repair to Claim")),
+            XlsxColumn("days_to_decision", "integer", _("Days Claim to Decision")),
+        ]
+
+    def _get_slice_sheets(self):
+        _ = self.env._
+        return [
+            XlsxSlice("dealer", _("By Dealer"), _("Dealer")),
+            XlsxSlice("unit_product", _("By Unit Product"), _("Unit Product")),
+            XlsxSlice("part", _("By Part"), _("Part")),
+            XlsxSlice("cause", _("By Cause"), _("Cause")),
+            XlsxSlice("month", _("By Month"), _("Month")),
         ]
 
     def _get_figure_columns(self):
-        """[(key of the figures dict, title, cell kind)] of the slice sheets (a hook)."""
         _ = self.env._
         return [
-            ("lines", _("Lines"), None),
-            ("claims", _("Claims"), None),
-            ("amount_claimed", _("Amount Claimed"), "money"),
-            ("amount_approved", _("Amount Approved"), "money"),
-            ("approval_rate", _("Approval Rate (%)"), "percent"),
-            ("amount_approval_rate", _("Approved Share of Amount (%)"), "percent"),
-            ("hours", _("Hours Claimed"), "number"),
-            ("norm_hours", _("Norm Hours"), "number"),
-            ("hours_norm_ratio", _("Hours Claimed vs Norm (%)"), "percent"),
-            ("days_to_claim", _("Avg Days Repair to Claim"), "number"),
+            XlsxColumn("lines", "integer", _("Lines")),
+            XlsxColumn("claims", "integer", _("Claims")),
+            XlsxColumn("amount_claimed", "money", _("Amount Claimed")),
+            XlsxColumn("amount_approved", "money", _("Amount Approved")),
+            XlsxColumn("approval_rate", "percent", _("Approval Rate (%)")),
+            XlsxColumn("amount_approval_rate", "percent", _("Approved Share of Amount (%)")),
+            XlsxColumn("hours", "number", _("Hours Claimed")),
+            XlsxColumn("norm_hours", "number", _("Norm Hours")),
+            XlsxColumn("hours_norm_ratio", "percent", _("Hours Claimed vs Norm (%)")),
+            XlsxColumn("days_to_claim", "number", _("Avg Days Repair to Claim")),
         ]
 
     @api.model
@@ -221,127 +201,3 @@ class AfterSalesDealerClaimXlsxWizard(models.TransientModel):
             ),
             "days_to_claim": self._claim_average(rows, "days_to_claim"),
         }
-
-    @api.model
-    def _get_slices(self, rows):
-        """{slice key: [(label, figures), ...]}: months in order, the others by amount claimed."""
-        slices = {}
-        for key in SLICE_KEYS:
-            groups = defaultdict(list)
-            for row in rows:
-                groups[row[key]].append(row)
-            figures = [(label, self._slice_figures(group)) for label, group in groups.items()]
-            if key == "month":
-                figures.sort(key=lambda item: item[0])
-            else:
-                figures.sort(key=lambda item: (-item[1]["amount_claimed"], item[0]))
-            slices[key] = figures
-        return slices
-
-    def _get_sheet_names(self):
-        _ = self.env._
-        return {
-            "registry": _("Registry"),
-            "dealer": _("By Dealer"),
-            "unit_product": _("By Unit Product"),
-            "part": _("By Part"),
-            "cause": _("By Cause"),
-            "month": _("By Month"),
-        }
-
-    def _get_slice_titles(self):
-        _ = self.env._
-        return {
-            "dealer": _("Dealer"),
-            "unit_product": _("Unit Product"),
-            "part": _("Part"),
-            "cause": _("Cause"),
-            "month": _("Month"),
-        }
-
-    def _build_workbook(self, rows):
-        """The registry and its slices as XLSX bytes."""
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-        currency = self.company_id.currency_id
-        money = "#,##0." + "0" * currency.decimal_places if currency.decimal_places else "#,##0"
-        formats = {
-            "title": workbook.add_format({"bold": True, "font_size": 13}),
-            "header": workbook.add_format(
-                {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
-            ),
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            "number": workbook.add_format({"num_format": "0.00"}),
-            "integer": workbook.add_format({"num_format": "0"}),
-            "money": workbook.add_format({"num_format": money}),
-            "percent": workbook.add_format({"num_format": "0.0"}),
-            "total": workbook.add_format({"bold": True, "top": 1}),
-            "total_money": workbook.add_format({"bold": True, "top": 1, "num_format": money}),
-            "total_number": workbook.add_format({"bold": True, "top": 1, "num_format": "0.00"}),
-        }
-        sheet_names = self._get_sheet_names()
-        basis = dict(self._fields["date_basis"]._description_selection(self.env))[self.date_basis]
-        period = self.env._(
-            "%(company)s, dealer claim lines by %(basis)s from %(start)s to %(end)s "
-            "(amounts in %(currency)s)",
-            company=self.company_id.name,
-            basis=basis.lower(),
-            start=self.date_from,
-            end=self.date_to,
-            currency=currency.name,
-        )
-
-        columns = self._get_registry_columns()
-        sheet = workbook.add_worksheet(sheet_names["registry"])
-        sheet.write(0, 0, self.env._("Dealer Claims Registry"), formats["title"])
-        sheet.write(1, 0, period)
-        for col, (key, _kind, title) in enumerate(columns):
-            sheet.write(3, col, title, formats["header"])
-            sheet.set_column(
-                col, col, 28 if key in ("line", "dealer", "unit", "unit_product", "part") else 16
-            )
-        for row_index, row in enumerate(rows, start=4):
-            for col, (key, kind, _title) in enumerate(columns):
-                self._write_cell(sheet, row_index, col, row[key], formats.get(kind))
-        sheet.freeze_panes(4, 1)
-        if rows:
-            sheet.autofilter(3, 0, 3 + len(rows), len(columns) - 1)
-
-        figure_columns = self._get_figure_columns()
-        slice_titles = self._get_slice_titles()
-        totals = self._slice_figures(rows)
-        for key, figures in self._get_slices(rows).items():
-            sheet = workbook.add_worksheet(sheet_names[key])
-            sheet.write(0, 0, sheet_names[key], formats["title"])
-            sheet.write(1, 0, period)
-            sheet.write(3, 0, slice_titles[key], formats["header"])
-            sheet.set_column(0, 0, 36)
-            sheet.set_column(1, len(figure_columns), 16)
-            for col, (_key, title, _kind) in enumerate(figure_columns, start=1):
-                sheet.write(3, col, title, formats["header"])
-            row_index = 4
-            for label, values in figures:
-                sheet.write(row_index, 0, label)
-                for col, (figure, _title, kind) in enumerate(figure_columns, start=1):
-                    self._write_cell(sheet, row_index, col, values[figure], formats.get(kind))
-                row_index += 1
-            sheet.write(row_index, 0, self.env._("Total"), formats["total"])
-            for col, (figure, _title, kind) in enumerate(figure_columns, start=1):
-                total_format = formats["total_money"] if kind == "money" else formats["total_number"]
-                if kind is None:
-                    total_format = formats["total"]
-                self._write_cell(sheet, row_index, col, totals[figure], total_format)
-            sheet.freeze_panes(4, 1)
-        workbook.close()
-        return output.getvalue()
-
-    @api.model
-    def _write_cell(self, sheet, row, col, value, cell_format=None):
-        if value is None or value == "" or value is False:
-            sheet.write_blank(row, col, None, cell_format)
-        elif isinstance(value, datetime | date):
-            sheet.write_datetime(row, col, value, cell_format)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, col, value, cell_format)
-        else:
-            sheet.write_string(row, col, str(value), cell_format)

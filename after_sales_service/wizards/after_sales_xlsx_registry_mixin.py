@@ -1,0 +1,241 @@
+import io
+from collections import defaultdict
+from datetime import date
+from typing import NamedTuple
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class XlsxColumn(NamedTuple):
+    """One column of a registry sheet.
+
+    ``key`` of the row dict, cell ``kind`` (text, date, datetime, integer, number, hours, money,
+    percent), ``title`` of the header and ``width`` in characters.
+    """
+
+    key: str
+    kind: str
+    title: str
+    width: int = 16
+
+
+class XlsxSlice(NamedTuple):
+    """One slice sheet: the row ``key`` it groups by, its ``sheet`` name, the ``title`` of its labels."""
+
+    key: str
+    sheet: str
+    title: str
+
+
+class AfterSalesXlsxRegistryMixin(models.AbstractModel):
+    """An XLSX registry of a period: one sheet of rows, then one sheet per slice of the rows.
+
+    The export wizards inherit it and implement the hooks: ``_get_registry_records``,
+    ``_get_rows``, ``_get_registry_columns``, the title, period and file name, and where the
+    registry has slices ``_get_slice_sheets``, ``_get_figure_columns`` and ``_slice_figures``.
+    Sibling modules add columns by extending the column hooks with ``super()``.
+    """
+
+    _name = "after_sales.xlsx.registry.mixin"
+    _description = "XLSX Registry Export"
+    # the figure by which the slices other than months are ordered, largest first
+    _registry_slice_order = "count"
+
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+    )
+    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise ValidationError(self.env._("The start of the period is after its end."))
+
+    # -------------------------------------------------------------- actions
+
+    def action_export(self):
+        """Build the registry workbook of the period and download it."""
+        self.ensure_one()
+        self._check_company_allowed()
+        return self._action_export()
+
+    def _action_export(self):
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self._get_file_name(),
+                "raw": self._build_workbook(self._get_rows(self._get_registry_records())),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    # ---------------------------------------------------------------- hooks
+
+    def _check_company_allowed(self):
+        if self.company_id not in self.env.user.company_ids:
+            raise UserError(self.env._("You have no access to company %s.", self.company_id.name))
+
+    def _get_file_name(self):
+        """The name of the downloaded file."""
+        raise NotImplementedError
+
+    def _get_registry_title(self):
+        """The title row of the registry sheet."""
+        raise NotImplementedError
+
+    def _get_period_label(self):
+        """The second row of every sheet: company, what is counted, the period."""
+        raise NotImplementedError
+
+    def _get_registry_records(self):
+        """The records of the period, one or more rows each."""
+        raise NotImplementedError
+
+    def _get_rows(self, records):
+        """One dict per registry row: the values of the columns and the slice labels."""
+        raise NotImplementedError
+
+    def _get_registry_columns(self):
+        """[XlsxColumn] of the registry sheet (sibling modules add theirs with ``super()``)."""
+        return []
+
+    def _get_registry_totals(self, rows):
+        """{column key: value} of a total row under the registry; none when empty."""
+        return {}
+
+    def _get_registry_sheet_name(self):
+        """The name of the first sheet."""
+        return self.env._("Registry")
+
+    def _get_slice_sheets(self):
+        """[XlsxSlice], one sheet each after the registry, in this order."""
+        return []
+
+    def _get_figure_columns(self):
+        """[XlsxColumn] of the figures of the slice sheets, by key of ``_slice_figures``."""
+        return []
+
+    @api.model
+    def _slice_figures(self, rows):
+        """{figure key: value} of ``rows``."""
+        return {"count": len(rows)}
+
+    def _get_slices(self, rows):
+        """{slice key: [(label, figures), ...]}: months in order, the others largest first."""
+        order = self._registry_slice_order
+        slices = {}
+        for spec in self._get_slice_sheets():
+            groups = defaultdict(list)
+            for row in rows:
+                groups[row[spec.key]].append(row)
+            figures = [(label, self._slice_figures(group)) for label, group in groups.items()]
+            if spec.key == "month":
+                figures.sort(key=lambda item: item[0])
+            else:
+                figures.sort(key=lambda item: (-item[1][order], item[0]))
+            slices[spec.key] = figures
+        return slices
+
+    # ------------------------------------------------------------- workbook
+
+    def _build_workbook(self, rows):
+        """The registry and its slices as XLSX bytes."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        formats = self._get_cell_formats(workbook)
+        period = self._get_period_label()
+        self._write_sheet(
+            workbook.add_worksheet(self._get_registry_sheet_name()),
+            formats,
+            self._get_registry_title(),
+            period,
+            self._get_registry_columns(),
+            rows,
+            totals=self._get_registry_totals(rows),
+            autofilter=True,
+        )
+        figure_columns = self._get_figure_columns()
+        totals = self._slice_figures(rows)
+        slices = self._get_slices(rows)
+        for spec in self._get_slice_sheets():
+            self._write_sheet(
+                workbook.add_worksheet(spec.sheet),
+                formats,
+                spec.sheet,
+                period,
+                [XlsxColumn(spec.key, "text", spec.title, 36), *figure_columns],
+                [{**values, spec.key: label} for label, values in slices[spec.key]],
+                totals={**totals, spec.key: self.env._("Total")},
+            )
+        workbook.close()
+        return output.getvalue()
+
+    def _get_cell_formats(self, workbook):
+        """{kind: format} of the cells, {"total_" + kind: format} of the total row, title, header."""
+        currency = self.company_id.currency_id
+        money = "#,##0." + "0" * currency.decimal_places if currency.decimal_places else "#,##0"
+        num_formats = {
+            "text": None,
+            "date": "yyyy-mm-dd",
+            "datetime": "yyyy-mm-dd hh:mm",
+            "integer": "0",
+            "number": "0.00",
+            "hours": "0.00",
+            "money": money,
+            "percent": "0.0",
+        }
+        formats = {
+            "title": workbook.add_format({"bold": True, "font_size": 13}),
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
+            ),
+        }
+        for kind, num_format in num_formats.items():
+            formats[kind] = num_format and workbook.add_format({"num_format": num_format})
+            formats[f"total_{kind}"] = workbook.add_format(
+                {"bold": True, "top": 1, **({"num_format": num_format} if num_format else {})}
+            )
+        return formats
+
+    def _write_sheet(self, sheet, formats, title, period, columns, rows, totals=None, autofilter=False):
+        """Title, period, the header on the 4th row, ``rows`` under it, then the ``totals`` row."""
+        sheet.write(0, 0, title, formats["title"])
+        sheet.write(1, 0, period)
+        for col, column in enumerate(columns):
+            sheet.write(3, col, column.title, formats["header"])
+            sheet.set_column(col, col, column.width)
+        row_index = 4
+        for row in rows:
+            for col, column in enumerate(columns):
+                self._write_cell(sheet, row_index, col, row[column.key], formats[column.kind])
+            row_index += 1
+        for col, column in enumerate(columns if totals else []):
+            total_format = formats[f"total_{column.kind}"]
+            self._write_cell(sheet, row_index, col, totals.get(column.key), total_format)
+        sheet.freeze_panes(4, 1)
+        if autofilter and rows:
+            sheet.autofilter(3, 0, 3 + len(rows), len(columns) - 1)
+
+    @api.model
+    def _write_cell(self, sheet, row, col, value, cell_format=None):
+        if value is None or value == "" or value is False:
+            sheet.write_blank(row, col, None, cell_format)
+        elif isinstance(value, date):  # datetimes too
+            sheet.write_datetime(row, col, value, cell_format)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value, cell_format)
+        else:
+            sheet.write_string(row, col, str(value), cell_format)
