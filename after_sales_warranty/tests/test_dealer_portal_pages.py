@@ -400,7 +400,8 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
         note = claim.message_ids.filtered(lambda message: self.customer.name in message.body)
         self.assertTrue(note, "the reviewer is told in the chatter")
         self.assertTrue(note.subtype_id.internal, "an internal note")
-        self.assertFalse(self.env["mail.message"].with_user(self.rival_portal).search([("id", "in", note.ids)]))
+        Message = self.env["mail.message"].with_user(self.rival_portal)
+        self.assertFalse(Message.search([("id", "in", note.ids)]), "the dealer does not read it")
         self._login(self.customer_portal)
         self.assertIn("In Warranty", self.url_open(f"/my/equipment/{customer_unit.id}").text)
         # the dealer cannot decide on its own proposal; the reviewer accepts it: linked, the
