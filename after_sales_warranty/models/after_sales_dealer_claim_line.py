@@ -465,7 +465,8 @@ class AfterSalesDealerClaimLine(models.Model):
                  WHERE id IN (SELECT id FROM product_product WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE)
                 """,
                 products.ids,
-            )
+            ),
+            log_exceptions=False,  # the serialization failure is expected: the request is replayed
         )
 
     def _check_duplicates(self):
