@@ -5,25 +5,111 @@ from dateutil.relativedelta import relativedelta
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+# the largest number a user may type in a float field: beyond it a double no longer holds the
+# cents exactly, and Odoo's rounding overflows (1e308) - no quantity, hour or amount comes near
+MAX_NUMBER = 1e15
+# the range of an integer field's PostgreSQL column (int4)
+MAX_INTEGER = 2**31 - 1
+
 
 def check_finite_numbers(model, vals_list):
-    """Refuse NaN and infinite numbers in ``vals_list`` before anything is written.
+    """Refuse NaN, infinite and too large numbers in ``vals_list`` before anything is written.
 
-    Odoo would otherwise fail with a raw ValueError/OverflowError while rounding them, or
-    store them as they are: a clear, translated message instead, and nothing written.
+    Odoo would otherwise fail with a raw ValueError/OverflowError while rounding them, a
+    database error on an integer out of its column's range, or store them as they are: a clear,
+    translated message instead, and nothing written. The one guard of every number a user types
+    (``MAX_NUMBER`` for floats and amounts, ``MAX_INTEGER`` for integers).
     """
     for vals in vals_list:
         for name, value in vals.items():
             field = model._fields.get(name)
-            if (
-                field is not None
-                and field.type in ("float", "monetary")
-                and isinstance(value, float)
-                and not math.isfinite(value)
-            ):
+            if field is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if field.type in ("float", "monetary"):
+                if not math.isfinite(value):
+                    raise ValidationError(
+                        model.env._(
+                            "%(field)s must be a number, not %(value)s.", field=field.string, value=value
+                        )
+                    )
+                limit = MAX_NUMBER
+            elif field.type == "integer":
+                limit = MAX_INTEGER
+            else:
+                continue
+            if abs(value) > limit:
                 raise ValidationError(
-                    model.env._("%(field)s must be a number, not %(value)s.", field=field.string, value=value)
+                    model.env._(
+                        "%(field)s is too large: %(value)s (at most %(max)s).",
+                        field=field.string,
+                        value=value,
+                        max=f"{limit:,.0f}",
+                    )
                 )
+
+
+def parse_number(value, default=0.0):
+    """A number typed in a form (decimal point or comma): ``default`` when blank, None when it is not
+    a number, not finite or larger than ``MAX_NUMBER`` (the controllers' side of
+    ``check_finite_numbers``)."""
+    if value is None or not str(value).strip():
+        return default
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None
+
+
+def has_nul(value):
+    """Whether ``value`` (text, or lists and dicts of them, keys included) holds a NUL character,
+    which PostgreSQL cannot store in text: the controllers refuse such input before anything."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+def without_nul(value):
+    """``value`` (as ``has_nul`` reads it) without its NUL characters: what a form shows again."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nul(item) for item in value]
+    return value
+
+
+def nul_error(env):
+    """The message of a form or call refused for a NUL character."""
+    return env._("The text you sent contains a NUL character (code 0): remove it and send it again.")
+
+
+def file_size(file):
+    """Size in bytes of an uploaded ``file`` (a werkzeug ``FileStorage``), read to its end and back."""
+    stream = file.stream
+    position = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(position)
+    return size
+
+
+def upload_error(env, files, company=None):
+    """The message refusing the first of ``files`` above the company's portal upload limit, or None."""
+    limit_mb = (company or env.company).sudo().after_sales_portal_upload_mb or 10
+    for file in files:
+        if file_size(file) > limit_mb * 1024 * 1024:
+            return env._(
+                "%(file)s is larger than %(limit)s MB, the largest file you may upload: send a smaller one.",
+                file=file.filename,
+                limit=limit_mb,
+            )
+    return None
 
 
 def period_end(start, months=0, years=0):

@@ -22,6 +22,9 @@ and transaction, released together by a barrier:
   dealer claims of the same period and press Run at the same moment (every other round in
   chunks of 2 documents); clean when each claim line is on one bill line of one bill, settled,
   both settlements are done without a failure and no error escaped either;
+- one failed part claimed twice: a dealer's two draft claims of the same failed part (same
+  serial) submitted at the same moment; clean when one is submitted and the other refused as
+  a duplicate;
 - replayed phone call: the telephony system posts the same call twice at the same moment: the
   model method the endpoint calls, with the endpoint's savepoint and answers around it (201
   registered, 200 already registered, 409 when the database refuses a second one: retry);
@@ -477,6 +480,62 @@ def race_dealer_settlements(env, registry, ctx, rounds):
     return clean
 
 
+def race_duplicate_failed_part(env, registry, ctx, rounds):
+    dealer_ctx = ctx["dealers"]
+    manager, dealer = dealer_ctx["managers"][0], dealer_ctx["dealers"][0]
+    today = datetime.date.today()
+    clean = 0
+    for i in range(rounds):
+        part = env["product.product"].create(
+            {"name": f"Race Control Board {i}", "type": "consu", "standard_price": 80.0}
+        )
+        units = env["after_sales.equipment"].create(
+            [
+                {
+                    "product_id": dealer_ctx["machine"].id,
+                    "partner_id": dealer.id,
+                    "dealer_id": dealer.id,
+                    "delivery_date": today - datetime.timedelta(days=60),
+                }
+                for __ in range(2)
+            ]
+        )
+        claims = env["after_sales.dealer.claim"].create(
+            [
+                {
+                    "dealer_id": dealer.id,
+                    "equipment_id": unit.id,
+                    "repair_date": today,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "line_type": "part",
+                                "product_id": part.id,
+                                "quantity": 1.0,
+                                "failed_serial": f"RACE-FAILED-{i}",
+                            }
+                        )
+                    ],
+                }
+                for unit in units
+            ]
+        )
+        env.cr.commit()
+
+        def submit(e, claim_id):
+            return e["after_sales.dealer.claim"].browse(claim_id).action_submit()
+
+        results = together(registry, *[(manager.id, partial(submit, claim_id=claim.id)) for claim in claims])
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        states = sorted(claims.mapped("state"))
+        statuses = sorted(status for status, _ in results)
+        ok = states == ["draft", "submitted"] and statuses == ["ok", "refused"]
+        clean += ok
+        if not ok:
+            say(f"    duplicate failed part, round {i + 1}: {states}, {results}")
+    return clean
+
+
 def post_call(env, payload):
     """(status, answer) of the phone endpoint to ``payload``: its controller's steps around the
     model method it calls (one savepoint; 409 when the database refuses a second call id, the
@@ -570,6 +629,7 @@ def main():
             ("double return of one issued unit", race_double_return),
             ("two billing runs of one period", race_billing_runs),
             ("two dealer settlements of one period", race_dealer_settlements),
+            ("one failed part claimed twice", race_duplicate_failed_part),
             ("one phone call posted twice", race_phone_call),
         ):
             step = time.perf_counter()

@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from odoo.addons.after_sales_service.tools import has_nul, nul_error
+
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
@@ -72,6 +74,8 @@ class AfterSalesPhoneCallController(http.Controller):
             payload = json.loads(body or b"null")
         except (ValueError, RecursionError):
             return self._error_response(400, "invalid_json", env._("The request body is not valid JSON."))
+        if has_nul(payload):
+            return self._error_response(400, "invalid_payload", nul_error(env))
         try:
             with env.cr.savepoint():
                 call, duplicate = env["after_sales.phone.call"]._register_call(payload)

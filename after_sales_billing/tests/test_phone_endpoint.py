@@ -107,6 +107,24 @@ class TestPhoneEndpoint(PhoneCallCommon, HttpCase):
         self.assertError(self._post(raw="[" * 30000 + "]" * 30000), 400, "invalid_json")
         self.assertEqual(self._counts(), before)
 
+    def test_nul_in_any_field_gets_400_json_and_writes_nothing(self):
+        before = self._counts()
+        for key, value in (
+            ("call_id", "PBX-\x00"),
+            ("phone", "8912345\x006789"),
+            ("agent", "ivan\x00.agent"),
+            ("request", "REQ\x00"),
+            ("start", "2026-03-10T09:30:00\x00"),
+        ):
+            with self.subTest(key=key):
+                response = self._post(self._payload(**{key: value}))
+                self.assertError(response, 400, "invalid_payload")
+                self.assertIn("NUL character", response.json()["error"]["message"])
+        self.assertError(self._post(raw='{"call_id": "A", "\\u0000": 1}'), 400, "invalid_payload")
+        self.assertEqual(self._counts(), before)
+        # the same call without the NUL character is registered
+        self.assertEqual(self._post(self._payload()).status_code, 201)
+
     def test_calls_are_read_only_except_to_managers(self):
         self.assertEqual(self._post().status_code, 201)
         call = self.env["after_sales.phone.call"].search([("call_id", "=", "PBX-1")])

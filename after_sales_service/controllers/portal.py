@@ -8,6 +8,8 @@ from odoo.tools import plaintext2html
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..tools import has_nul, nul_error
+
 PAGE_SIZE = 20
 # A customer reports problems on units still in service with them.
 SUBMITTABLE_STATES = ("in_service", "in_repair")
@@ -89,6 +91,8 @@ class AfterSalesPortal(CustomerPortal):
         """Create the customer's request for ``unit``; on bad input go back to ``error_url``."""
         if unit.state not in SUBMITTABLE_STATES:
             error = request.env._("Unit %s is no longer in service with us: please contact us.", unit.name)
+        elif has_nul([title, description]):
+            error = nul_error(request.env)
         else:
             try:
                 new_request = request.env["after_sales.request"]._create_from_portal(

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -25,6 +26,12 @@ class ResCompany(models.Model):
         required=True,
         help="What a customer's e-mail reply to a closed request does: reopen it, or open a new "
         "request linked to it (the closed one keeps its dates and SLA results).",
+    )
+    after_sales_portal_upload_mb = fields.Integer(
+        string="Portal Upload Limit (MB)",
+        default=10,
+        help="The largest file a customer or dealer may upload on the portal (photos and documents "
+        "of requests and warranty claims); a larger one is refused.",
     )
     after_sales_visit_product_id = fields.Many2one(
         "product.product",
@@ -83,3 +90,9 @@ class ResCompany(models.Model):
             )
             self.sudo().after_sales_project_id = project
         return self.after_sales_project_id
+
+    @api.constrains("after_sales_portal_upload_mb")
+    def _check_after_sales_portal_upload_mb(self):
+        for company in self:
+            if company.after_sales_portal_upload_mb < 1:
+                raise ValidationError(self.env._("The portal upload limit must be at least 1 MB."))

@@ -23,6 +23,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     after_sales_closed_reply = fields.Selection(related="company_id.after_sales_closed_reply", readonly=False)
+    after_sales_portal_upload_mb = fields.Integer(
+        related="company_id.after_sales_portal_upload_mb", readonly=False
+    )
     after_sales_visit_product_id = fields.Many2one(
         related="company_id.after_sales_visit_product_id", readonly=False
     )

@@ -147,6 +147,42 @@ class TestPortal(AfterSalesCommon, HttpCase):
         )
         self.assertIn("Photo of the plate attached", self.own_request.message_ids.mapped("body")[0])
 
+    def test_nul_in_a_new_request_shows_the_form_with_an_error(self):
+        self._login(self.portal_user)
+        before = self.env["after_sales.request"].search_count([])
+        for url, data in (
+            ("/my/requests/new", {"unit_id": self.unit.id, "title": "Noise\x00"}),
+            ("/my/requests/new", {"unit_id": self.unit.id, "title": "Noise", "description": "a\x00b"}),
+            (f"/my/equipment/{self.unit.id}/request", {"title": "\x00"}),
+        ):
+            with self.subTest(url=url, data=data):
+                response = self.url_open(url, data={**data, "csrf_token": self._csrf()})
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("contains a NUL character", response.text)
+        self.assertEqual(self.env["after_sales.request"].search_count([]), before, "nothing written")
+
+    def test_uploads_above_the_limit_are_refused(self):
+        self.env.company.after_sales_portal_upload_mb = 1
+        self._login(self.portal_user)
+        attachments = self.env["ir.attachment"].search_count([])
+
+        def upload(size):
+            return self.url_open(
+                "/mail/attachment/upload",
+                data={
+                    "csrf_token": self._csrf(),
+                    "thread_id": self.own_request.id,
+                    "thread_model": "after_sales.request",
+                },
+                files={"ufile": ("plate.jpg", b"x" * size, "image/jpeg")},
+            ).json()
+
+        refused = upload(1024 * 1024 + 1)
+        self.assertIn("larger than 1 MB", refused["error"])
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments, "nothing written")
+        accepted = upload(1024 * 1024)
+        self.assertTrue(accepted["data"]["attachment_id"], "the limit itself is allowed")
+
     def test_home_counters_count_own_records(self):
         counters = ["after_sales_equipment_count", "after_sales_request_count"]
         for user, expected in ((self.portal_user, 1), (self.rival_user, 1)):

@@ -1,11 +1,10 @@
-import math
-
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
+from odoo.addons.after_sales_service.tools import has_nul, nul_error, parse_number, upload_error, without_nul
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -33,17 +32,6 @@ def _parse_choice(value, records):
     if value.isdigit() and int(value) in set(records.ids):
         return records.browse(int(value))
     return None
-
-
-def _parse_number(value, default=0.0):
-    """``value`` (typed, decimal point or comma) as a finite number, ``default`` when blank, else None."""
-    if not value:
-        return default
-    try:
-        number = float(value.replace(",", "."))
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _format_number(value):
@@ -344,7 +332,7 @@ class AfterSalesDealerPortal(CustomerPortal):
         unit = _parse_choice(form["equipment_id"], choices["units"])
         product = _parse_choice(form["unit_product_id"], choices["unit_products"])
         cause = _parse_choice(form["cause_id"], choices["causes"])
-        hours = _parse_number(form["meter_hours"])
+        hours = parse_number(form["meter_hours"])
         if unit is None:
             errors.append(_("The unit you chose is not one of your units."))
         if product is None:
@@ -378,7 +366,7 @@ class AfterSalesDealerPortal(CustomerPortal):
         lines = []
         for position, row in enumerate(form["labour"], start=1):
             operation = _parse_choice(row["operation_id"], choices["operations"])
-            hours = _parse_number(row["hours"])
+            hours = parse_number(row["hours"])
             if operation is None:
                 errors.append(_("Labour line %s: choose the operation from the list.", position))
             elif hours is None:
@@ -387,7 +375,7 @@ class AfterSalesDealerPortal(CustomerPortal):
                 lines.append({"line_type": "labour", "operation_id": operation.id, "hours": hours})
         for position, row in enumerate(form["parts"], start=1):
             product = _parse_choice(row["product_id"], choices["parts"])
-            quantity = _parse_number(row["quantity"], default=1.0)
+            quantity = parse_number(row["quantity"], default=1.0)
             if product is None:
                 errors.append(self._after_sales_part_choice_error(position, row["product_id"]))
             elif quantity is None:
@@ -421,8 +409,15 @@ class AfterSalesDealerPortal(CustomerPortal):
         """Save the posted claim form (and submit it when asked); on bad input show it again with
         the errors, nothing written. ``claim``: the draft changed, with the user's rights."""
         form = self._after_sales_read_claim_form()
+        if has_nul(form):
+            form = without_nul(form)
+            errors = [nul_error(request.env)]
+            return self._after_sales_render_claim_form(dealer, form, claim and claim.sudo(), errors)
         vals, errors = self._after_sales_claim_vals(form, self._after_sales_claim_choices(dealer))
         files = [file for file in request.httprequest.files.getlist("attachments") if file.filename]
+        too_large = upload_error(request.env, files)
+        if too_large:
+            errors.append(too_large)
         submit = request.httprequest.form.get("action") == "submit"
         if not errors:
             try:

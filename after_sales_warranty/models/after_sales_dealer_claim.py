@@ -136,10 +136,26 @@ class AfterSalesDealerClaim(models.Model):
     repair_date = fields.Date(required=True, default=fields.Date.context_today, index=True, tracking=True)
     meter_hours = fields.Float(
         string="Meter Reading (Hours)",
-        help="Operating hours of the unit at the repair: recorded on the unit when the claim is submitted.",
+        help="Operating hours of the unit at the repair: recorded on the unit when the claim is submitted "
+        "(on a unit the dealer did not sell, when a reviewer accepts it), unless implausible.",
     )
     meter_reading_id = fields.Many2one(
         "after_sales.meter.reading", string="Recorded Reading", readonly=True, copy=False
+    )
+    proposed_equipment_id = fields.Many2one(
+        "after_sales.equipment",
+        string="Proposed Unit",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The unit of the installed base the dealer's serial matches, though the dealer did not "
+        "sell it: linked to the claim (and its reading recorded) only when a reviewer accepts it.",
+    )
+    unit_proposal = fields.Char(
+        compute="_compute_unit_proposal",
+        groups="base.group_user",
+        help="What the reviewer decides about the unit the dealer proposed by its serial.",
     )
     cause_id = fields.Many2one("after_sales.cause")
     symptom = fields.Char()
@@ -187,6 +203,17 @@ class AfterSalesDealerClaim(models.Model):
     def _compute_unit_to_register(self):
         for claim in self:
             claim.unit_to_register = not claim.equipment_id and bool((claim.unit_serial or "").strip())
+
+    @api.depends("proposed_equipment_id", "unit_serial")
+    def _compute_unit_proposal(self):
+        for claim in self:
+            unit = claim.proposed_equipment_id.sudo()
+            claim.unit_proposal = unit and self.env._(
+                "Unit proposed: serial %(serial)s matches unit %(unit)s of customer %(customer)s.",
+                serial=(claim.unit_serial or "").strip(),
+                unit=unit.display_name,
+                customer=unit.partner_id.display_name or self.env._("none"),
+            )
 
     @api.depends("review_state", "line_ids.decision", "line_ids.approved_qty")
     def _compute_state(self):
@@ -335,7 +362,7 @@ class AfterSalesDealerClaim(models.Model):
         self._check_reviewer()
         self._check_review_state("submitted", "under_review")
         self.line_ids.write({"decision": False, "approved_qty": 0.0, "decision_reason": False})
-        self.write({"review_state": "draft", "submit_date": False})
+        self.write({"review_state": "draft", "submit_date": False, "proposed_equipment_id": False})
         for claim in self:
             claim.message_post(body=self.env._("Claim returned to the dealer for correction."))
         return True
@@ -346,6 +373,34 @@ class AfterSalesDealerClaim(models.Model):
         self._check_review_state("submitted", "under_review")
         for claim in self:
             claim._register_unit()
+        return True
+
+    def action_accept_unit(self):
+        """Accept the unit the dealer proposed by its serial (reviewers): linked, its reading recorded
+        when plausible."""
+        self._check_reviewer()
+        self._check_review_state("submitted", "under_review")
+        self._check_unit_proposed()
+        for claim in self:
+            claim._accept_proposed_unit()
+        return True
+
+    def action_reject_unit(self):
+        """Refuse the unit the dealer proposed by its serial (reviewers): nothing is linked."""
+        self._check_reviewer()
+        self._check_review_state("submitted", "under_review")
+        self._check_unit_proposed()
+        for claim in self:
+            unit = claim.proposed_equipment_id
+            claim.proposed_equipment_id = False
+            claim.message_post(
+                body=self.env._(
+                    "Unit proposal rejected: serial %(serial)s is not linked to unit %(unit)s.",
+                    serial=claim.unit_serial,
+                    unit=unit._get_html_link(),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         return True
 
     def action_recheck_coverage(self):
@@ -507,8 +562,20 @@ class AfterSalesDealerClaim(models.Model):
         """Raise when a decided claim may not be reviewed again (a hook: billing adds settled lines)."""
         return True
 
+    def _check_unit_proposed(self):
+        for claim in self:
+            if not claim.proposed_equipment_id:
+                raise UserError(self.env._("Claim %s proposes no unit of the installed base.", claim.name))
+
     def _check_unit_known(self):
         for claim in self:
+            if claim.proposed_equipment_id:
+                raise UserError(
+                    self.env._(
+                        "Claim %s: accept or reject the unit the dealer proposed before deciding the claim.",
+                        claim.name,
+                    )
+                )
             if not claim.equipment_id:
                 raise UserError(
                     self.env._(
@@ -518,9 +585,10 @@ class AfterSalesDealerClaim(models.Model):
                 )
 
     def _resolve_unit(self):
-        """Link the unit of the serial the dealer typed, when the installed base knows it.
+        """Link the unit of the serial the dealer typed, when it is a unit the dealer sold.
 
-        A unit another dealer sold is not linked (the dealer would see it): the reviewer decides.
+        Any other unit of the installed base (a customer's, another dealer's) is only proposed: not
+        linked (the dealer would read it), no reading recorded on it, until a reviewer accepts it.
         """
         todo = self.filtered(lambda c: not c.equipment_id and (c.unit_serial or "").strip())
         if not todo:
@@ -543,8 +611,10 @@ class AfterSalesDealerClaim(models.Model):
                     and (not c.unit_product_id or u.product_id == c.unit_product_id)
                 )
             )[:1]
-            if unit and unit.dealer_id in (claim.dealer_id, self.env["res.partner"]):
+            if unit and unit.dealer_id == claim.dealer_id:
                 claim.equipment_id = unit.id
+            elif unit:
+                claim.proposed_equipment_id = unit.id
 
     def _check_can_submit(self):
         """Refuse, before anything is written, a claim the rules do not let through."""
@@ -559,10 +629,12 @@ class AfterSalesDealerClaim(models.Model):
                 raise UserError(
                     self.env._("Claim %s has no lines: add the work and parts claimed.", claim.name)
                 )
-            product = claim.equipment_id.product_id or claim.unit_product_id
-            if not claim.equipment_id and (
-                not (claim.unit_serial or "").strip() or not claim.unit_product_id
-            ):
+            product = (
+                claim.equipment_id.product_id
+                or claim.unit_product_id
+                or claim.sudo().proposed_equipment_id.product_id
+            )
+            if not claim.equipment_id and (not (claim.unit_serial or "").strip() or not product):
                 raise UserError(
                     self.env._(
                         "Claim %s: choose a unit of the installed base, or give the serial and "
@@ -605,6 +677,13 @@ class AfterSalesDealerClaim(models.Model):
                 "submitted_by_id": user.id,
             }
         )
+        for claim in self.filtered("proposed_equipment_id"):
+            # an internal note, by OdooBot: the dealer neither reads nor wrote it
+            claim.message_post(
+                body=claim.unit_proposal,
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.ref("base.partner_root").id,
+            )
         for claim in self:
             # the dealer's claim users follow it: they are told how it is decided
             partners = claim.dealer_id.service_claim_user_ids.partner_id
@@ -614,8 +693,26 @@ class AfterSalesDealerClaim(models.Model):
             claim.message_post(body=self.env._("Claim submitted for review."))
 
     def _record_meter_readings(self):
-        """Record the meter reading of each claim on its unit (source: dealer claim)."""
+        """Record the meter reading of each claim on its unit (source: dealer claim).
+
+        A reading ``_is_plausible_reading`` refuses is not recorded (the claim says why): a dealer's
+        typo or guess never makes the unit's later, real readings look lower.
+        """
         todo = self.filtered(lambda c: c.equipment_id and c.meter_hours and not c.meter_reading_id)
+        implausible = todo.filtered(lambda c: not c._is_plausible_reading())
+        for claim in implausible:
+            claim.message_post(
+                body=self.env._(
+                    "The reading of %(hours)s h on %(date)s was not recorded on unit %(unit)s: "
+                    "it does not follow the unit's readings and dates.",
+                    hours=claim.meter_hours,
+                    date=claim.repair_date,
+                    unit=claim.equipment_id.display_name,
+                ),
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.ref("base.partner_root").id,
+            )
+        todo -= implausible
         if not todo:
             return
         readings = (
@@ -637,11 +734,50 @@ class AfterSalesDealerClaim(models.Model):
         for claim, reading in zip(todo, readings, strict=True):
             claim.meter_reading_id = reading
 
+    def _is_plausible_reading(self):
+        """Whether the dealer's reading of this claim fits its unit: dated when the unit was read
+        no later, not below an earlier reading nor above a later one, and no more hours since the
+        last reading (or the unit's delivery or commissioning) than days have passed."""
+        self.ensure_one()
+        unit = self.equipment_id.sudo()
+        date, hours = self.repair_date, self.meter_hours
+        if not date or date > fields.Date.context_today(self):
+            return False
+        readings = unit.meter_reading_ids
+        before = readings.filtered(lambda r: r.date <= date)
+        after = readings.filtered(lambda r: r.date > date)
+        if after and min(after.mapped("hours")) < hours:
+            return False
+        last = before.sorted(lambda r: (r.date, r.hours))[-1:]
+        if last:
+            since, base = last.date, last.hours
+        else:
+            since = min((d for d in (unit.delivery_date, unit.commissioning_date) if d), default=None)
+            base = 0.0
+        if hours < base:
+            return False
+        return since is None or hours - base <= 24.0 * max((date - since).days, 1)
+
+    def _accept_proposed_unit(self):
+        """Link the unit this claim proposes (a reviewer accepted it), its reading when plausible."""
+        self.ensure_one()
+        unit = self.proposed_equipment_id
+        self.write({"equipment_id": unit.id, "proposed_equipment_id": False})
+        self._record_meter_readings()
+        self.action_recheck_coverage()
+        self.message_post(
+            body=self.env._("Unit proposal accepted: unit %s linked to the claim.", unit._get_html_link()),
+            subtype_xmlid="mail.mt_note",
+        )
+        return unit
+
     def _register_unit(self):
         """Register (or link) the unit of this claim from the serial the dealer gave."""
         self.ensure_one()
         if self.equipment_id:
             return self.equipment_id
+        if self.proposed_equipment_id:
+            return self._accept_proposed_unit()
         serial = (self.unit_serial or "").strip()
         product = self.unit_product_id
         if not serial or not product:

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.after_sales_service.tools import check_finite_numbers
@@ -481,12 +482,36 @@ class AfterSalesDealerClaimLine(models.Model):
                         )
                     )
 
+    def _lock_for_duplicates(self):
+        """Serialize the duplicate checks of claims of the same parts (``_check_duplicates``).
+
+        Two claims of the same failed serial submitted at the same moment would each find no
+        other. The rows of their part products are updated (not only locked), in id order: the
+        second submit waits for the first transaction, then fails with a serialization error and
+        is retried (as Odoo retries any request), this time seeing the claim submitted first.
+        """
+        products = self.product_id
+        if not products:
+            return
+        products.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE product_product SET write_date = write_date
+                 WHERE id IN (SELECT id FROM product_product WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE)
+                """,
+                products.ids,
+            ),
+            log_exceptions=False,  # the serialization failure is expected: the request is replayed
+        )
+
     def _check_duplicates(self):
         """Refuse a part claimed twice: the same failed serial, or the same part of the same unit
         within the company's duplicate window (claims not rejected, one query for all lines)."""
         parts = self.filtered(lambda line: line.line_type == "part")
         if not parts:
             return
+        parts._lock_for_duplicates()
         seen = {}
         for line in parts.filtered("failed_serial"):
             key = (line.product_id.id, line.failed_serial.strip())

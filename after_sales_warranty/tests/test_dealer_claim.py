@@ -331,6 +331,42 @@ class TestDealerClaim(DealerClaimCommon):
         with self.assertRaisesRegex(UserError, "choose a unit"):
             nothing.action_submit()
 
+    def test_customers_unit_proposed_accepted_or_rejected(self):
+        customer_unit = self._create_unit(
+            lot=self._create_lot(self.product_unit, "TG1-CUST-1"), delivery_date="2025-01-10"
+        )
+        Claim = self.env["after_sales.dealer.claim"].with_user(self.rival_portal)
+        proposals = Claim.browse()
+        for hours in (500, 700):
+            proposals |= Claim._portal_create(
+                {"unit_serial": "TG1-CUST-1", "meter_hours": hours, "line_ids": [self._labour()]}
+            )
+        proposals._portal_submit()
+        accepted, rejected = proposals.sudo()
+        self.assertRecordValues(
+            proposals.sudo(),
+            [{"equipment_id": False, "proposed_equipment_id": customer_unit.id, "state": "submitted"}] * 2,
+        )
+        self.assertFalse(customer_unit.meter_reading_ids)
+        with self.assertRaises(AccessError):
+            accepted.with_user(self.as_user).action_accept_unit()
+        accepted.with_user(self.officer).action_accept_unit()
+        self.assertEqual(accepted.equipment_id, customer_unit)
+        self.assertRecordValues(customer_unit.meter_reading_ids, [{"hours": 500.0, "source": "dealer"}])
+        self.assertEqual(set(accepted.line_ids.mapped("coverage")), {"warranty"}, "decided on the unit")
+        accepted.with_user(self.officer).action_approve()
+        rejected.with_user(self.officer).action_reject_unit()
+        self.assertRecordValues(rejected, [{"equipment_id": False, "proposed_equipment_id": False}])
+        self.assertEqual(len(customer_unit.meter_reading_ids), 1)
+        with self.assertRaisesRegex(UserError, "proposes no unit"):
+            rejected.with_user(self.officer).action_accept_unit()
+        self.assertIn("Unit proposal rejected", rejected.message_ids[0].body)
+        # on the dealer's own unit too, an implausible reading is not recorded
+        typo = self._submitted(meter_hours=99999)
+        self.assertFalse(typo.meter_reading_id)
+        self.assertFalse(self.unit.meter_reading_ids)
+        self.assertTrue(any("was not recorded" in body for body in typo.message_ids.mapped("body")))
+
     # ------------------------------------------------------------ review
 
     def test_norm_check_and_engine_suggestions(self):

@@ -334,6 +334,95 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
         claim = self._claims().filtered(lambda c: c.unit_serial == "PRT-KAMA-1")
         self.assertRecordValues(claim, [{"equipment_id": False, "unit_to_register": True}])
 
+    def test_a_customers_serial_is_only_proposed_until_a_reviewer_accepts_it(self):
+        """The rival dealer types the serial of a unit sold directly to a customer, with 99,999 h:
+        nothing of the unit changes, the dealer cannot read it, the reviewer decides."""
+        customer_unit = self._create_unit(
+            lot=self._create_lot(self.product_unit, "PRT-CUST-1"),
+            delivery_date=fields.Date.today() - relativedelta(months=3),
+        )
+        self._login(self.customer_portal)
+        self.assertIn("In Warranty", self.url_open(f"/my/equipment/{customer_unit.id}").text)
+        self._login(self.rival_portal)
+        response = self.url_open(
+            f"{CLAIMS}/new",
+            data=self._form(
+                action="submit",
+                equipment_id="",
+                unit_serial="PRT-CUST-1",
+                unit_product_id=self.product_unit.id,
+                meter_hours="99999",
+                labour=[(self.op_diagnose, "1")],
+            ),
+        )
+        self.assertEqual(response.status_code, 200)
+        Claim = self.env["after_sales.dealer.claim"]
+        claim = Claim.search([("dealer_id", "=", self.rival.id)]) - self.rival_claim
+        self.assertRecordValues(
+            claim,
+            [
+                {
+                    "state": "submitted",
+                    "equipment_id": False,
+                    "proposed_equipment_id": customer_unit.id,
+                    "meter_hours": 99999.0,
+                    "meter_reading_id": False,
+                }
+            ],
+        )
+        self.assertEqual(
+            claim.unit_proposal,
+            f"Unit proposed: serial PRT-CUST-1 matches unit {customer_unit.display_name} "
+            f"of customer {self.customer.display_name}.",
+        )
+        self.assertNotIn(self.customer.name, self.url_open(f"{CLAIMS}/{claim.id}").text)
+        self.assertRecordValues(
+            customer_unit,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "dealer_id": False,
+                    "current_hours": 0.0,
+                    "warranty_state": "in_warranty",
+                }
+            ],
+        )
+        self.assertFalse(customer_unit.meter_reading_ids)
+        self.assertFalse(customer_unit.dealer_claim_ids)
+        # the rival dealer reads neither the unit nor what its claim proposes
+        self.assertNotEqual(self.url_open(f"/my/equipment/{customer_unit.id}").status_code, 200)
+        Unit = self.env["after_sales.equipment"].with_user(self.rival_portal)
+        self.assertFalse(Unit.search([("id", "=", customer_unit.id)]))
+        with self.assertRaises(AccessError):
+            customer_unit.with_user(self.rival_portal).read(["partner_id"])
+        with self.assertRaises(AccessError):
+            claim.with_user(self.rival_portal).read(["proposed_equipment_id"])
+        note = claim.message_ids.filtered(lambda message: self.customer.name in message.body)
+        self.assertTrue(note, "the reviewer is told in the chatter")
+        self.assertTrue(note.subtype_id.internal, "an internal note")
+        Message = self.env["mail.message"].with_user(self.rival_portal)
+        self.assertFalse(Message.search([("id", "in", note.ids)]), "the dealer does not read it")
+        self._login(self.customer_portal)
+        self.assertIn("In Warranty", self.url_open(f"/my/equipment/{customer_unit.id}").text)
+        # the dealer cannot decide on its own proposal; the reviewer accepts it: linked, the
+        # implausible reading (99,999 h three months after delivery) not recorded
+        with self.assertRaises(AccessError):
+            claim.with_user(self.rival_portal).action_accept_unit()
+        with self.assertRaisesRegex(UserError, "accept or reject the unit"):
+            claim.with_user(self.officer).action_approve()
+        claim.with_user(self.officer).action_accept_unit()
+        self.assertRecordValues(
+            claim,
+            [{"equipment_id": customer_unit.id, "proposed_equipment_id": False, "meter_reading_id": False}],
+        )
+        self.assertFalse(customer_unit.meter_reading_ids)
+        self.assertEqual(customer_unit.warranty_state, "in_warranty")
+        # the engineer's real reading is accepted
+        self.env["after_sales.meter.reading"].create(
+            {"equipment_id": customer_unit.id, "hours": 600, "date": fields.Date.today()}
+        )
+        self.assertEqual(customer_unit.current_hours, 600.0)
+
     def test_bad_input_shows_the_form_again_and_writes_nothing(self):
         self._login(self.dealer_portal)
         alternator = [(self.op_alternator, "2")]
@@ -415,6 +504,53 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
             response.text,
         )
         self.assertEqual(len(self._claims()), 1, "nothing written")
+
+    def test_nul_and_huge_numbers_show_the_form_again_and_write_nothing(self):
+        self._login(self.dealer_portal)
+        alternator = [(self.op_alternator, "2")]
+        cases = [
+            ({"labour": alternator, "symptom": "Alternator\x00whines"}, "contains a NUL character"),
+            ({"labour": alternator, "description": "\x00"}, "contains a NUL character"),
+            ({"labour": alternator, "unit_serial": "X\x00", "equipment_id": ""}, "contains a NUL character"),
+            ({"parts": [(self.part, "1", "SN\x00")]}, "contains a NUL character"),
+            ({"labour": [(self.op_alternator, "1e306")]}, "Labour line 1: the hours must be a number."),
+            ({"labour": alternator, "parts": [(self.part, "1e306", "")]}, "Part line 1: the quantity must"),
+            ({"labour": alternator, "meter_hours": "1e306"}, "The meter reading must be a number"),
+        ]
+        messages = self.env["mail.message"].search_count([])
+        for action in ("save", "submit"):
+            for values, error in cases:
+                with self.subTest(action=action, error=error, values=values):
+                    response = self.url_open(f"{CLAIMS}/new", data=self._form(action=action, **values))
+                    self.assertEqual(response.status_code, 200)
+                    self.assertIn("o_dealer_claim_errors", response.text)
+                    self.assertIn(error, response.text)
+        self.assertEqual(len(self._claims()), 1, "nothing written")
+        self.assertEqual(self.env["mail.message"].search_count([]), messages)
+        self.assertFalse(self.own_unit.meter_reading_ids, "no reading recorded")
+
+    def test_photos_above_the_upload_limit_are_refused(self):
+        self.env.company.after_sales_portal_upload_mb = 1
+        self._login(self.dealer_portal)
+        attachments = self.env["ir.attachment"].search_count([])
+        response = self.url_open(
+            f"{CLAIMS}/new",
+            data=self._form(labour=[(self.op_alternator, "2")]),
+            files=[("attachments", ("engine.jpg", b"x" * (1024 * 1024 + 1), "image/jpeg"))],
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("engine.jpg is larger than 1 MB", response.text)
+        self.assertEqual(len(self._claims()), 1, "nothing written")
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments)
+        response = self.url_open(
+            f"{CLAIMS}/new",
+            data=self._form(labour=[(self.op_alternator, "2")]),
+            files=[("attachments", ("engine.jpg", b"x" * (1024 * 1024), "image/jpeg"))],
+        )
+        claim = self._claims() - self.claim
+        self.assertEqual(
+            claim.message_ids.attachment_ids.mapped("name"), ["engine.jpg"], "the limit is allowed"
+        )
 
     def test_draft_corrected_then_submitted(self):
         self._login(self.dealer_portal)

@@ -29,6 +29,23 @@ class TestBadInput(AfterSalesBillingCommon):
         self.assertFalse(self.unit.meter_reading_ids)
         self.assertEqual(line.quantity, quantity)
 
+    def test_numbers_too_large_for_their_field_are_refused(self):
+        Reading = self.env["after_sales.meter.reading"].with_user(self.as_user)
+        line = self.request.line_ids.with_user(self.as_user)
+        quantity = line.quantity
+        for value in (1e308, -1e308, 1e16):
+            with self.subTest(value=value):
+                with self.assertRaisesRegex(ValidationError, "is too large"):
+                    line.write({"quantity": value})
+                with self.assertRaisesRegex(ValidationError, "is too large"):
+                    Reading.create({"equipment_id": self.unit.id, "hours": value})
+                with self.assertRaisesRegex(ValidationError, "is too large"):
+                    self.request.with_user(self.as_user).write({"damage_amount": value})
+        self.assertFalse(self.unit.meter_reading_ids)
+        self.assertEqual(line.quantity, quantity)
+        line.write({"quantity": 1e6})
+        self.assertEqual(line.quantity, 1e6, "a large but sane number is taken")
+
     def test_done_line_needs_a_quantity(self):
         line = self.request.line_ids.with_user(self.as_user)
         line.quantity = 0

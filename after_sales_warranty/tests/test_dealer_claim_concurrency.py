@@ -1,0 +1,133 @@
+import threading
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.orm.environments import Transaction
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tests import TransactionCase, tagged
+
+
+def setup_twin_claims(env):
+    """A dealer, two of its units and two draft claims of the same failed part (same serial).
+
+    Committed by the caller.
+    """
+    today = fields.Date.context_today(env["res.partner"])
+    categ = env["product.category"].create({"name": "Twin Machines", "warranty_parts_months": 24})
+    machine = env["product.product"].create({"name": "Twin Machine", "type": "consu", "categ_id": categ.id})
+    part = env["product.product"].create({"name": "Twin Board", "type": "consu", "standard_price": 10.0})
+    dealer = env["res.partner"].create(
+        {
+            "name": "Twin Dealer",
+            "is_company": True,
+            "is_service_partner": True,
+            "service_categ_ids": [Command.set(categ.ids)],
+        }
+    )
+    units = env["after_sales.equipment"].create(
+        [
+            {
+                "product_id": machine.id,
+                "partner_id": dealer.id,
+                "dealer_id": dealer.id,
+                "delivery_date": today - timedelta(days=30),
+            }
+            for __ in range(2)
+        ]
+    )
+    claims = env["after_sales.dealer.claim"].create(
+        [
+            {
+                "dealer_id": dealer.id,
+                "equipment_id": unit.id,
+                "repair_date": today,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "line_type": "part",
+                            "product_id": part.id,
+                            "quantity": 1.0,
+                            "failed_serial": "TWIN-1",
+                        }
+                    )
+                ],
+            }
+            for unit in units
+        ]
+    )
+    return {
+        "claims": claims.ids,
+        "units": units.ids,
+        "products": (machine | part).ids,
+        "categ": categ.id,
+        "dealer": dealer.id,
+    }
+
+
+def cleanup(env, ids):
+    """Remove what ``setup_twin_claims`` and the submits committed."""
+    claims = env["after_sales.dealer.claim"].browse(ids["claims"])
+    claims.write({"review_state": "draft"})
+    claims.unlink()
+    env["after_sales.equipment"].browse(ids["units"]).unlink()
+    env["res.partner"].browse(ids["dealer"]).unlink()
+    env["product.product"].browse(ids["products"]).unlink()
+    env["product.category"].browse(ids["categ"]).unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestDealerClaimConcurrency(TransactionCase):
+    """Two claims of the same failed serial submitted at the same moment, each in its own committed
+    transaction, replayed on a serialization failure as Odoo replays a request."""
+
+    def test_same_failed_serial_submitted_twice_at_once(self):
+        registry = self.registry
+        with registry.cursor() as cr:
+            ids = setup_twin_claims(api.Environment(cr, SUPERUSER_ID, {}))
+        barrier = threading.Barrier(2)
+        outcomes, errors = [], []
+
+        def submit(claim_id):
+            for attempt in range(5):
+                try:
+                    with registry.cursor() as cr:
+                        # the test runner holds the registry lock: give the cursor its registry
+                        cr.transaction = Transaction(registry)
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        claim = env["after_sales.dealer.claim"].browse(claim_id)
+                        claim.read(["state"])  # the transaction's snapshot is taken before the other commits
+                        if not attempt:
+                            barrier.wait(timeout=30)
+                        claim.action_submit()
+                    outcomes.append("submitted")
+                    return
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    continue
+                except UserError as error:
+                    outcomes.append(str(error))
+                    return
+                except Exception as error:  # noqa: BLE001 - reported by the test
+                    errors.append(error)
+                    return
+            errors.append("retries exhausted")
+
+        threads = [threading.Thread(target=submit, args=(claim_id,)) for claim_id in ids["claims"]]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            self.assertFalse(errors)
+            self.assertEqual(len(outcomes), 2)
+            self.assertIn("submitted", outcomes)
+            refused = [outcome for outcome in outcomes if outcome != "submitted"]
+            self.assertEqual(len(refused), 1, outcomes)
+            self.assertIn("with serial TWIN-1 was already claimed", refused[0])
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                claims = env["after_sales.dealer.claim"].browse(ids["claims"])
+                self.assertEqual(sorted(claims.mapped("state")), ["draft", "submitted"])
+        finally:
+            with registry.cursor() as cr:
+                cleanup(api.Environment(cr, SUPERUSER_ID, {}), ids)
