@@ -822,7 +822,7 @@ class AfterSalesRequest(models.Model):
         self.ensure_one()
         employee = self._get_timer_employee()
         self._check_can_start_timer(employee)
-        self.env["after_sales.timer"].create({"request_id": self.id, "employee_id": employee.id})
+        self.env["after_sales.timer"]._start(self, employee)
         self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
@@ -836,7 +836,7 @@ class AfterSalesRequest(models.Model):
     def action_timer_discard(self):
         """Stop the current user's timer without logging its time."""
         self.ensure_one()
-        self._get_user_timer().unlink()
+        self._get_user_timer()._discard()
         self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
