@@ -51,6 +51,7 @@ class TestBadInput(AfterSalesBillingCommon):
             with (
                 self.subTest(line_type=line_type),
                 self.assertRaisesRegex(ValidationError, "plans a quantity of zero"),
+                self.cr.savepoint(),  # as the RPC call's transaction is rolled back
                 Form(request) as form,
                 form.line_ids.new() as row,
             ):
@@ -59,11 +60,12 @@ class TestBadInput(AfterSalesBillingCommon):
                 row.quantity = 0
         with (
             self.assertRaisesRegex(ValidationError, "plans a quantity of zero"),
+            self.cr.savepoint(),
             Form(request) as form,
             form.line_ids.edit(0) as row,
         ):
             row.quantity = 0
-        request.invalidate_recordset()
+        self.env.invalidate_all()
         self.assertEqual(request.line_ids, lines)
         self.assertEqual(lines.quantity, quantity)
         # a positive quantity is planned as typed
