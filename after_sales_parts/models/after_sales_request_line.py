@@ -148,6 +148,10 @@ class AfterSalesRequestLine(models.Model):
             line.quantity = max(line.part_qty_issued - line.part_qty_returned, 0.0)
         return super(AfterSalesRequestLine, self - from_stock)._compute_quantity()
 
+    def _allows_zero_quantity(self):
+        # every issued unit came back: nothing was used, the stock moves say zero
+        return super()._allows_zero_quantity() or self._is_quantity_from_stock()
+
     def _is_quantity_from_stock(self):
         """Whether the stock moves own this line's quantity: a part with issued moves done."""
         self.ensure_one()

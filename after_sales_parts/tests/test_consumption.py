@@ -228,6 +228,8 @@ class TestPartsConsumption(AfterSalesPartsCommon):
         # The parts go back to stock instead.
         self._validate(line.with_user(self.as_manager)._return_unused(2))
         self.assertEqual(self._available(self.filter, self.stock), 10)
+        # all came back: a line of nothing used, not done (the stock moves own its zero)
+        self.assertRecordValues(line, [{"quantity": 0.0, "done": False}])
 
     def _close_with_pending_return(self):
         """A request of 3 filters issued, 1 on its way back when it is closed: (request, line, return)."""

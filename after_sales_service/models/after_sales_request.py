@@ -831,7 +831,7 @@ class AfterSalesRequest(models.Model):
         self.ensure_one()
         employee = self._get_timer_employee()
         self._check_can_start_timer(employee)
-        self.env["after_sales.timer"].create({"request_id": self.id, "employee_id": employee.id})
+        self.env["after_sales.timer"]._start(self, employee)
         self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
@@ -845,7 +845,7 @@ class AfterSalesRequest(models.Model):
     def action_timer_discard(self):
         """Stop the current user's timer without logging its time."""
         self.ensure_one()
-        self._get_user_timer().unlink()
+        self._get_user_timer()._discard()
         self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
@@ -1572,6 +1572,15 @@ class AfterSalesRequest(models.Model):
         reply to a closed request opens a follow-up when the company says so.
         """
         automatic = self._mail_is_automatic(message)
+        if self._mail_is_own_address(message_dict.get("email_from")):
+            # our own alias, catchall or bounce address is never a customer: a loop or a spoof
+            _logger.info(
+                "Ignored mail from our own address %s with Message-Id %s: "
+                "no service request created or updated",
+                message_dict.get("email_from"),
+                message_dict.get("message_id"),
+            )
+            return [route for route in routes if route[0] != self._name], automatic
         result = []
         for route in routes:
             model, thread_id, _custom_values, user_id, alias = route
@@ -1602,6 +1611,13 @@ class AfterSalesRequest(models.Model):
                 else:
                     result.append(route)
         return result, automatic
+
+    @api.model
+    def _mail_is_own_address(self, email_from):
+        """Whether ``email_from`` is one of our own addresses: an alias of any team or document,
+        or an alias domain's catchall, bounce or default sender address."""
+        email = email_normalize(email_from or "")
+        return bool(email and self.env["mail.alias.domain"].sudo()._find_aliases([email]))
 
     @api.model
     def _mail_is_customer(self, msg_dict):

@@ -140,6 +140,25 @@ class AfterSalesRequestLine(models.Model):
                     self.env._("Line %s is done but has no quantity: give the quantity done.", line.name)
                 )
 
+    @api.constrains("quantity", "done")
+    def _check_planned_quantity(self):
+        """A planned work or part of nothing plans nothing: it has a quantity too (unless its
+        owner computes zero, e.g. a part whose issued units all came back)."""
+        for line in self:
+            if not line.done and not line.quantity and not line._allows_zero_quantity():
+                raise ValidationError(
+                    self.env._(
+                        "Line %s plans a quantity of zero: give the quantity to do or use, "
+                        "or remove the line.",
+                        line.name,
+                    )
+                )
+
+    def _allows_zero_quantity(self):
+        """Whether this line's owner legitimately computes a zero quantity (a hook)."""
+        self.ensure_one()
+        return False
+
     @api.model_create_multi
     def create(self, vals_list):
         check_finite_numbers(self, vals_list)

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 # a timer left running longer than this is not logged as it is: discard it and log the time by hand
 MAX_TIMER_HOURS = 24
@@ -38,7 +38,64 @@ class AfterSalesTimer(models.Model):
         for timer in self:
             timer.display_name = f"{timer.employee_id.name} · {timer.request_id.display_name}"
 
+    @api.constrains("employee_id", "user_id")
+    def _check_employee_user(self):
+        """A timer counts the time of its user's own employee: nobody runs one in another's name."""
+        for timer in self:
+            if timer.employee_id.user_id != timer.user_id:
+                raise ValidationError(
+                    self.env._(
+                        "A timer runs for your own employee only: %(employee)s is not %(user)s's.",
+                        employee=timer.employee_id.name,
+                        user=timer.user_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------- actions
+
+    def action_stop(self):
+        """Stop these timers (a manager stops a forgotten one): their time becomes timesheets."""
+        self._stop()
+        return True
+
+    def action_discard(self):
+        """Remove these timers without logging their time."""
+        self._discard()
+        return True
+
     # ------------------------------------------------------------- business
+
+    def _check_actor(self):
+        """Only a timer's own user stops or discards it, or an After-Sales manager."""
+        if self.env.user.has_group("after_sales_service.group_after_sales_manager"):
+            return
+        for timer in self:
+            if timer.user_id != self.env.user:
+                raise UserError(
+                    self.env._(
+                        "The timer on %(request)s is %(user)s's: only they can stop it.",
+                        request=timer.request_id.name,
+                        user=timer.user_id.name,
+                    )
+                )
+
+    @api.model
+    def _start(self, request, employee):
+        """Start the current user's timer on ``request`` for ``employee`` (the user's own).
+
+        Users cannot create timers directly (RPC included): the request's action checks the
+        request and the employee, then starts the timer here.
+        """
+        if employee.user_id != self.env.user:
+            raise UserError(
+                self.env._("You start a timer for your own employee only, not for %s.", employee.name)
+            )
+        return self.sudo().create({"request_id": request.id, "employee_id": employee.id}).sudo(False)
+
+    def _discard(self):
+        """Remove these timers without logging their time (their user, or a manager)."""
+        self._check_actor()
+        self.sudo().unlink()
 
     def _get_rounding(self):
         """``(step, minimum)`` in minutes: the request's contract, else its company."""
@@ -61,15 +118,8 @@ class AfterSalesTimer(models.Model):
         return max(periods * step, minimum)
 
     def _check_can_stop(self, now):
+        self._check_actor()
         for timer in self:
-            if timer.user_id != self.env.user:
-                raise UserError(
-                    self.env._(
-                        "The timer on %(request)s is %(user)s's: only they can stop it.",
-                        request=timer.request_id.name,
-                        user=timer.user_id.name,
-                    )
-                )
             if (now - timer.start).total_seconds() > MAX_TIMER_HOURS * 3600:
                 raise UserError(
                     self.env._(
@@ -84,15 +134,18 @@ class AfterSalesTimer(models.Model):
     def _stop(self):
         """Log the time of these timers as timesheets of their requests, then remove them.
 
-        Returns the timesheets created.
+        Returns the timesheets created. A user logs their own time; a manager stopping another's
+        timer logs it in that employee's name (checked above, so as superuser).
         """
         now = fields.Datetime.now()
         self._check_can_stop(now)
-        timesheets = self.env["account.analytic.line"].create(
-            [timer._prepare_timesheet_vals(now) for timer in self]
-        )
-        self.unlink()
-        return timesheets
+        Timesheet = self.env["account.analytic.line"]
+        timesheets = Timesheet
+        for timer in self:
+            own = timer.user_id == self.env.user
+            timesheets |= (Timesheet if own else Timesheet.sudo()).create(timer._prepare_timesheet_vals(now))
+        self.sudo().unlink()
+        return timesheets.sudo(False)
 
     def _prepare_timesheet_vals(self, now):
         """Values of the timesheet logging this timer stopped at ``now`` (a hook)."""

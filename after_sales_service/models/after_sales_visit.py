@@ -2,7 +2,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
@@ -10,9 +10,14 @@ VISIT_STATES = [
     ("planned", "Planned"),
     ("en_route", "En Route"),
     ("on_site", "On Site"),
+    ("to_confirm", "Duration to Confirm"),
     ("done", "Done"),
     ("cancelled", "Cancelled"),
 ]
+
+
+# what only the visit's steps write (with ``state``)
+STEP_FIELDS = ("check_in", "check_out")
 
 
 class AfterSalesVisit(models.Model):
@@ -63,10 +68,25 @@ class AfterSalesVisit(models.Model):
         tracking=True,
     )
     state = fields.Selection(
-        VISIT_STATES, string="Status", required=True, default="planned", copy=False, tracking=True, index=True
+        VISIT_STATES,
+        string="Status",
+        required=True,
+        default="planned",
+        copy=False,
+        tracking=True,
+        index=True,
+        readonly=True,
+        help="Changed by the visit's steps only (travel, check-in, check-out, cancel), by its "
+        "engineers or a manager. A visit longer than the company's longest plausible visit waits "
+        "for a manager to confirm its duration before it bills.",
     )
-    check_in = fields.Datetime(string="Checked In", copy=False, readonly=True)
-    check_out = fields.Datetime(string="Checked Out", copy=False, readonly=True)
+    check_in = fields.Datetime(string="Checked In", copy=False, readonly=True, tracking=True)
+    check_out = fields.Datetime(string="Checked Out", copy=False, readonly=True, tracking=True)
+    duration_hours = fields.Float(
+        string="Hours on Site",
+        compute="_compute_duration_hours",
+        help="From check-in to check-out.",
+    )
     notes = fields.Html()
     line_ids = fields.One2many("after_sales.request.line", "visit_id", string="Service Line", readonly=True)
     warning = fields.Text(compute="_compute_warning")
@@ -124,6 +144,14 @@ class AfterSalesVisit(models.Model):
                     )
             visit.warning = "\n".join(messages) or False
 
+    @api.depends("check_in", "check_out")
+    def _compute_duration_hours(self):
+        for visit in self:
+            if visit.check_in and visit.check_out:
+                visit.duration_hours = (visit.check_out - visit.check_in).total_seconds() / 3600
+            else:
+                visit.duration_hours = 0.0
+
     def _compute_planned_today(self):
         start, end = self._today_bounds()
         for visit in self:
@@ -151,10 +179,33 @@ class AfterSalesVisit(models.Model):
                     )
                 )
 
+    @api.constrains("check_in", "check_out")
+    def _check_check_out_after_check_in(self):
+        for visit in self:
+            if visit.check_in and visit.check_out and visit.check_out < visit.check_in:
+                raise ValidationError(
+                    self.env._(
+                        "Visit %(visit)s cannot be checked out (%(end)s) before it was "
+                        "checked in (%(start)s).",
+                        visit=visit.display_name,
+                        end=format_datetime(self.env, visit.check_out),
+                        start=format_datetime(self.env, visit.check_in),
+                    )
+                )
+
     # ------------------------------------------------------------- CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if vals.get("state", "planned") != "planned" or any(vals.get(f) for f in STEP_FIELDS):
+                    raise UserError(
+                        self.env._(
+                            "A new visit is planned: its status and check-in/check-out times are "
+                            "set by its steps (Check In, Check Out)."
+                        )
+                    )
         visits = super().create(vals_list)
         counts = {}
         for visit in visits.filtered(lambda v: v.name == "/"):
@@ -167,37 +218,70 @@ class AfterSalesVisit(models.Model):
             visit.name = f"{request.name}-V{counts[request]}"
         return visits
 
+    def write(self, vals):
+        self._check_step_fields_write(vals)
+        return super().write(vals)
+
     # ------------------------------------------------------------- actions
 
     def action_start_travel(self):
         """The engineers leave for the site."""
+        self._check_actor()
         self._check_state({"planned"})
-        self.write({"state": "en_route"})
+        self._write_step({"state": "en_route"})
         return True
 
     def action_check_in(self):
         """The engineers arrive on site: the check-in time is recorded."""
+        self._check_actor()
         self._check_state({"planned", "en_route"})
-        self.write({"state": "on_site", "check_in": fields.Datetime.now()})
+        self._write_step({"state": "on_site", "check_in": fields.Datetime.now()})
         return True
 
     def action_check_out(self):
-        """The engineers leave the site: the visit is done, the check-out time recorded."""
+        """The engineers leave the site: the visit is done, the check-out time recorded.
+
+        A visit longer than the company's longest plausible one waits for a manager to confirm
+        its duration: it adds no service line until then.
+        """
+        self._check_actor()
         self._check_state({"on_site"})
-        self.write({"state": "done", "check_out": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        too_long = self.filtered(lambda v: v._is_too_long(now))
+        (self - too_long)._write_step({"state": "done", "check_out": now})
+        too_long._ask_duration_confirmation(now)
+        (self - too_long)._create_service_lines()
+        return True
+
+    def action_confirm_duration(self):
+        """A manager confirms (after correcting, if needed) the duration of a long visit: it bills."""
+        self._check_manager()
+        self._check_state({"to_confirm"})
+        self._write_step({"state": "done"})
+        for visit in self:
+            visit.message_post(
+                body=self.env._(
+                    "Duration of %(hours)s h confirmed by %(user)s.",
+                    hours=round(visit.duration_hours, 2),
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         self._create_service_lines()
         return True
 
     def action_cancel(self):
         """Cancel visits not done yet."""
-        self._check_state({"planned", "en_route", "on_site"})
-        self.write({"state": "cancelled"})
+        self._check_actor()
+        self._check_state({"planned", "en_route", "on_site", "to_confirm"})
+        self._write_step({"state": "cancelled"})
         return True
 
     def action_reset_to_planned(self):
         """Plan a cancelled visit again."""
+        self._check_actor()
         self._check_state({"cancelled"})
-        self.write({"state": "planned", "check_in": False, "check_out": False})
+        self._write_step({"state": "planned", "check_in": False, "check_out": False})
         return True
 
     # ------------------------------------------------------------- business
@@ -230,6 +314,92 @@ class AfterSalesVisit(models.Model):
             "user_id": self.user_id.id,
             "done": True,
         }
+
+    def _write_step(self, vals):
+        """Write the status and check-in/check-out times of a step, after its checks."""
+        return super().write(vals)
+
+    def _is_manager(self):
+        return self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")
+
+    def _check_manager(self):
+        if not self._is_manager():
+            raise AccessError(self.env._("Only an After-Sales manager confirms the duration of a visit."))
+
+    def _check_actor(self):
+        """Only the visit's engineers (or a manager) take its steps: nobody checks in for another."""
+        if self._is_manager():
+            return
+        for visit in self:
+            if self.env.user not in visit.engineer_ids:
+                raise UserError(
+                    self.env._(
+                        "You are not an engineer of visit %(visit)s: only %(engineers)s or an After-Sales "
+                        "manager take its steps.",
+                        visit=visit.display_name,
+                        engineers=", ".join(visit.engineer_ids.mapped("name")) or self.env._("its engineers"),
+                    )
+                )
+
+    def _check_step_fields_write(self, vals):
+        """Status and check-in/check-out change through the visit's steps only.
+
+        A manager may correct the check-in/check-out of a visit waiting for its duration to be
+        confirmed (tracked in the chatter), then confirms it.
+        """
+        if self.env.su:
+            return
+        changed = [
+            fname
+            for fname in STEP_FIELDS + ("state",)
+            if fname in vals
+            and any(
+                visit[fname]
+                != self._fields[fname].convert_to_record(
+                    self._fields[fname].convert_to_cache(vals[fname], visit), visit
+                )
+                for visit in self
+            )
+        ]
+        if not changed:
+            return
+        correcting = (
+            "state" not in changed
+            and self._is_manager()
+            and all(visit.state == "to_confirm" for visit in self)
+        )
+        if not correcting:
+            raise UserError(
+                self.env._(
+                    "The status and the check-in/check-out times of a visit change through its steps "
+                    "only (Start Travel, Check In, Check Out, Cancel); a manager corrects the times of a "
+                    "visit whose duration waits for confirmation."
+                )
+            )
+
+    def _is_too_long(self, check_out):
+        """Whether this visit checked out at ``check_out`` lasted longer than its company's
+        longest plausible visit."""
+        self.ensure_one()
+        hours = (check_out - self.check_in).total_seconds() / 3600
+        return hours > self.company_id.after_sales_visit_max_hours
+
+    def _ask_duration_confirmation(self, check_out):
+        """Hold these long visits for a manager: no service line until the duration is confirmed."""
+        if not self:
+            return
+        self._write_step({"state": "to_confirm", "check_out": check_out})
+        for visit in self:
+            visit.message_post(
+                body=self.env._(
+                    "Checked in for %(hours)s h, more than the longest plausible visit of %(max)s h: "
+                    "an After-Sales manager confirms the duration (correcting the check-in or "
+                    "check-out if one was forgotten) before the visit bills.",
+                    hours=round(visit.duration_hours, 2),
+                    max=visit.company_id.after_sales_visit_max_hours,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _check_state(self, allowed):
         labels = dict(self._fields["state"]._description_selection(self.env))

@@ -41,6 +41,12 @@ class ResCompany(models.Model):
         "call-out, or the hours on site when the product is sold by the hour. Empty: visits add "
         "no line (the time is logged on the request).",
     )
+    after_sales_visit_max_hours = fields.Float(
+        string="Longest Plausible Visit (Hours)",
+        default=16.0,
+        help="A visit checked out longer than this after its check-in is not billed until an "
+        "After-Sales manager confirms (or corrects) its duration.",
+    )
     after_sales_project_id = fields.Many2one(
         "project.project",
         string="After-Sales Timesheet Project",
@@ -69,6 +75,10 @@ class ResCompany(models.Model):
     _after_sales_timer_rounding_check = models.Constraint(
         "CHECK(after_sales_timer_rounding_minutes >= 0 AND after_sales_timer_minimum_minutes >= 0)",
         "Timer rounding and minimum cannot be negative.",
+    )
+    _after_sales_visit_max_hours_check = models.Constraint(
+        "CHECK(after_sales_visit_max_hours > 0)",
+        "The longest plausible visit must be more than zero hours.",
     )
 
     def _get_after_sales_timesheet_project(self, create=True):

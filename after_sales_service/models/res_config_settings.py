@@ -29,6 +29,9 @@ class ResConfigSettings(models.TransientModel):
     after_sales_visit_product_id = fields.Many2one(
         related="company_id.after_sales_visit_product_id", readonly=False
     )
+    after_sales_visit_max_hours = fields.Float(
+        related="company_id.after_sales_visit_max_hours", readonly=False
+    )
     after_sales_labour_product_id = fields.Many2one(
         related="company_id.after_sales_labour_product_id", readonly=False
     )

@@ -272,6 +272,35 @@ class TestMailIntake(AfterSalesCommon):
             self.assertTrue(self._process(self._mail(subject=subject)))
         self.assertFalse(self._process(self._mail(subject="Robot 3")))
 
+    def test_mail_from_our_own_addresses_opens_nothing(self):
+        """A mail whose sender is one of our aliases, the catchall or the bounce address (a loop
+        between two desks, a forged sender) creates no request and no contact named after the desk."""
+        other_team = self.env["after_sales.team"].create({"name": "Second Desk", "alias_name": "repairs"})
+        partners_before = self.env["res.partner"].with_context(active_test=False).search_count([])
+        for email_from in (
+            f'"Mail Desk" <help@{ALIAS_DOMAIN}>',
+            f'"Second Desk" <{other_team.alias_email}>',
+            f"catchall-desk@{ALIAS_DOMAIN}",
+            f"BOUNCE-DESK@{ALIAS_DOMAIN.upper()}",
+        ):
+            with self.subTest(email_from=email_from):
+                self.assertFalse(self._process(self._mail(email_from=email_from)))
+                # nor through the gateway's fallback model (a mail to no alias of ours)
+                raw = self._mail(email_from=email_from, to="desk@supplier.example.com")
+                self.assertFalse(self._process(raw, model=self.Request._name))
+        self.assertEqual(
+            self.env["res.partner"].with_context(active_test=False).search_count([]), partners_before
+        )
+        self.assertFalse(self.env["res.partner"].search([("email", "ilike", ALIAS_DOMAIN)]))
+        # nor does it post on, reopen or follow up a customer's request
+        request = self._process(self._mail())
+        request.stage_id = self.stage_waiting
+        self.assertFalse(self._reply_to(request, email_from=f"help@{ALIAS_DOMAIN}", subject="Re: loop"))
+        self.assertEqual(request.stage_id, self.stage_waiting)
+        self.assertFalse(request.message_ids.filtered(lambda m: m.subject == "Re: loop"))
+        # a customer's mail is still a request
+        self.assertTrue(self._process(self._mail(subject="Still a customer")))
+
     def test_date_header_starts_the_sla(self):
         calendar = self._create_office_calendar("Mail desk 8-17")
         self.env.company.after_sales_sla_policy_id = self.env["after_sales.sla.policy"].create(

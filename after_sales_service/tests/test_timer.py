@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID, api
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.orm.environments import Transaction
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -103,7 +103,9 @@ class TestTimer(TimesheetCommon):
         self.assertEqual(self.env["after_sales.timer"].search_count([]), 2)
         # the database refuses a second one whatever the code checked
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.env["after_sales.timer"].create({"employee_id": self.employee.id, "request_id": second.id})
+            self.env["after_sales.timer"].create(
+                {"employee_id": self.employee.id, "user_id": self.as_user.id, "request_id": second.id}
+            )
 
     def test_timer_of_a_user_without_employee_is_refused(self):
         request = self._create_request()
@@ -123,13 +125,75 @@ class TestTimer(TimesheetCommon):
         self.assertFalse(request.with_user(self.as_user2).timer_running)
         with self.assertRaises(AccessError):
             timer.with_user(self.as_user2).unlink()
+        # another engineer does not even see it
+        with self.assertRaises(AccessError):
+            timer.with_user(self.as_user2).action_stop()
+        with self.assertRaises(AccessError):
+            timer.with_user(self.as_user2).action_discard()
+        # and is refused by name when the timer is handed over all the same
         with self.assertRaisesRegex(UserError, "only they can stop it"):
-            timer.with_user(self.as_manager)._stop()
+            timer.with_user(self.as_user2).sudo()._check_actor()
         self.assertTrue(timer.exists())
         self.assertFalse(request.timesheet_ids)
-        # a manager discards a forgotten timer
-        timer.with_user(self.as_manager).unlink()
+        # a manager discards a forgotten timer from the list of running timers
+        timer.with_user(self.as_manager).action_discard()
         self.assertFalse(timer.exists())
+
+    def test_a_manager_stops_another_engineers_timer(self):
+        request = self._create_request()
+        with freeze_time("2026-03-10 09:00:00"):
+            request.with_user(self.as_user).action_timer_start()
+        timer = self.env["after_sales.timer"].search([("request_id", "=", request.id)])
+        with freeze_time("2026-03-10 09:10:00"):
+            timer.with_user(self.as_manager).action_stop()
+        self.assertFalse(timer.exists())
+        self.assertRecordValues(
+            request.timesheet_ids, [{"employee_id": self.employee.id, "unit_amount": 0.25}]
+        )
+
+    def test_nobody_creates_a_timer_in_another_name(self):
+        """Engineer B over RPC: a timer for A's employee, or A's timer changed or removed."""
+        request = self._create_request()
+        Timer = self.env["after_sales.timer"]
+        for user in (self.as_user2, self.as_manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                Timer.with_user(user).create({"request_id": request.id, "employee_id": self.employee.id})
+        with self.assertRaises(AccessError):
+            Timer.with_user(self.as_user2).create(
+                {"request_id": request.id, "employee_id": self.employee.id, "user_id": self.as_user.id}
+            )
+        self.assertFalse(Timer.search([]))
+        # A still starts their own timer; B cannot move it to B's name, nor stop or remove it
+        request.with_user(self.as_user).action_timer_start()
+        timer = Timer.search([("employee_id", "=", self.employee.id)])
+        self.assertEqual(timer.user_id, self.as_user)
+        for vals in (
+            {"employee_id": self.employee2.id},
+            {"user_id": self.as_user2.id},
+            {"start": "2020-01-01"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                timer.with_user(self.as_user2).write(vals)
+        with self.assertRaises(AccessError):
+            timer.with_user(self.as_user2).unlink()
+        with self.assertRaises(AccessError):
+            timer.with_user(self.as_user).unlink()
+        self.assertRecordValues(timer, [{"employee_id": self.employee.id, "user_id": self.as_user.id}])
+        # A stops it through the request's action
+        request.with_user(self.as_user).action_timer_stop()
+        self.assertFalse(timer.exists())
+        self.assertEqual(request.timesheet_ids.employee_id, self.employee)
+        # the model itself refuses a timer whose employee is not its user's
+        with self.assertRaisesRegex(ValidationError, "your own employee"), self.cr.savepoint():
+            Timer.create(
+                {"request_id": request.id, "employee_id": self.employee.id, "user_id": self.as_user2.id}
+            )
+        with self.assertRaisesRegex(UserError, "your own employee"):
+            Timer.with_user(self.as_user2)._start(request, self.employee)
+        self.assertFalse(Timer.search([]))
+        # B's own timer still starts
+        request.with_user(self.as_user2).action_timer_start()
+        self.assertEqual(Timer.search([]).employee_id, self.employee2)
 
     def test_discard_and_forgotten_timer(self):
         request = self._create_request()

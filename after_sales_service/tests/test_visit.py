@@ -90,7 +90,7 @@ class TestVisit(AfterSalesCommon):
         self.assertIn("must end after it starts", str(refused.exception))
         self.assertFalse(self.env["after_sales.visit"].search([("request_id", "=", self.request.id)]))
 
-    @users("as_user")
+    @users("as_engineer")
     def test_state_flow_records_check_in_and_out(self):
         visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
         visit.action_start_travel()
@@ -137,7 +137,7 @@ class TestVisit(AfterSalesCommon):
         self.assertFalse(after.warning)
         self.assertNotIn(third.display_name, first.warning)
         # a cancelled visit books nobody
-        second.action_cancel()
+        second.with_user(self.engineer).action_cancel()
         self.env.invalidate_all()
         self.assertFalse(first.warning)
         self.assertFalse(second.warning)
@@ -287,3 +287,143 @@ class TestVisit(AfterSalesCommon):
         form.save()
         # a second visit is planned from scratch
         self.assertFalse(self._plan_form().planned_start)
+
+    def test_only_the_visit_engineers_take_its_steps(self):
+        """Engineer 2 is not on the visit: no travel, check-in, check-out nor cancel in its name."""
+        self._visit_product("Call-out", "uom.product_uom_unit")
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        intruder = visit.with_user(self.engineer_2)
+        for step in ("action_start_travel", "action_check_in", "action_cancel"):
+            with self.subTest(step=step), self.assertRaisesRegex(UserError, "not an engineer of visit"):
+                getattr(intruder, step)()
+        self.assertRecordValues(visit, [{"state": "planned", "check_in": False}])
+        with freeze_time("2026-03-02 09:05:00"):
+            visit.with_user(self.engineer).action_check_in()
+        with (
+            freeze_time("2026-03-02 10:00:00"),
+            self.assertRaisesRegex(UserError, "not an engineer of visit"),
+        ):
+            intruder.action_check_out()
+        self.assertRecordValues(visit, [{"state": "on_site", "check_out": False}])
+        self.assertFalse(visit.line_ids)
+        # the visit's engineer, or a manager, checks out
+        with freeze_time("2026-03-02 10:40:00"):
+            visit.with_user(self.as_manager).action_check_out()
+        self.assertEqual(visit.state, "done")
+        self.assertEqual(len(visit.line_ids), 1)
+
+    def test_status_and_times_are_not_written_directly(self):
+        """Over RPC, even the visit's own engineer cannot write a check-in 400 days back, or done."""
+        self._visit_product("Engineer on site", "uom.product_uom_hour")
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        mine = visit.with_user(self.engineer)
+        for user in (self.engineer, self.as_manager):
+            for vals in (
+                {"state": "done"},
+                {"state": "on_site", "check_in": "2025-01-26 09:00:00"},
+                {"check_in": "2025-01-26 09:00:00"},
+                {"check_out": "2026-03-02 11:00:00"},
+            ):
+                with (
+                    self.subTest(user=user.login, vals=vals),
+                    self.assertRaisesRegex(UserError, "through its steps"),
+                ):
+                    visit.with_user(user).write(vals)
+        Visit = self.env["after_sales.visit"].with_user(self.engineer)
+        with self.assertRaisesRegex(UserError, "A new visit is planned"):
+            Visit.create(
+                {
+                    "request_id": self.request.id,
+                    "planned_start": datetime(2026, 3, 3, 9, 0),
+                    "planned_end": datetime(2026, 3, 3, 11, 0),
+                    "engineer_ids": self.engineer.ids,
+                    "state": "done",
+                    "check_in": "2025-01-26 09:00:00",
+                    "check_out": "2026-03-03 11:00:00",
+                }
+            )
+        with freeze_time("2026-03-02 09:05:00"):
+            mine.action_check_in()
+        with self.assertRaisesRegex(UserError, "through its steps"):
+            mine.write({"check_in": "2025-01-26 09:00:00"})
+        with freeze_time("2026-03-02 10:35:00"):
+            mine.action_check_out()
+        with self.assertRaisesRegex(UserError, "through its steps"):
+            mine.write({"state": "planned"})
+        self.assertRecordValues(
+            visit,
+            [
+                {
+                    "state": "done",
+                    "check_in": datetime(2026, 3, 2, 9, 5),
+                    "check_out": datetime(2026, 3, 2, 10, 35),
+                }
+            ],
+        )
+        self.assertEqual(visit.line_ids.quantity, 1.5)
+        visits = self.env["after_sales.visit"].search([("request_id", "=", self.request.id)])
+        self.assertEqual(visits, visit, "the refused create wrote nothing")
+
+    def test_dispatcher_moves_the_planned_dates(self):
+        """The dispatch board and calendar drag a visit: they write the planned dates only."""
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        visit.with_user(self.as_user).write(
+            {"planned_start": datetime(2026, 3, 3, 13, 0), "planned_end": datetime(2026, 3, 3, 15, 0)}
+        )
+        visit.with_user(self.engineer).write({"engineer_ids": [(4, self.engineer_2.id)]})
+        # the form sends its unchanged read-only values too: nothing refused
+        visit.with_user(self.as_user).write({"state": "planned", "check_in": False, "notes": "<p>Gate 3</p>"})
+        self.assertRecordValues(
+            visit,
+            [
+                {
+                    "planned_start": datetime(2026, 3, 3, 13, 0),
+                    "planned_end": datetime(2026, 3, 3, 15, 0),
+                    "state": "planned",
+                }
+            ],
+        )
+
+    def test_long_visit_bills_once_a_manager_confirms(self):
+        """20 h from check-in to check-out (a forgotten check-out): no line until a manager confirms."""
+        self._visit_product("Engineer on site", "uom.product_uom_hour")
+        self.assertEqual(self.env.company.after_sales_visit_max_hours, 16.0)
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        mine = visit.with_user(self.engineer)
+        self._check_in_and_out(mine, "2026-03-02 09:00:00", "2026-03-03 05:00:00")
+        self.assertRecordValues(visit, [{"state": "to_confirm", "duration_hours": 20.0}])
+        self.assertFalse(visit.line_ids)
+        self.assertFalse(self.request.line_ids.filtered(lambda line: line.visit_id == visit))
+        self.assertIn("longest plausible visit", visit.message_ids[0].body)
+        # the engineer neither confirms nor shortens it
+        with self.assertRaises(AccessError):
+            mine.action_confirm_duration()
+        with self.assertRaisesRegex(UserError, "through its steps"):
+            mine.write({"check_out": "2026-03-02 17:00:00"})
+        with self.assertRaisesRegex(UserError, "through its steps"):
+            visit.with_user(self.as_manager).write({"state": "done"})
+        self.assertFalse(visit.line_ids)
+        # the manager corrects the forgotten check-out on the form, then confirms: it bills
+        manager_form = Form(visit.with_user(self.as_manager))
+        manager_form.check_out = datetime(2026, 3, 2, 17, 30)
+        manager_form.save()
+        visit.with_user(self.as_manager).action_confirm_duration()
+        self.assertEqual(visit.state, "done")
+        self.assertRecordValues(visit.line_ids, [{"quantity": 8.5, "done": True}])
+
+    def test_long_visit_confirmed_as_it_is(self):
+        self._visit_product("Engineer on site", "uom.product_uom_hour")
+        self.env.company.after_sales_visit_max_hours = 24.0
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        self._check_in_and_out(visit.with_user(self.engineer), "2026-03-02 06:00:00", "2026-03-03 02:00:00")
+        self.assertEqual(visit.state, "done", "20 h is plausible where the company allows 24 h")
+        self.assertEqual(visit.line_ids.quantity, 20.0)
+        self.env.company.after_sales_visit_max_hours = 16.0
+        other = self._create_visit(datetime(2026, 3, 4, 9, 0), datetime(2026, 3, 4, 11, 0))
+        self._check_in_and_out(other.with_user(self.engineer), "2026-03-04 06:00:00", "2026-03-05 02:00:00")
+        self.assertEqual(other.state, "to_confirm")
+        other.with_user(self.as_manager).action_confirm_duration()
+        self.assertRecordValues(other.line_ids, [{"quantity": 20.0, "done": True}])
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            self.env.company.after_sales_visit_max_hours = 0.0
+            self.env.flush_all()

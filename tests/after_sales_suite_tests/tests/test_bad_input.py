@@ -48,9 +48,8 @@ class TestBadInput(AfterSalesBillingCommon):
 
     def test_done_line_needs_a_quantity(self):
         line = self.request.line_ids.with_user(self.as_user)
-        line.quantity = 0
         with self.assertRaisesRegex(ValidationError, "has no quantity"):
-            line.done = True
+            line.write({"quantity": 0, "done": True})
         with (
             self.assertRaisesRegex(ValidationError, "has no quantity"),
             Form(self.request.with_user(self.as_user)) as form,
@@ -59,6 +58,39 @@ class TestBadInput(AfterSalesBillingCommon):
             row.product_id = self.work
             row.quantity = 0
             row.done = True
+
+    def test_planned_line_needs_a_quantity(self):
+        """A planned work or part of zero is refused as typed in the request's form; nothing is written."""
+        request = self.request.with_user(self.as_user)
+        lines = request.line_ids
+        quantity = lines.quantity
+        for line_type, product in (("work", self.work), ("part", self.part)):
+            with (
+                self.subTest(line_type=line_type),
+                self.assertRaisesRegex(ValidationError, "plans a quantity of zero"),
+                self.cr.savepoint(),  # as the RPC call's transaction is rolled back
+                Form(request) as form,
+                form.line_ids.new() as row,
+            ):
+                row.line_type = line_type
+                row.product_id = product
+                row.quantity = 0
+        with (
+            self.assertRaisesRegex(ValidationError, "plans a quantity of zero"),
+            self.cr.savepoint(),
+            Form(request) as form,
+            form.line_ids.edit(0) as row,
+        ):
+            row.quantity = 0
+        self.env.invalidate_all()
+        self.assertEqual(request.line_ids, lines)
+        self.assertEqual(lines.quantity, quantity)
+        # a positive quantity is planned as typed
+        with Form(request) as form, form.line_ids.new() as row:
+            row.line_type = "part"
+            row.product_id = self.part
+            row.quantity = 2
+        self.assertEqual(len(request.line_ids), 2)
 
     def test_negative_price_on_a_paid_line(self):
         line = self.request.line_ids
