@@ -1,4 +1,5 @@
 import json
+import re
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
@@ -283,6 +284,22 @@ class TestSignedActPortal(SignedActCommon, HttpCase):
         result = self._sign(self.request, name="Ann Alpha", signature=PNG)
         self.assertTrue(result.get("force_refresh"), result)
         self.assertEqual(self.request.act_signed_by, "Ann Alpha")
+
+    def test_customer_downloads_the_act_not_signed_yet(self):
+        """The page's Download button gives the act as it stands, before anyone signed it."""
+        self.authenticate("portal_act_alpha", "portal_act_alpha")
+        page = self.url_open(f"/my/requests/{self.request.id}/act")
+        self.assertEqual(page.status_code, 200)
+        link = self.request.get_portal_url(suffix="/act", report_type="pdf", download=True)
+        self.assertIn(link.replace("&", "&amp;"), page.text, "the page offers the download")
+        response = self.url_open(link)
+        self.assertEqual(response.status_code, 200)
+        disposition = response.headers["Content-Disposition"]
+        self.assertIn("attachment", disposition)
+        self.assertIn(re.sub(r"\W+", "_", f"Act - {self.request.name}"), disposition)
+        # a PDF, or the HTML Odoo renders instead when tests run without wkhtmltopdf
+        self.assertTrue(response.content.startswith(b"%PDF") or b"Diagnostics" in response.content)
+        self._assert_unsigned(self.request)
 
     def test_other_customer_gets_404(self):
         self.authenticate("portal_act_beta", "portal_act_beta")
