@@ -18,8 +18,10 @@ class TestStockUser(AfterSalesPartsCommon):
         super().setUpClass()
         cls.storekeeper = new_test_user(cls.env, login="as_storekeeper", groups="stock.group_stock_user")
         cls.stage_closed = cls.env.ref("after_sales_service.stage_closed")
-        suite_groups = cls.env["res.groups"].search([]).filtered(
-            lambda g: g.get_external_id().get(g.id, "").startswith("after_sales")
+        suite_groups = (
+            cls.env["res.groups"]
+            .search([])
+            .filtered(lambda g: g.get_external_id().get(g.id, "").startswith("after_sales"))
         )
         assert not cls.storekeeper.all_group_ids & suite_groups, "no After-Sales rights"
 
@@ -64,11 +66,14 @@ class TestStockUser(AfterSalesPartsCommon):
         """Parts issued after the request was closed are consumed into the unit, as the storekeeper."""
         request = self._request([(self.filter, 2)])
         picking = request.action_request_parts()
-        request.with_user(self.as_user).write({"resolution": "<p>Done.</p>", "stage_id": self.stage_closed.id})
+        closing = {"resolution": "<p>Done.</p>", "stage_id": self.stage_closed.id}
+        request.with_user(self.as_user).write(closing)
         self._button_validate(picking)
         consumed = self.env["stock.move"].search(
             [("after_sales_request_id", "=", request.id), ("after_sales_move_kind", "=", "consume")]
         )
-        self.assertRecordValues(consumed, [{"quantity": 2, "state": "done", "create_uid": self.storekeeper.id}])
+        self.assertRecordValues(
+            consumed, [{"quantity": 2, "state": "done", "create_uid": self.storekeeper.id}]
+        )
         self.assertRecordValues(request.line_ids, [{"part_qty_consumed": 2, "quantity": 2}])
         self.assertIn("Parts consumed", request.message_ids[:1].body)

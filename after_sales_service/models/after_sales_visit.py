@@ -162,10 +162,11 @@ class AfterSalesVisit(models.Model):
         # The dispatch board (a timeline grouped by engineer) gives the engineer of the row a
         # visit is created on as ``default_engineer_ids``: one user id, not a many2many value.
         # A double-click gives the time clicked only: the visit lasts two hours unless changed.
+        visits = self
         engineer = self.env.context.get("default_engineer_ids")
         if isinstance(engineer, int) and not isinstance(engineer, bool):
-            self = self.with_context(default_engineer_ids=[Command.set([engineer])])
-        defaults = super().default_get(fields_list)
+            visits = self.with_context(default_engineer_ids=[Command.set([engineer])])
+        defaults = super(AfterSalesVisit, visits).default_get(fields_list)
         start = defaults.get("planned_start")
         if start and "planned_end" in fields_list and not defaults.get("planned_end"):
             end = fields.Datetime.to_datetime(start) + timedelta(hours=DEFAULT_VISIT_HOURS)
