@@ -49,4 +49,9 @@
     "demo": [
         "demo/after_sales_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "after_sales_service/static/src/views/dispatch_board/*",
+        ],
+    },
 }

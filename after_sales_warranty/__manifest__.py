@@ -2,7 +2,7 @@
     "name": "After-Sales Warranty",
     "summary": "Warranty terms per product and unit, per-line coverage decisions, "
     "extensions, vendor recourse and dealer warranty claims",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -32,6 +32,7 @@
         "demo/after_sales_warranty_demo.xml",
         "demo/after_sales_dealer_claim_demo.xml",
     ],
+    "post_init_hook": "_after_sales_warranty_post_init",
     "assets": {
         "web.assets_frontend": [
             "after_sales_warranty/static/src/interactions/dealer_claim_form.js",

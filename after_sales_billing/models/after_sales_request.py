@@ -213,6 +213,11 @@ class AfterSalesRequest(models.Model):
 
     # ------------------------------------------------------------ signed act
 
+    def _get_report_base_filename(self):
+        # the name of the act downloaded from the portal (the act is the request's portal report)
+        self.ensure_one()
+        return self.env._("Act - %s", self.name)
+
     def _get_act_lines(self):
         """The lines the act of completed work states: done and shown to the customer."""
         self.ensure_one()

@@ -319,6 +319,22 @@ class TestSignedActPortal(SignedActCommon, HttpCase):
         self.assertIn("an invoiced act is not signed", act)
         self.assertNotIn("portal.signature_form", act)
 
+    def test_customer_downloads_the_act_not_signed_yet(self):
+        """The page's Download button gives the act as it stands, before anyone signed it."""
+        self.authenticate("portal_act_alpha", "portal_act_alpha")
+        page = self.url_open(f"/my/requests/{self.request.id}/act")
+        self.assertEqual(page.status_code, 200)
+        link = self.request.get_portal_url(suffix="/act", report_type="pdf", download=True)
+        self.assertIn(link.replace("&", "&amp;"), page.text, "the page offers the download")
+        response = self.url_open(link)
+        self.assertEqual(response.status_code, 200)
+        disposition = response.headers["Content-Disposition"]
+        self.assertIn("attachment", disposition)
+        self.assertIn(re.sub(r"\W+", "_", f"Act - {self.request.name}"), disposition)
+        # a PDF, or the HTML Odoo renders instead when tests run without wkhtmltopdf
+        self.assertTrue(response.content.startswith(b"%PDF") or b"Diagnostics" in response.content)
+        self._assert_unsigned(self.request)
+
     def test_other_customer_gets_404(self):
         self.authenticate("portal_act_beta", "portal_act_beta")
         self.assertEqual(self.url_open(f"/my/requests/{self.request.id}/act").status_code, 404)

@@ -249,7 +249,10 @@ class AfterSalesRequestLine(models.Model):
                     line.product_id, issued_lots, line.request_id
                 )
 
-        (moves._after_sales_issues().after_sales_line_id & self)._consume_issued_parts_if_closed()
+        # consumed under the rights of whoever moved the parts (``moves``' user), like the moves
+        (self & moves._after_sales_issues().after_sales_line_id).with_env(
+            moves.env
+        )._consume_issued_parts_if_closed()
 
     def _consume_issued_parts(self):
         """Build what is still issued to these part lines into the customer's unit.
@@ -258,17 +261,18 @@ class AfterSalesRequestLine(models.Model):
         done at once: one per line and location the parts were issued to, from there to the
         customer, with the lots and serials that were issued. Returns the done moves.
         """
-        lines = self.filtered(lambda line: line.line_type == "part" and line.part_state == "issued")
+        # The lines and requests are read as superuser: a storekeeper validating a late issue has
+        # no After-Sales rights. The moves are not: they are created and done under the rights of
+        # the closing or validating user (After-Sales users are stock users, an implied group).
+        lines = self.sudo().filtered(lambda line: line.line_type == "part" and line.part_state == "issued")
         # read every line's moves and move lines in a few queries, not per line
         lines.part_move_ids.move_line_ids.mapped("quantity_product_uom")
         vals_list = [vals for line in lines for vals in line._prepare_part_consumption_moves_vals()]
         if not vals_list:
             return self.env["stock.move"]
-        # No sudo: After-Sales users are stock users (implied group), and closing a request
-        # should leave the stock moves, quants and valuation under the closing user's rights.
         moves = self.env["stock.move"].create(vals_list)
         moves._action_done()
-        for request in moves.after_sales_request_id:
+        for request in moves.sudo().after_sales_request_id:
             request._notify_parts_consumed(moves.filtered(lambda m, r=request: m.after_sales_request_id == r))
         return moves
 
@@ -277,7 +281,10 @@ class AfterSalesRequestLine(models.Model):
 
         For parts issued, or returns cancelled, after the request was closed.
         """
-        return self.filtered(lambda line: line.request_id._is_parts_consuming_stage())._consume_issued_parts()
+        # the request's stage is the suite's bookkeeping, read whatever the caller's rights
+        return self.filtered(
+            lambda line: line.sudo().request_id._is_parts_consuming_stage()
+        )._consume_issued_parts()
 
     def _part_quantities_to_consume(self):
         """What this line issued and is still in place, in the product's unit.

@@ -84,7 +84,6 @@ class StockMove(models.Model):
         returns = self.filtered(lambda m: m.state not in ("done", "cancel"))._after_sales_returns()
         res = super()._action_cancel()
         # a return cancelled after its request was closed: the parts stay in the customer's unit
-        returns.filtered(
-            lambda m: m.state == "cancel"
-        ).after_sales_line_id.sudo()._consume_issued_parts_if_closed()
+        # (as the cancelling user: the consumption moves are stock moves like the others)
+        returns.filtered(lambda m: m.state == "cancel").after_sales_line_id._consume_issued_parts_if_closed()
         return res

@@ -3,8 +3,11 @@ from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 from odoo.tools import format_datetime
+
+# How long a visit created at a time only (a double-click on the dispatch board) lasts.
+DEFAULT_VISIT_HOURS = 2
 
 VISIT_STATES = [
     ("planned", "Planned"),
@@ -31,13 +34,14 @@ class AfterSalesVisit(models.Model):
     _rec_names_search = ["name", "request_id.name", "partner_id.name"]
 
     name = fields.Char(string="Number", readonly=True, copy=False, default="/", index="trigram")
+    # No check_company: the visit's company is its request's. With it, a new visit (no request
+    # yet, so no company) offered only requests without a company: none could be picked.
     request_id = fields.Many2one(
         "after_sales.request",
         required=True,
         index=True,
         ondelete="cascade",
         tracking=True,
-        check_company=True,
     )
     company_id = fields.Many2one(related="request_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="request_id.partner_id", string="Customer", store=True)
@@ -194,6 +198,22 @@ class AfterSalesVisit(models.Model):
                 )
 
     # ------------------------------------------------------------- CRUD
+
+    @api.model
+    def default_get(self, fields_list):
+        # The dispatch board (a timeline grouped by engineer) gives the engineer of the row a
+        # visit is created on as ``default_engineer_ids``: one user id, not a many2many value.
+        # A double-click gives the time clicked only: the visit lasts two hours unless changed.
+        visits = self
+        engineer = self.env.context.get("default_engineer_ids")
+        if isinstance(engineer, int) and not isinstance(engineer, bool):
+            visits = self.with_context(default_engineer_ids=[Command.set([engineer])])
+        defaults = super(AfterSalesVisit, visits).default_get(fields_list)
+        start = defaults.get("planned_start")
+        if start and "planned_end" in fields_list and not defaults.get("planned_end"):
+            end = fields.Datetime.to_datetime(start) + timedelta(hours=DEFAULT_VISIT_HOURS)
+            defaults["planned_end"] = fields.Datetime.to_string(end)
+        return defaults
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -37,7 +37,9 @@ class StockPicking(models.Model):
         }
         to_create = []
         for move_line in move_lines:
-            vals = Equipment._prepare_from_move_line_vals(move_line)
+            # the unit's values come from the delivery and its sale order, read as superuser:
+            # the storekeeper who validates needs no Sales, Accounting or After-Sales rights
+            vals = Equipment._prepare_from_move_line_vals(move_line.sudo())
             unit = existing.get((move_line.lot_id.id, move_line.company_id.id))
             if not unit:
                 to_create.append(vals)

@@ -66,6 +66,39 @@ class TestVisit(AfterSalesCommon):
         second = self._create_visit(datetime(2026, 3, 3, 9, 0), datetime(2026, 3, 3, 10, 0))
         self.assertEqual(second.name, f"{self.request.name}-V2")
 
+    @users("as_user")
+    def test_dispatch_board_row_gives_the_engineer(self):
+        """The dispatch board creates a visit on an engineer's row with that user's id as default."""
+        board_context = {
+            "default_engineer_ids": self.engineer_2.id,
+            "default_planned_start": "2026-03-10 09:00:00",
+            "default_planned_end": "2026-03-10 11:00:00",
+        }
+        form = Form(self.env["after_sales.visit"].with_context(**board_context))
+        self.assertEqual(form.engineer_ids[:], self.engineer_2)
+        form.request_id = self.request
+        visit = form.save()
+        self.assertRecordValues(
+            visit,
+            [
+                {
+                    "engineer_ids": self.engineer_2.ids,
+                    "planned_start": datetime(2026, 3, 10, 9),
+                    "planned_end": datetime(2026, 3, 10, 11),
+                }
+            ],
+        )
+        # a double-click gives the time only: two hours from there
+        form = Form(
+            self.env["after_sales.visit"].with_context(
+                default_engineer_ids=self.engineer.id, default_planned_start="2026-03-10 14:00:00"
+            )
+        )
+        self.assertEqual(form.planned_end, datetime(2026, 3, 10, 16))
+        # what other views give (a list of ids) still works
+        form = Form(self.env["after_sales.visit"].with_context(default_engineer_ids=self.engineer.ids))
+        self.assertEqual(form.engineer_ids[:], self.engineer)
+
     def test_site_defaults_to_the_customer_without_unit_site(self):
         request = self.env["after_sales.request"].create(
             {"title": "Training", "partner_id": self.customer.id, "request_type": "training"}

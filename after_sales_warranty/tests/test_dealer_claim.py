@@ -514,9 +514,10 @@ class TestDealerClaim(DealerClaimCommon):
         self.assertEqual(picking.location_dest_id.name, "Failed Parts")
         self.assertEqual(part.return_state, "requested")
         self.assertEqual(claim.return_count, 1)
-        move.quantity = 2
-        move.picked = True
-        picking.button_validate()
+        # the storekeeper receives it, with Inventory rights only
+        storekeeper = new_test_user(self.env, login="claim_storekeeper", groups="stock.group_stock_user")
+        move.with_user(storekeeper).write({"quantity": 2, "picked": True})
+        self.assertIs(picking.with_user(storekeeper).button_validate(), True)
         self.assertEqual(part.return_state, "received")
         self.assertEqual(labour.return_state, "none")
 

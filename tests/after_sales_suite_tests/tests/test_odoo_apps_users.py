@@ -135,6 +135,63 @@ class TestOdooAppsUsers(AfterSalesBillingCommon):
         self.assertEqual(request.line_ids.mapped("qty_invoiced"), [0.0, 0.0], "credited in full")
         self.assertEqual(self._run(grouping="request").line_count, 2)
 
+    def test_invoicing_user_posts_resets_and_reverses_a_run_invoice(self):
+        """An invoice of a billing run, handled with Accounting's buttons by an Invoicing user."""
+        request = self._create_request(self.customer, [self._work_line(), self._part_line()])
+        invoice = self._run(grouping="request").invoice_ids
+        self.assertEqual(len(invoice), 1)
+        invoice = invoice.with_user(self.accountant)
+        invoice.action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(set(request.line_ids.mapped("invoice_status")), {"invoiced"})
+        invoice._generate_and_send(sending_methods=["email"])
+        self.assertTrue(invoice.after_sales_act_attachment_id)
+        # Reset to Draft: the act sent goes, the lines stay invoiced by the draft
+        invoice.button_draft()
+        self.assertEqual(invoice.state, "draft")
+        self.assertFalse(invoice.after_sales_act_attachment_id)
+        self.assertEqual(request.line_ids.invoice_id, invoice)
+        invoice.action_post()
+        # Credit Note: the credit note is posted by the same user
+        refund = self._reverse_as_accountant(invoice)
+        refund.with_user(self.accountant).action_post()
+        self.assertEqual(refund.state, "posted")
+        self.assertEqual(request.line_ids.mapped("qty_invoiced"), [0.0, 0.0], "credited in full")
+
+    def test_salesman_sells_and_storekeeper_delivers_a_registering_serial(self):
+        """A unit sold by a salesperson and delivered by a storekeeper joins the installed base."""
+        product = self._create_serial_product("Generator TG-3", after_sales_registers_equipment=True)
+        product.write({"is_storable": True, "list_price": 9000.0})
+        lot = self._create_lot(product, "TG3-0001")
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1)
+        self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 1, lot_id=lot)
+        order_form = Form(self.env["sale.order"].with_user(self.salesman))
+        order_form.partner_id = self.customer
+        with order_form.order_line.new() as line:
+            line.product_id = product
+        order = order_form.save()
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        delivery = order.picking_ids.with_user(self.storekeeper)
+        self.assertEqual(len(delivery), 1)
+        delivery.action_assign()
+        self.assertEqual(delivery.move_line_ids.lot_id, lot)
+        delivery.move_ids.picked = True
+        self.assertIs(delivery.button_validate(), True)
+        self.assertEqual(delivery.state, "done")
+        unit = self.env["after_sales.equipment"].search([("lot_id", "=", lot.id)])
+        self.assertRecordValues(
+            unit,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "delivery_date": fields.Date.today(),
+                    "sale_date": fields.Date.context_today(order, order.date_order),
+                    "state": "in_service",
+                }
+            ],
+        )
+
     def test_storekeeper_delivers_a_registering_serial(self):
         product = self._create_serial_product("Generator TG-2", after_sales_registers_equipment=True)
         lot = self._create_lot(product, "TG2-0001")
