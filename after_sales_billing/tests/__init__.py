@@ -17,3 +17,4 @@ from . import test_dealer_settlement
 from . import test_dealer_settlement_concurrency
 from . import test_dealer_claim_report
 from . import test_dealer_settlement_portal
+from . import test_quantity_owner

@@ -108,9 +108,7 @@ class TestSignedAct(SignedActCommon):
             request.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
         self._assert_unsigned(request)
         nothing_done = self._create_request(self.alpha, [self._work_line(done=False)], resolved=False)
-        nothing_done.with_context(
-            after_sales_keep_open_line_ids=nothing_done.line_ids.ids
-        ).stage_id = self.stage_resolved
+        nothing_done._action_resolve("<p>Nothing done.</p>", keep_open_lines=nothing_done.line_ids)
         with self.assertRaisesRegex(UserError, "no work or part done"):
             nothing_done.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
 

@@ -11,3 +11,4 @@ from . import test_tour_act
 from . import test_tour_timesheet
 from . import test_tour_field
 from . import test_tour_dealer
+from . import test_context_keys
