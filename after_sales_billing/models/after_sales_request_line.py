@@ -150,7 +150,7 @@ class AfterSalesRequestLine(models.Model):
         compute_sudo=True,
         store=True,
         digits="Product Unit",
-        help="Credited by a credit note made in Accounting (not \"reverse and create a new draft\", "
+        help='Credited by a credit note made in Accounting (not "reverse and create a new draft", '
         "not a billing run's): the customer is not charged for it, and it is not billed again "
         "unless a billing user chooses to (Bill Again).",
     )

@@ -121,7 +121,8 @@ class TestQuantityOwner(AfterSalesBillingCommon):
     # ------------------------------------------------------------ defect 2
 
     def test_plain_user_cannot_grant_warranty_with_a_context_key(self):
-        request = self._create_request(self._create_customer("Free Ride"), [self._work_line()], resolved=False)
+        customer = self._create_customer("Free Ride")
+        request = self._create_request(customer, [self._work_line()], resolved=False)
         line = request.line_ids
         for key in ("after_sales_coverage_auto", "after_sales_skip_estimate_check"):
             with self.subTest(key=key), self.assertRaises(AccessError):

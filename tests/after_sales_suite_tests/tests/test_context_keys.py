@@ -22,11 +22,14 @@ HARMLESS_KEYS = {
     "tz": "the time zone dates are shown in",
     "mail_create_nolog": "Odoo's key: only whether invoice creation is logged in the chatter",
     "tracking_disable": "Odoo's key: only whether invoice creation is logged in the chatter",
-    "after_sales_billing_chunk_size": "invoices per transaction of a billing run: every line still billed once",
-    "after_sales_billing_chunk_lines": "lines per transaction of a billing run: every line still billed once",
-    "after_sales_settlement_chunk_size": "bills per transaction of a dealer settlement: every claim still paid once",
-    "after_sales_settlement_chunk_lines": "lines per transaction of a dealer settlement: every claim still paid once",
-    "after_sales_mail_automatic": "set by mail routing for automatic mails: a reply then moves no stage (does less)",
+    "after_sales_billing_chunk_size": "invoices per transaction of a billing run (a positive whole number, "
+    "else the default): every line is still billed once",
+    "after_sales_billing_chunk_lines": "lines per transaction of a billing run: as the chunk size",
+    "after_sales_settlement_chunk_size": "bills per transaction of a dealer settlement (a positive whole "
+    "number, else the default): every claim is still paid once",
+    "after_sales_settlement_chunk_lines": "lines per transaction of a dealer settlement: as the chunk size",
+    "after_sales_mail_automatic": "set by mail routing for automatic mails: a reply then moves no stage "
+    "(it only does less)",
     "mark_estimate_as_sent": "an internal user's composer marks a draft estimate sent, as sale does; "
     "that user may send it anyway, a portal customer's post is ignored",
 }
@@ -65,7 +68,10 @@ class TestContextKeys(HttpCase):
         company.after_sales_estimate_threshold = 0.0
         company.after_sales_parts_approval_threshold = 0.0
         cls.clerk = new_test_user(
-            env, login="ctx_clerk", password="ctx_clerk_pw1", groups="after_sales_service.group_after_sales_user"
+            env,
+            login="ctx_clerk",
+            password="ctx_clerk_pw1",
+            groups="after_sales_service.group_after_sales_user",
         )
         billing_user = new_test_user(
             env,
@@ -92,7 +98,9 @@ class TestContextKeys(HttpCase):
                 "title": "Invoiced",
                 "partner_id": customer.id,
                 "line_ids": [
-                    Command.create({"line_type": "work", "product_id": work.id, "done": True, "date": "2026-03-10"})
+                    Command.create(
+                        {"line_type": "work", "product_id": work.id, "done": True, "date": "2026-03-10"}
+                    )
                 ],
             }
         )
@@ -100,7 +108,13 @@ class TestContextKeys(HttpCase):
         run = (
             env["after_sales.billing.run"]
             .with_user(billing_user)
-            .create({"date_from": "2026-03-01", "date_to": "2026-03-31", "request_ids": [Command.set(invoiced.ids)]})
+            .create(
+                {
+                    "date_from": "2026-03-01",
+                    "date_to": "2026-03-31",
+                    "request_ids": [Command.set(invoiced.ids)],
+                }
+            )
         )
         run.action_run()
         run.invoice_ids.with_user(billing_user).action_post()
@@ -197,7 +211,9 @@ class TestContextKeys(HttpCase):
         ]
         for line in self.lines:
             attempts.append((line, {"coverage": "warranty", "coverage_reason": "Context"}))
-            attempts.append((line, {"coverage": "goodwill", "coverage_reason": "Context", "coverage_manual": True}))
+            attempts.append(
+                (line, {"coverage": "goodwill", "coverage_reason": "Context", "coverage_manual": True})
+            )
         for line, vals in attempts:
             with self.subTest(line=line.name, vals=vals), self.assertRaises(JsonRpcException):
                 self._call(line._name, "write", [line.ids, vals])
