@@ -19,7 +19,12 @@ class TestQuantityOwner(AfterSalesBillingCommon):
         cls.company.after_sales_estimate_threshold = 0.0
         cls.pl_tm = cls._create_pricelist("T&M 2000", {cls.labour: 2000.0})
         cls.env["hr.employee"].create({"name": "Engineer", "user_id": cls.as_user.id, "hourly_cost": 30.0})
-        cls.wh_user = new_test_user(cls.env, login="qty_wh_user", groups="stock.group_stock_user")
+        # After-Sales users are stock users: the warehouse of a small service company
+        cls.wh_user = new_test_user(
+            cls.env,
+            login="qty_wh_user",
+            groups="stock.group_stock_user,after_sales_service.group_after_sales_user",
+        )
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.gasket = cls.env["product.product"].create(
             {

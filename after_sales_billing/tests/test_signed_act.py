@@ -139,13 +139,14 @@ class TestSignedAct(SignedActCommon):
         work.with_user(self.as_user).date = "2026-03-11"
         work.with_user(self.as_user).quantity = work.quantity
         self.assertEqual(request.act_signed_by, "Ann Alpha")
-        # a quantity changed: void, logged, to be signed again
-        work.with_user(self.as_user).quantity = 3.0
+        # a quantity changed (of the part: the work's is its norm hours): void, logged, to be signed again
+        part = request.line_ids.filtered(lambda ln: ln.line_type == "part")
+        part.with_user(self.as_user).quantity = 3.0
         self._assert_unsigned(request)
         self.assertTrue(signed_attachment.exists(), "the act signed before stays in the history")
         note = request.message_ids[:1]
         self.assertIn("signed by Ann Alpha is void", note.body)
-        self.assertIn(work.name, note.body)
+        self.assertIn(part.name, note.body)
         request.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
         self.assertTrue(request.act_signed_on)
         # a part added to the act voids it too

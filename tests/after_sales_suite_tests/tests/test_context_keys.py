@@ -78,7 +78,11 @@ class TestContextKeys(HttpCase):
             login="ctx_billing",
             groups="account.group_account_invoice,after_sales_service.group_after_sales_user",
         )
-        storekeeper = new_test_user(env, login="ctx_storekeeper", groups="stock.group_stock_user")
+        storekeeper = new_test_user(
+            env,
+            login="ctx_storekeeper",
+            groups="stock.group_stock_user,after_sales_service.group_after_sales_user",
+        )
         env["hr.employee"].create({"name": "Ctx Engineer", "user_id": cls.clerk.id})
         labour = env.ref("after_sales_service.product_labour")
         labour.after_sales_norm_hours = 0.0
