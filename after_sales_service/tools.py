@@ -144,3 +144,13 @@ def lock_free_rows(model, ids, condition):
         log_exceptions=False,
     )
     return model.browse([row[0] for row in model.env.cr.fetchall()])
+
+
+def context_chunk_size(env, key, default):
+    """A chunk size a caller may set in the context (tests, batch tuning): a positive whole
+    number, else ``default``. Chunks only cut a batch into transactions: whatever an RPC caller
+    sends, every record is still processed, once."""
+    value = env.context.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return default
+    return value

@@ -248,7 +248,7 @@ def main():
             rows.append(("pricelist._get_products_price", label, ms, queries))
 
         def decide_and_write():
-            lines._apply_coverage_decisions(lines._decide_coverage())
+            lines._redecide_coverage()
             env.flush_all()
 
         ms, queries, _res = measure(env, decide_and_write)

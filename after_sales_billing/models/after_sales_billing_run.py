@@ -9,7 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.tools import lock_free_rows
+from odoo.addons.after_sales_service.tools import context_chunk_size, lock_free_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -307,8 +307,8 @@ class AfterSalesBillingRun(models.Model):
         the ORM's fixed cost of a create among many invoices, small enough to keep the
         transaction short (a group of more lines than the limit makes a chunk of its own).
         """
-        size = self.env.context.get("after_sales_billing_chunk_size", self._chunk_size)
-        max_lines = self.env.context.get("after_sales_billing_chunk_lines", self._chunk_lines)
+        size = context_chunk_size(self.env, "after_sales_billing_chunk_size", self._chunk_size)
+        max_lines = context_chunk_size(self.env, "after_sales_billing_chunk_lines", self._chunk_lines)
         chunk, line_count = [], 0
         for key, group in groups.items():
             count = len(group["lines"]) + len(group["fees"])

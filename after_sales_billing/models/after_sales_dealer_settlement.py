@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.tools import lock_free_rows
+from odoo.addons.after_sales_service.tools import context_chunk_size, lock_free_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -267,8 +267,8 @@ class AfterSalesDealerSettlement(models.Model):
 
     def _split_chunks(self, groups):
         """The groups in chunks of at most ``_chunk_size`` documents and ``_chunk_lines`` lines."""
-        size = self.env.context.get("after_sales_settlement_chunk_size", self._chunk_size)
-        max_lines = self.env.context.get("after_sales_settlement_chunk_lines", self._chunk_lines)
+        size = context_chunk_size(self.env, "after_sales_settlement_chunk_size", self._chunk_size)
+        max_lines = context_chunk_size(self.env, "after_sales_settlement_chunk_lines", self._chunk_lines)
         chunk, line_count = [], 0
         for key, line_ids in groups.items():
             if chunk and (len(chunk) >= size or line_count + len(line_ids) > max_lines):

@@ -113,7 +113,9 @@ class AfterSalesEstimate(models.Model):
             composer._action_send_mail()
 
     def message_post(self, **kwargs):
-        if self.env.context.get("mark_estimate_as_sent"):
+        # as Odoo's sale marks a quotation sent from its composer; only an internal user, who may
+        # send the estimate anyway (not a customer posting on the portal with the key)
+        if self.env.context.get("mark_estimate_as_sent") and self.env.user._is_internal():
             self.filtered(lambda e: e.state == "draft").write({"state": "sent"})
         return super().message_post(**kwargs)
 

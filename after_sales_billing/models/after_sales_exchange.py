@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import Command, fields, models
 
 
 class AfterSalesExchange(models.Model):
@@ -53,11 +53,19 @@ class AfterSalesExchange(models.Model):
         lines = (
             self.env["after_sales.request.line"]
             .sudo()
-            .with_context(after_sales_skip_estimate_check=True)
-            .create([exchange._prepare_core_charge_line_vals() for exchange in exchanges])
+            .create(
+                [
+                    # linked at creation: the line is the exchange's (the core is missing, whatever
+                    # estimate was accepted)
+                    {
+                        **exchange._prepare_core_charge_line_vals(),
+                        "core_exchange_ids": [Command.link(exchange.id)],
+                    }
+                    for exchange in exchanges
+                ]
+            )
         )
         for exchange, line in zip(exchanges, lines, strict=True):
-            exchange.core_charge_line_id = line
             exchange.message_post(
                 body=self.env._("The customer is charged %s for the missing core.", line.price_subtotal)
             )

@@ -1,7 +1,7 @@
 import math
 from datetime import UTC, datetime
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -112,10 +112,15 @@ class AfterSalesPhoneCall(models.Model):
         if not request:
             request = self.env["after_sales.request"].create(call._prepare_phone_request_vals())
         hours = self._round_call_hours(call.duration_seconds, request.contract_id, company)
+        # linked at creation: the line is the call's (the call already happened, whatever estimate
+        # was accepted); the call's bookkeeping is not the API user's to write
         line = (
             self.env["after_sales.request.line"]
-            .with_context(after_sales_skip_estimate_check=True)  # the call already happened: record it
-            .create(call._prepare_phone_line_vals(request, hours))
+            .sudo()
+            .create(
+                {**call._prepare_phone_line_vals(request, hours), "phone_call_ids": [Command.link(call.id)]}
+            )
+            .with_env(self.env)
         )
         # the call's bookkeeping: users of the API may create calls, only managers change them
         call.sudo().write({"request_id": request.id, "request_line_id": line.id, "billed_hours": hours})

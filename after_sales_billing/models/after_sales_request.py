@@ -186,8 +186,6 @@ class AfterSalesRequest(models.Model):
 
     def _check_estimate_accepted(self):
         """Work above the company's threshold needs an accepted estimate."""
-        if self.env.context.get("after_sales_skip_estimate_check"):
-            return
         for request in self:
             threshold = request.company_id.after_sales_estimate_threshold
             if not threshold or "accepted" in request.estimate_ids.mapped("state"):
@@ -204,12 +202,12 @@ class AfterSalesRequest(models.Model):
                     )
                 )
 
-    def write(self, vals):
-        if vals.get("stage_id"):
-            stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
-            if (stage.is_resolved or stage.is_closed) and not stage.is_cancel:
-                self.filtered(lambda r: r.stage_id != stage)._check_estimate_accepted()
-        return super().write(vals)
+    def _check_can_change_stage(self, new_stage):
+        # resolving or closing needs the estimate the work above the threshold asks for
+        res = super()._check_can_change_stage(new_stage)
+        if (new_stage.is_resolved or new_stage.is_closed) and not new_stage.is_cancel:
+            self._check_estimate_accepted()
+        return res
 
     # ------------------------------------------------------------ signed act
 

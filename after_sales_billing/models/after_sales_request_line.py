@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_is_zero, float_round
 
 COVERED = ("warranty", "contract", "goodwill")
@@ -40,6 +40,29 @@ ACT_FIELDS = (
 
 class AfterSalesRequestLine(models.Model):
     _inherit = "after_sales.request.line"
+
+    quantity_method = fields.Selection(
+        selection_add=[
+            ("norm_hours", "Norm Hours"),
+            ("phone_call", "Phone Call"),
+            ("core_charge", "Core Charge"),
+        ],
+        ondelete={"norm_hours": "set manual", "phone_call": "set manual", "core_charge": "set manual"},
+    )
+    phone_call_ids = fields.One2many(
+        "after_sales.phone.call",
+        "request_line_id",
+        string="Phone Calls",
+        readonly=True,
+        help="The phone call this work line bills.",
+    )
+    core_exchange_ids = fields.One2many(
+        "after_sales.exchange",
+        "core_charge_line_id",
+        string="Core Charged Exchanges",
+        readonly=True,
+        help="The exchange whose missing core this line charges.",
+    )
 
     work_start = fields.Datetime(
         string="Started At", help="When the work started: after-hours multipliers look at it."
@@ -121,6 +144,24 @@ class AfterSalesRequestLine(models.Model):
         help="Invoiced less credited, from the linked invoice lines: drafts and posted count, "
         "cancelled do not.",
     )
+    qty_credited_off = fields.Float(
+        string="Credited Off",
+        compute="_compute_qty_invoiced",
+        compute_sudo=True,
+        store=True,
+        digits="Product Unit",
+        help='Credited by a credit note made in Accounting (not "reverse and create a new draft", '
+        "not a billing run's): the customer is not charged for it, and it is not billed again "
+        "unless a billing user chooses to (Bill Again).",
+    )
+    qty_rebill = fields.Float(
+        string="To Bill Again",
+        readonly=True,
+        copy=False,
+        digits="Product Unit",
+        groups="account.group_account_invoice",
+        help="Of what was credited off, what a billing user chose to bill again (Bill Again).",
+    )
     qty_to_invoice = fields.Float(
         string="To Invoice",
         compute="_compute_qty_to_invoice",
@@ -143,32 +184,86 @@ class AfterSalesRequestLine(models.Model):
 
     # ------------------------------------------------------------ computes
 
-    @api.depends("product_id", "line_type", "request_id.contract_id.billing_model")
-    def _compute_quantity(self):
-        """A work with norm-hours takes them (not on time-and-materials contracts, not once invoiced,
-        not when it records a timesheet: the hours spent are what it states)."""
-        norm = self.filtered(
-            lambda line: (
+    @api.depends(
+        "product_id",
+        "line_type",
+        "request_id.contract_id.billing_model",
+        "phone_call_ids",
+        "core_exchange_ids",
+    )
+    def _compute_quantity_method(self):
+        """A phone call's or a core charge's line is theirs; a work with norm-hours takes them
+        (not on time-and-materials contracts, not when a timesheet or a visit records it: the
+        hours spent are what it states)."""
+        res = super()._compute_quantity_method()
+        for line in self.filtered(lambda ln: ln.quantity_method == "manual"):
+            if line.sudo().phone_call_ids:
+                line.quantity_method = "phone_call"
+            elif line.sudo().core_exchange_ids:
+                line.quantity_method = "core_charge"
+            elif (
                 line.line_type == "work"
                 and line.product_id.after_sales_norm_hours
                 and line.request_id.contract_id.billing_model != "time_materials"
-                and not line._is_invoiced()
-                and not line._is_from_timesheet()
-            )
-        )
+            ):
+                line.quantity_method = "norm_hours"
+        return res
+
+    @api.depends("quantity_method", "product_id")
+    def _compute_quantity(self):
+        """A work priced by norm-hours takes them (not once invoiced: the quantity billed stays)."""
+        norm = self.filtered(lambda line: line.quantity_method == "norm_hours")
         for line in norm:
-            line.quantity = line.product_id.after_sales_norm_hours
+            if line._is_invoiced():
+                line.quantity = line.quantity
+            else:
+                line.quantity = line.product_id.after_sales_norm_hours
         return super(AfterSalesRequestLine, self - norm)._compute_quantity()
+
+    def _get_owned_fields(self):
+        owned = super()._get_owned_fields()
+        method = self.quantity_method
+        if method == "norm_hours":
+            owned["quantity"] = self.env._(
+                "The quantity of %s is its norm hours: add another work line for more work, or bill "
+                "the hours spent on a time-and-materials contract.",
+                self.name,
+            )
+        elif method == "phone_call":
+            message = self.env._(
+                "Line %s bills a phone call: its quantity and whether it is done come from the call.",
+                self.name,
+            )
+            owned.update(dict.fromkeys(("quantity", "done"), message))
+        elif method == "core_charge":
+            message = self.env._(
+                "Line %s charges a core not returned: its quantity and whether it is done come from "
+                "the exchange.",
+                self.name,
+            )
+            owned.update(dict.fromkeys(("quantity", "done"), message))
+        return owned
+
+    def _is_planned_work(self):
+        """Whether this line is work planned by a person (manual or priced by norm hours), which an
+        accepted estimate covers above the company's threshold; not the record of what was
+        already spent (a timesheet, a visit, a call, a repair, stock, a core)."""
+        self.ensure_one()
+        return self.quantity_method in ("manual", "norm_hours")
 
     @api.depends(
         "invoice_line_ids.move_id.state",
         "invoice_line_ids.move_id.move_type",
+        "invoice_line_ids.move_id.after_sales_billing_run_id",
         "invoice_line_ids.quantity",
         "invoice_line_ids.product_uom_id",
     )
     def _compute_qty_invoiced(self):
+        """Invoiced less credited; and what credit notes made by hand took off (a credit note and
+        its new draft, "reverse and create a new draft", cancel out: that line is billed again)."""
         for line in self:
             qty = 0.0
+            by_hand = 0.0
             for aml in line.invoice_line_ids:
                 move = aml.move_id
                 if move.state == "cancel":
@@ -176,14 +271,20 @@ class AfterSalesRequestLine(models.Model):
                 aml_qty = aml.quantity
                 if aml.product_uom_id and line.uom_id and aml.product_uom_id != line.uom_id:
                     aml_qty = aml.product_uom_id._compute_quantity(aml_qty, line.uom_id, round=False)
-                qty += -aml_qty if move.move_type == "out_refund" else aml_qty
+                signed = -aml_qty if move.move_type == "out_refund" else aml_qty
+                qty += signed
+                if not move.after_sales_billing_run_id:
+                    by_hand -= signed
             line.qty_invoiced = qty
+            line.qty_credited_off = max(by_hand, 0.0)
 
     @api.depends(
         "quantity",
         "done",
         "coverage",
         "qty_invoiced",
+        "qty_credited_off",
+        "qty_rebill",
         "uom_id",
         "coverage_qty_included",
         "company_id.after_sales_invoice_covered_lines",
@@ -192,7 +293,8 @@ class AfterSalesRequestLine(models.Model):
         for line in self:
             rounding = line.uom_id.rounding or 0.01
             to_invoice = float_round(
-                line._get_qty_billable() - line.qty_invoiced, precision_rounding=rounding
+                line._get_qty_billable() - line.qty_invoiced - line._get_qty_not_charged(),
+                precision_rounding=rounding,
             )
             if float_is_zero(to_invoice, precision_rounding=rounding):
                 to_invoice = 0.0
@@ -203,6 +305,12 @@ class AfterSalesRequestLine(models.Model):
                 line.invoice_status = "invoiced"
             else:
                 line.invoice_status = "no"
+
+    def _get_qty_not_charged(self):
+        """What a credit note made in Accounting took off this line and nobody chose to bill again."""
+        self.ensure_one()
+        line = self.sudo()
+        return max(line.qty_credited_off - max(line.qty_rebill, 0.0), 0.0)
 
     def _get_qty_billable(self):
         """What of this line is done and goes on the customer's invoice (a hook).
@@ -391,14 +499,15 @@ class AfterSalesRequestLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        lines.filtered("done").request_id._check_estimate_accepted()
+        lines.filtered(lambda ln: ln.done and ln._is_planned_work()).request_id._check_estimate_accepted()
         added = lines.filtered(lambda ln: ln._is_on_act() and ln.request_id.act_signed_on)
         added.request_id._void_act_signature(self.env._("a work or part was added"))
         return lines
 
     def write(self, vals):
         if vals.get("done"):
-            self.filtered(lambda ln: not ln.done).request_id._check_estimate_accepted()
+            to_do = self.filtered(lambda ln: not ln.done and ln._is_planned_work())
+            to_do.request_id._check_estimate_accepted()
         if "price_unit" in vals or "coverage" in vals:
             # refused before anything is written (the constraint checks computed prices too)
             for line in self:
@@ -432,7 +541,36 @@ class AfterSalesRequestLine(models.Model):
                 )
             )
 
+    def action_bill_again(self):
+        """Bill again what a credit note made in Accounting took off these lines: the next run invoices it."""
+        self._check_can_bill_again()
+        self._action_bill_again()
+        return True
+
     # ------------------------------------------------------------- business
+
+    def _check_can_bill_again(self):
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only billing users bill a credited service line again."))
+        for line in self:
+            if not line._get_qty_not_charged():
+                raise UserError(self.env._("Line %s has nothing credited off to bill again.", line.name))
+
+    def _action_bill_again(self):
+        for line in self:
+            sudo_line = line.sudo()
+            quantity = line._get_qty_not_charged()
+            sudo_line.qty_rebill = sudo_line.qty_credited_off
+            line.request_id.message_post(
+                body=self.env._(
+                    "%(user)s bills %(qty)s %(uom)s of line %(line)s again: the credit note took it off.",
+                    user=self.env.user.name,
+                    qty=quantity,
+                    uom=line.uom_id.name,
+                    line=line.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _get_act_changed_lines(self, vals):
         """Lines of signed acts whose act values ``vals`` would change."""

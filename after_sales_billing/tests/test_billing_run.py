@@ -250,10 +250,16 @@ class TestBillingRun(AfterSalesBillingCommon):
             .create({"journal_id": invoice.journal_id.id, "reason": "wrong customer"})
         )
         wizard.refund_moves()
-        self.assertRecordValues(line, [{"qty_invoiced": 0.0, "invoice_status": "to_invoice"}])
+        # a plain credit note: the customer is not charged for the line, until someone chooses to
+        self.assertRecordValues(
+            line, [{"qty_invoiced": 0.0, "qty_credited_off": line.quantity, "invoice_status": "no"}]
+        )
         self.assertEqual(
             len(line.invoice_line_ids), 3, "the cancelled invoice, the invoice and its credit note"
         )
+        self.assertFalse(self._run().invoice_ids)
+        line.with_user(self.billing_user).action_bill_again()
+        self.assertEqual(line.invoice_status, "to_invoice")
         rebill = self._run()
         self.assertEqual(rebill.line_count, 1)
         self.assertNotEqual(line.invoice_id, invoice)

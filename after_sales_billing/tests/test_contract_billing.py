@@ -82,6 +82,9 @@ class TestContractBilling(AfterSalesBillingCommon):
 
     def _quota_request(self, customer, hours, date):
         """A request typed by the clerk in the form: one work of ``hours`` on ``date``, done."""
+        # the hours are typed: a work billed by the time it takes, not by norm hours (which own
+        # the quantity of their lines)
+        self.work.after_sales_norm_hours = 0.0
         form = Form(self.env["after_sales.request"].with_user(self.as_user))
         form.title = "Pump maintenance"
         form.partner_id = customer

@@ -38,19 +38,23 @@ class TestInvoiceDocuments(AfterSalesBillingCommon):
         rebill = self._run(grouping="request")
         self.assertEqual(rebill.line_count, 0)
         self.assertFalse(rebill.invoice_ids)
-        # deleting the corrected draft frees them
+        # deleting the corrected draft leaves a plain credit note: not billed again unless chosen
         new_draft.unlink()
+        self.assertEqual(request.line_ids.mapped("invoice_status"), ["no"] * 2)
+        self.assertEqual(self._run(grouping="request").line_count, 0)
+        request.line_ids.with_user(self.billing_user).action_bill_again()
         self.assertEqual(request.line_ids.mapped("invoice_status"), ["to_invoice"] * 2)
         self.assertEqual(self._run(grouping="request").line_count, 2)
 
-    def test_plain_reversal_still_frees_lines(self):
+    def test_plain_reversal_is_not_billed_again(self):
         request = self._create_request(self.gamma, [self._work_line()])
         self._run(grouping="request")
         invoice = request.invoice_ids
         invoice.action_post()
         wizard, _action = self._reverse(invoice, is_modify=False)
         self.assertEqual(wizard.new_move_ids.move_type, "out_refund")
-        self.assertRecordValues(request.line_ids, [{"qty_invoiced": 0.0, "invoice_status": "to_invoice"}])
+        # the customer is not charged for the credited line (Bill Again makes it billable)
+        self.assertRecordValues(request.line_ids, [{"qty_invoiced": 0.0, "invoice_status": "no"}])
         self.assertEqual(wizard.new_move_ids.after_sales_request_ids, request, "it credits that request")
         refund = wizard.new_move_ids
         refund.action_post()

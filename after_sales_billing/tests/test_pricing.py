@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import AfterSalesBillingCommon
@@ -98,8 +99,9 @@ class TestPricing(AfterSalesBillingCommon):
     def test_norm_hours_fill_quantity(self):
         line = self._line()
         self.assertEqual(line.quantity, 2.0, "norm-hours of the work")
-        line.quantity = 3.5
-        self.assertEqual(line.quantity, 3.5, "the user can change it")
+        with self.assertRaisesRegex(UserError, "norm hours"):
+            line.quantity = 3.5
+        self.assertRecordValues(line, [{"quantity_method": "norm_hours", "quantity": 2.0}])
         self.assertEqual(self._line(line=self._work_line(quantity=1.5)).quantity, 1.5)
         self.assertEqual(self._line(line=self._part_line()).quantity, 1.0, "parts have no norm-hours")
         tm_customer = self._create_customer("T&M Customer")

@@ -112,9 +112,7 @@ class TestSignedAct(SignedActCommon):
             request.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
         self._assert_unsigned(request)
         nothing_done = self._create_request(self.alpha, [self._work_line(done=False)], resolved=False)
-        nothing_done.with_context(
-            after_sales_keep_open_line_ids=nothing_done.line_ids.ids
-        ).stage_id = self.stage_resolved
+        nothing_done._action_resolve("<p>Nothing done.</p>", keep_open_lines=nothing_done.line_ids)
         with self.assertRaisesRegex(UserError, "no work or part done"):
             nothing_done.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
 
@@ -145,13 +143,14 @@ class TestSignedAct(SignedActCommon):
         work.with_user(self.as_user).date = "2026-03-11"
         work.with_user(self.as_user).quantity = work.quantity
         self.assertEqual(request.act_signed_by, "Ann Alpha")
-        # a quantity changed: void, logged, to be signed again
-        work.with_user(self.as_user).quantity = 3.0
+        # a quantity changed (of the part: the work's is its norm hours): void, logged, to be signed again
+        part = request.line_ids.filtered(lambda ln: ln.line_type == "part")
+        part.with_user(self.as_user).quantity = 3.0
         self._assert_unsigned(request)
         self.assertTrue(signed_attachment.exists(), "the act signed before stays in the history")
         note = request.message_ids[:1]
         self.assertIn("signed by Ann Alpha is void", note.body)
-        self.assertIn(work.name, note.body)
+        self.assertIn(part.name, note.body)
         request.with_user(self.as_user).action_sign_act("Ann Alpha", PNG)
         self.assertTrue(request.act_signed_on)
         # a part added to the act voids it too

@@ -186,5 +186,7 @@ class TestTimesheetBilling(AfterSalesBillingCommon):
         self.assertFalse(phone_line._is_from_timesheet())
         self.assertEqual(len(request.line_ids), 2)
         self.assertEqual(request.timesheet_hours, 1.0, "a call is billed labour, not a timesheet")
-        phone_line.with_user(self.as_user).quantity = 0.5  # its quantity stays typed
-        self.assertEqual(phone_line.quantity, 0.5)
+        self.assertEqual(phone_line.quantity_method, "phone_call")
+        with self.assertRaisesRegex(UserError, "phone call"):
+            phone_line.with_user(self.as_user).quantity = 0.5  # the call's duration owns it
+        self.assertEqual(phone_line.quantity, 0.25)

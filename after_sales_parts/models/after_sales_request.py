@@ -251,9 +251,9 @@ class AfterSalesRequest(models.Model):
             )
         )
 
-    def _on_stage_change(self, old_stages, new_stage):
+    def _on_stage_change(self, old_stages, new_stage, keep_open_lines=None):
         """Closing a request (not cancelling it) consumes the parts still issued to it."""
-        res = super()._on_stage_change(old_stages, new_stage)
+        res = super()._on_stage_change(old_stages, new_stage, keep_open_lines=keep_open_lines)
         self.filtered(
             lambda r: old_stages[r.id] != new_stage and r._is_parts_consuming_stage()
         ).line_ids._consume_issued_parts()

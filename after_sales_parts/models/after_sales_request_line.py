@@ -18,6 +18,10 @@ PART_STATES = [
 class AfterSalesRequestLine(models.Model):
     _inherit = "after_sales.request.line"
 
+    quantity_method = fields.Selection(
+        selection_add=[("stock", "Stock Moves")], ondelete={"stock": "set manual"}
+    )
+
     part_lot_id = fields.Many2one(
         "stock.lot",
         string="Part Lot/Serial",
@@ -138,19 +142,36 @@ class AfterSalesRequestLine(models.Model):
         self.ensure_one()
         return sum(m.product_uom._compute_quantity(m[field], self.uom_id or m.product_uom) for m in moves)
 
+    @api.depends("line_type", "part_move_ids.state", "part_move_ids.after_sales_move_kind")
+    def _compute_quantity_method(self):
+        """A part requested from stock: its stock moves own what was used (and so whether it is done)."""
+        from_stock = self.filtered(lambda line: line._is_part_from_stock())
+        from_stock.quantity_method = "stock"
+        return super(AfterSalesRequestLine, self - from_stock)._compute_quantity_method()
+
     # a move's quantity is final when it becomes done: its state is the one trigger needed
     # (and keeps the quantity precomputed on create)
     @api.depends("part_move_ids.state")
     def _compute_quantity(self):
-        """A part issued from stock: what stayed with the customer (issued less returned)."""
-        from_stock = self.filtered(lambda line: line._is_quantity_from_stock())
-        for line in from_stock:
+        """A part issued from stock: what stayed with the customer (issued less returned); while
+        nothing is issued yet, the quantity requested (which its open issue move follows)."""
+        from_stock = self.filtered(lambda line: line.quantity_method == "stock")
+        for line in from_stock.filtered(lambda line: line._is_quantity_from_stock()):
             line.quantity = max(line.part_qty_issued - line.part_qty_returned, 0.0)
+        for line in from_stock.filtered(lambda line: not line._is_quantity_from_stock()):
+            line.quantity = line.quantity or 1.0
         return super(AfterSalesRequestLine, self - from_stock)._compute_quantity()
 
     def _allows_zero_quantity(self):
         # every issued unit came back: nothing was used, the stock moves say zero
         return super()._allows_zero_quantity() or self._is_quantity_from_stock()
+
+    def _is_part_from_stock(self):
+        """Whether this part line was requested from stock: it has issue moves not cancelled."""
+        self.ensure_one()
+        return self.line_type == "part" and bool(
+            self.part_move_ids._after_sales_issues().filtered(lambda m: m.state != "cancel")
+        )
 
     def _is_quantity_from_stock(self):
         """Whether the stock moves own this line's quantity: a part with issued moves done."""
@@ -166,14 +187,50 @@ class AfterSalesRequestLine(models.Model):
         if self.part_state in ("requested", "issued"):
             message = self.env._("A part already requested from stock cannot change product or type.")
             protected.update(dict.fromkeys(("product_id", "line_type"), message))
-        if self._is_quantity_from_stock():
-            # the stock moves own what was used (and so whether it is done)
-            protected["quantity"] = self.env._(
-                "The quantity of %s follows what was issued from stock: issue more or return "
-                "the unused parts instead.",
+        return protected
+
+    def _get_closed_protected_fields(self):
+        # the stock moves may still issue or return the parts of a closed request's line
+        return super()._get_closed_protected_fields() - {
+            "part_state",
+            "part_lot_id",
+            "part_grade",
+            "part_qty_requested",
+        }
+
+    def _get_owned_fields(self):
+        owned = super()._get_owned_fields()
+        if self.quantity_method == "stock":
+            owned["done"] = self.env._(
+                "%s is done when it is issued from stock, and stays done while it is not returned: "
+                "return the unused parts instead.",
                 self.product_id.display_name,
             )
-        return protected
+            if self._is_quantity_from_stock():
+                owned["quantity"] = self.env._(
+                    "The quantity of %s follows what was issued from stock: request the additional "
+                    "parts on a new part line, or return the unused parts.",
+                    self.product_id.display_name,
+                )
+        return owned
+
+    def _get_owner_values(self):
+        values = super()._get_owner_values()
+        if self.quantity_method == "stock":
+            values["done"] = self.part_qty_issued - self.part_qty_returned > 0
+        return values
+
+    def write(self, vals):
+        requested = self.browse()
+        if "quantity" in vals:
+            requested = self.filtered(
+                lambda line: line.quantity_method == "stock" and not line._is_quantity_from_stock()
+            )
+            requested._check_part_quantity_change(vals["quantity"])
+        res = super().write(vals)
+        if requested:
+            requested._update_part_moves_quantity()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_requested(self):
@@ -197,6 +254,72 @@ class AfterSalesRequestLine(models.Model):
                 )
             if float_compare(line.quantity, 0.0, precision_rounding=line.uom_id.rounding or 0.01) <= 0:
                 raise UserError(self.env._("Give a positive quantity for %s.", line.product_id.display_name))
+
+    def _check_part_quantity_change(self, quantity):
+        """Refuse ``quantity`` for these requested parts where the stock cannot follow it."""
+        for line in self:
+            rounding = line.uom_id.rounding or 0.01
+            if float_compare(quantity, line.quantity, precision_rounding=rounding) == 0:
+                continue
+            if float_compare(quantity, 0.0, precision_rounding=rounding) <= 0:
+                raise UserError(
+                    self.env._(
+                        "%s is requested from stock: cancel its transfer instead of setting no quantity.",
+                        line.product_id.display_name,
+                    )
+                )
+            if not line._get_open_part_issue():
+                raise UserError(
+                    self.env._(
+                        "The transfer of %s can no longer change: request the additional parts on a "
+                        "new part line, or return the unused parts.",
+                        line.product_id.display_name,
+                    )
+                )
+            more = float_compare(quantity, line.quantity, precision_rounding=rounding) > 0
+            if more and line._needs_parts_approval_at(quantity):
+                raise UserError(
+                    self.env._(
+                        "%s over what was requested needs a manager's approval: request the additional "
+                        "parts on a new part line.",
+                        line.product_id.display_name,
+                    )
+                )
+
+    def _get_open_part_issue(self):
+        """The one open move issuing this requested part (none issued yet), or an empty recordset."""
+        self.ensure_one()
+        issues = self.sudo().part_move_ids._after_sales_issues().filtered(lambda m: m.state != "cancel")
+        if len(issues) != 1 or issues.state == "done":
+            return self.env["stock.move"]
+        return issues
+
+    def _update_part_moves_quantity(self):
+        """The open issue move of these requested parts asks for their new quantity, reserved again."""
+        for line in self:
+            move = line._get_open_part_issue()
+            if not move or move.product_uom_qty == line.quantity:
+                continue
+            move._do_unreserve()
+            move.write({"product_uom_qty": line.quantity, "product_uom": line.uom_id.id})
+            move._action_assign()
+            line.part_qty_requested = line.quantity
+            line.request_id.message_post(
+                body=self.env._(
+                    "%(part)s: the transfer now asks for %(qty)s %(uom)s.",
+                    part=line.product_id.display_name,
+                    qty=line.quantity,
+                    uom=line.uom_id.name,
+                )
+            )
+
+    def _needs_parts_approval_at(self, quantity):
+        """Whether this part at ``quantity`` would need a manager's approval to be requested."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        threshold = company.after_sales_parts_approval_threshold
+        cost = quantity * self.product_id.standard_price
+        return self.product_id.after_sales_needs_approval or (threshold > 0 and cost > threshold)
 
     def _parts_cost(self):
         return sum(line.quantity * line.product_id.standard_price for line in self)

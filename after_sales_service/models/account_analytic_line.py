@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import check_finite_numbers
@@ -13,8 +13,6 @@ LINE_SOURCE_FIELDS = (
     "user_id",
     "after_sales_request_id",
 )
-# the context key of writes a timesheet makes to its own work line
-SYNC_KEY = "after_sales_timesheet_sync"
 MAX_TIMESHEET_HOURS = 24
 
 
@@ -128,9 +126,10 @@ class AccountAnalyticLine(models.Model):
             self._check_after_sales_line_unlocked()
             self.sudo().after_sales_request_id.with_env(self.env)._check_can_log_time()
         res = super().unlink()
-        if lines and not self.env.context.get("after_sales_line_unlink"):
-            # the work line goes with the time it records
-            lines.exists().with_context(**{SYNC_KEY: True}).unlink()
+        if lines:
+            # the work line goes with the time it records (a line deleting its timesheet is
+            # deleted here too: it no longer records anything)
+            lines.exists().with_env(self.env).unlink()
         return res
 
     # ------------------------------------------------------------- business
@@ -172,15 +171,13 @@ class AccountAnalyticLine(models.Model):
         and description are its computes' (``_compute_quantity``, ``_compute_name``).
         """
         timesheets = self.sudo()
-        Line = (
-            self.env["after_sales.request.line"]
-            .sudo()
-            # the time is already spent: the estimate check is for planned work
-            .with_context(**{SYNC_KEY: True}, after_sales_skip_estimate_check=True)
-        )
+        # the time is already spent and recorded: the line's owner is the timesheet (the
+        # estimate check is for planned work), its request, date and engineer are the ones it
+        # states (``_get_owner_values``); the hours follow by the line's dependency on them
+        Line = self.env["after_sales.request.line"].sudo()
         to_create = timesheets.filtered(lambda t: t.after_sales_request_id and not t.after_sales_line_id)
         to_remove = timesheets.filtered(lambda t: t.after_sales_line_id and not t.after_sales_request_id)
-        to_recompute = Line.browse()
+        to_rename = Line.browse()
         for timesheet in timesheets - to_create - to_remove:
             line = timesheet.after_sales_line_id.with_env(Line.env)
             if not line:
@@ -195,24 +192,17 @@ class AccountAnalyticLine(models.Model):
             }
             if vals:
                 line.write(vals)
-            to_recompute |= line
-        recompute = [
-            fname
-            for fname, sources in (("quantity", {"unit_amount", "product_uom_id"}), ("name", {"name"}))
-            if sources & set(fnames)
-        ]
-        for fname in recompute:
-            self.env.add_to_compute(Line._fields[fname], to_recompute)
+            to_rename |= line
+        if "name" in fnames and to_rename:
+            # the description follows the timesheet's (not a dependency: it may be reworded on the line)
+            to_rename.modified(["name"])
+            self.env.add_to_compute(Line._fields["name"], to_rename)
         if to_remove:
             lines = to_remove.after_sales_line_id.with_env(Line.env)
             to_remove.write({"after_sales_line_id": False})
             lines.unlink()
         if to_create:
-            lines = Line.create(
-                [timesheet._prepare_after_sales_line_create_vals() for timesheet in to_create]
-            )
-            for timesheet, line in zip(to_create, lines, strict=True):
-                timesheet.after_sales_line_id = line
+            Line.create([timesheet._prepare_after_sales_line_create_vals() for timesheet in to_create])
 
     def _prepare_after_sales_line_vals(self):
         """What this timesheet states about the work line recording it (a hook).
@@ -236,10 +226,14 @@ class AccountAnalyticLine(models.Model):
             **self._prepare_after_sales_line_vals(),
             "line_type": "work",
             "done": True,
+            # linked at creation: the line is the timesheet's from its first value on
+            "timesheet_ids": [Command.link(self.id)],
         }
         if product:
             vals["product_id"] = product.id
-        line = self.env["after_sales.request.line"].new(vals)
+        line = self.env["after_sales.request.line"].new(
+            {key: value for key, value in vals.items() if key != "timesheet_ids"}
+        )
         # what the computes will give once the line records this timesheet
         vals["uom_id"] = line.uom_id.id
         vals["name"] = self._get_after_sales_line_name(product)

@@ -730,7 +730,17 @@ class AfterSalesRequest(models.Model):
                 group._on_stage_change(dict.fromkeys(group.ids, new_stage), stage)
         return requests
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # the request's write is ``_write_request`` (it calls ``super().write``), which the resolve
+        # step calls with the work lines it keeps open: an explicit parameter, not a context key
+        return self._write_request(vals)
+
+    def _write_request(self, vals, keep_open_lines=None):
+        """The request's write, its checks and what a stage change does.
+
+        ``keep_open_lines``: work lines the resolve step keeps open (not done) when this write
+        resolves the request; an explicit parameter of the resolve step, never a context key.
+        """
         check_finite_numbers(self, [vals])
         self._check_review_access(set(vals))
         self._check_closed_write(set(vals))
@@ -742,6 +752,7 @@ class AfterSalesRequest(models.Model):
             warned._rearm_sla_warnings()
             return res
         new_stage = self.env["after_sales.request.stage"].browse(vals["stage_id"])
+        self.filtered(lambda r: r.stage_id != new_stage)._check_can_change_stage(new_stage)
         if new_stage.is_closed and not new_stage.is_cancel:
             resolution = vals.get("resolution")
             for request in self:
@@ -751,9 +762,12 @@ class AfterSalesRequest(models.Model):
                     )
         old_stages = {request.id: request.stage_id for request in self}
         res = super().write(vals)
-        self._on_stage_change(old_stages, new_stage)
+        self._on_stage_change(old_stages, new_stage, keep_open_lines=keep_open_lines)
         warned._rearm_sla_warnings()
         return res
+
+    def _check_can_change_stage(self, new_stage):
+        """Refuse moving these requests to ``new_stage`` (a hook: nothing by default)."""
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -911,12 +925,20 @@ class AfterSalesRequest(models.Model):
         if blocked:
             raise UserError(self.env._("Closed and cancelled requests can only be changed by managers."))
 
+    def _check_lines_editable(self):
+        """Refuse adding or removing service lines of closed or cancelled requests, as the request
+        itself refuses (``_check_closed_write``): only managers change them."""
+        if self._is_manager() or not any(self.mapped("is_closed")):
+            return
+        raise UserError(self.env._("Closed and cancelled requests can only be changed by managers."))
+
     def _check_can_resolve(self):
         if self.is_closed:
             raise UserError(self.env._("Request %s is closed.", self.name))
 
-    def _action_resolve(self, resolution):
-        """Write the ``resolution`` and move to the Resolved stage (pending work becomes done)."""
+    def _action_resolve(self, resolution, keep_open_lines=None):
+        """Write the ``resolution`` and move to the Resolved stage (pending work becomes done,
+        but ``keep_open_lines``)."""
         self.ensure_one()
         self._check_can_resolve()
         stage = self.env["after_sales.request.stage"].search([("is_resolved", "=", True)], limit=1)
@@ -925,7 +947,7 @@ class AfterSalesRequest(models.Model):
         vals = {"resolution": resolution}
         if self.stage_id != stage and not self.is_resolved:
             vals["stage_id"] = stage.id
-        self.write(vals)
+        self._write_request(vals, keep_open_lines=keep_open_lines)
 
     def _get_resolve_warnings(self):
         """What the back office should know before resolving or closing the request (a hook).
@@ -965,14 +987,15 @@ class AfterSalesRequest(models.Model):
             lambda line: line.line_type == "work" and not line.done and line.quantity > 0
         )
 
-    def _complete_work_lines(self):
-        """On resolving, the work with a quantity is done, except what the resolve step kept open.
+    def _complete_work_lines(self, keep_open_lines=None):
+        """On resolving, the work with a quantity is done, except ``keep_open_lines`` (what the
+        resolve step kept open).
 
         A service desk resolves a request when the work is finished: its work lines are what is
         billed, so they must not stay "not done" by oversight. The request's chatter says which
         lines this marked done.
         """
-        keep_open = set(self.env.context.get("after_sales_keep_open_line_ids") or ())
+        keep_open = set(keep_open_lines.ids) if keep_open_lines else set()
         for request in self:
             lines = request._get_pending_work_lines().filtered(lambda line: line.id not in keep_open)
             if not lines:
@@ -1074,7 +1097,7 @@ class AfterSalesRequest(models.Model):
             raise UserError(self.env._("You have no timer running on request %s.", self.name))
         return timer
 
-    def _on_stage_change(self, old_stages, new_stage):
+    def _on_stage_change(self, old_stages, new_stage, keep_open_lines=None):
         """SLA clock, reached dates and closing after a stage change."""
         now = fields.Datetime.now()
         for request in self:
@@ -1107,7 +1130,7 @@ class AfterSalesRequest(models.Model):
                 vals["sla_resolution_date"] = False
             was_resolved = old_stage.is_resolved or (old_stage.is_closed and not old_stage.is_cancel)
             if resolved and not was_resolved:
-                request._complete_work_lines()
+                request._complete_work_lines(keep_open_lines)
             if new_stage.is_closed and not old_stage.is_closed:
                 vals["date_closed"] = now
             elif not new_stage.is_closed and old_stage.is_closed:

@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import check_finite_numbers
-from .account_analytic_line import SYNC_KEY
 
 
 class AfterSalesRequestLine(models.Model):
@@ -35,6 +34,21 @@ class AfterSalesRequestLine(models.Model):
         precompute=True,
         required=True,
     )
+    quantity_method = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("timesheet", "Timesheet"),
+            ("visit", "On-site Visit"),
+            ("repair", "Repair Order"),
+        ],
+        string="Quantity From",
+        compute="_compute_quantity_method",
+        store=True,
+        precompute=True,
+        help="Who sets the quantity of this line and whether it is done: typed by hand (manual), "
+        "or its owner (a timesheet, a visit, a repair order, stock moves, norm hours...), which "
+        "alone changes them.",
+    )
     quantity = fields.Float(
         digits="Product Unit",
         required=True,
@@ -43,7 +57,7 @@ class AfterSalesRequestLine(models.Model):
         readonly=False,
         precompute=True,
         help="Planned, then done: the norm-hours of a work, what was issued from stock less what "
-        "came back for a part, otherwise what is typed.",
+        "came back for a part, the hours of a timesheet, otherwise what is typed.",
     )
     uom_id = fields.Many2one(
         "uom.uom",
@@ -104,15 +118,44 @@ class AfterSalesRequestLine(models.Model):
             elif not line.name:
                 line.name = False
 
-    @api.depends("product_id", "line_type", "uom_id", "timesheet_ids")
-    def _compute_quantity(self):
-        """The hours of the timesheet a line records; else what is typed stays, one by default
-        (modules add norm-hours, stock moves, ...)."""
+    @api.depends("timesheet_ids", "visit_id", "repair_move_id")
+    def _compute_quantity_method(self):
+        """The owner of the quantity, from what the line records (modules add theirs with
+        ``selection_add`` and extend this with ``super()``: their sources come first)."""
         for line in self:
             if line.timesheet_ids:
-                line.quantity = sum(ts._get_after_sales_hours_in(line.uom_id) for ts in line.timesheet_ids)
+                line.quantity_method = "timesheet"
+            elif line.visit_id:
+                line.quantity_method = "visit"
+            elif line.repair_move_id:
+                line.quantity_method = "repair"
+            else:
+                line.quantity_method = "manual"
+
+    # the timesheet's hours are a dependency: what depends on the quantity (amounts, to invoice)
+    # follows a corrected timesheet
+    @api.depends(
+        "quantity_method",
+        "product_id",
+        "line_type",
+        "uom_id",
+        "timesheet_ids.unit_amount",
+        "timesheet_ids.product_uom_id",
+    )
+    def _compute_quantity(self):
+        """Dispatched on ``quantity_method``: each module computes its own method's quantity and
+        leaves the rest to ``super()``. Here the hours of a timesheet; what was typed or copied
+        once at creation stays (one by default)."""
+        for line in self:
+            if line.quantity_method == "timesheet":
+                line.quantity = line._get_timesheet_quantity()
             else:
                 line.quantity = line.quantity or 1.0
+
+    def _get_timesheet_quantity(self):
+        """The hours of the timesheets this line records, in its unit."""
+        self.ensure_one()
+        return sum(ts._get_after_sales_hours_in(self.uom_id) for ts in self.sudo().timesheet_ids)
 
     @api.depends("product_id", "line_type")
     def _compute_uom_id(self):
@@ -162,6 +205,10 @@ class AfterSalesRequestLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_finite_numbers(self, vals_list)
+        # the owner of the quantity follows from what the line records, never from a value sent
+        vals_list = [{k: v for k, v in vals.items() if k != "quantity_method"} for vals in vals_list]
+        request_ids = {vals["request_id"] for vals in vals_list if vals.get("request_id")}
+        self.env["after_sales.request"].browse(request_ids)._check_lines_editable()
         return super().create(vals_list)
 
     def write(self, vals):
@@ -170,33 +217,87 @@ class AfterSalesRequestLine(models.Model):
         return super().write(vals)
 
     def unlink(self):
+        self.request_id._check_lines_editable()
         timesheets = self.sudo().timesheet_ids
-        if timesheets and not self.env.context.get(SYNC_KEY):
+        if timesheets:
             # removing the line removes the time it records, as removing that timesheet does
-            # (its rules and locks apply); a timesheet removing its own line is already gone
-            timesheets.with_env(self.env).with_context(after_sales_line_unlink=True).unlink()
-        return super().unlink()
+            # (its rules and locks apply); the timesheet then removes its line
+            timesheets.with_env(self.env).unlink()
+        return super(AfterSalesRequestLine, self.exists()).unlink()
 
     def _get_protected_fields(self):
         """``{field name: why it cannot change}`` for this line now (a hook).
 
-        The one edit policy of a service line: each module adds what it owns once a step is
-        taken (a part requested from stock, an invoiced line, ...). Computed values follow
-        their owner's method; only writes are refused. A line recording a timesheet takes its
-        hours, date and engineer from it: only the timesheet changes them (its description
-        follows the timesheet's too, and may be reworded on the line).
+        The steps of the edit policy of a service line: each module adds what a step freezes
+        (a part requested from stock, an invoiced line, ...). What the owner of the quantity
+        sets is ``_get_owned_fields``'s. Computed values follow their owner; only writes are
+        refused.
         """
         self.ensure_one()
-        protected = {}
-        if self._is_from_timesheet() and not self.env.context.get(SYNC_KEY):
+        request = self.sudo().request_id
+        if request.is_closed and not request.with_env(self.env)._is_manager():
+            # a write on the line itself is refused as one through its request
+            message = self.env._("Closed and cancelled requests can only be changed by managers.")
+            return dict.fromkeys(self._get_closed_protected_fields(), message)
+        return {}
+
+    def _get_closed_protected_fields(self):
+        """Fields of a line frozen with its closed request (a hook): every stored field, but the
+        bookkeeping of an owner that may still move (stock issued or returned after closing)."""
+        return {
+            fname
+            for fname, field in self._fields.items()
+            if field.store and fname not in models.MAGIC_COLUMNS and fname not in ("write_date", "write_uid")
+        }
+
+    def _get_owned_fields(self):
+        """``{field name: why it cannot change}``: what the owner of this line's quantity sets
+        (a hook dispatching on ``quantity_method``; modules add their methods').
+
+        The quantity and ``done`` of every line that is not manual; a timesheet also owns the
+        request, type, date and engineer of its line (its description follows the timesheet's
+        too, and may be reworded on the line).
+        """
+        self.ensure_one()
+        method = self.quantity_method
+        if method == "timesheet":
             message = self.env._(
                 "Line %s records a timesheet: change its time, date or engineer on the timesheet "
                 "(Timesheets tab of the request).",
                 self.name,
             )
-            for fname in ("request_id", "line_type", "quantity", "date", "user_id", "done"):
-                protected[fname] = message
-        return protected
+            return dict.fromkeys(("request_id", "line_type", "quantity", "date", "user_id", "done"), message)
+        if method == "visit":
+            message = self.env._(
+                "Line %(line)s records visit %(visit)s: its quantity and whether it is done come "
+                "from the visit.",
+                line=self.name,
+                visit=self.visit_id.display_name,
+            )
+            return dict.fromkeys(("quantity", "done"), message)
+        if method == "repair":
+            message = self.env._(
+                "Line %(line)s records a part consumed by repair order %(repair)s: its quantity and "
+                "whether it is done come from the repair order.",
+                line=self.name,
+                repair=self.sudo().repair_move_id.repair_id.display_name,
+            )
+            return dict.fromkeys(("quantity", "done"), message)
+        return {}
+
+    def _get_owner_values(self):
+        """``{field name: value}`` the owner of this line's quantity states now for the fields
+        it writes after creation (a hook dispatching on ``quantity_method``).
+
+        An owned field changes only to its owner's value: the owner's own writes pass, nobody
+        else's do. A timesheet states its request, date and engineer; what is computed (the
+        hours) or copied once at creation (a visit, a repair part) is never written again.
+        """
+        self.ensure_one()
+        if self.quantity_method == "timesheet":
+            timesheet = self.sudo().timesheet_ids[:1]
+            return timesheet._prepare_after_sales_line_vals()
+        return {}
 
     def _is_from_timesheet(self):
         """Whether this line records a timesheet (which owns its hours)."""
@@ -207,29 +308,54 @@ class AfterSalesRequestLine(models.Model):
         """Why the timesheet this line records can no longer change nor be deleted, or False.
 
         A timesheet sets the request, hours, date, description and engineer of its line: it is
-        frozen once the line protects any of them for another reason than the timesheet itself
-        (``_get_protected_fields``: an invoiced line, ...).
+        frozen once a step of the line's edit policy protects any of them (``_get_protected_fields``:
+        an invoiced line, ...).
         """
         if not self:
             return False
         self.ensure_one()
-        protected = self.with_context(**{SYNC_KEY: True})._get_protected_fields()
+        protected = self._get_protected_fields()
         for fname in ("request_id", "quantity", "date", "name", "user_id"):
             if fname in protected:
                 return protected[fname]
         return False
 
     def _check_protected_fields(self, vals):
-        """Refuse ``vals`` where they would change a protected field of one of these lines."""
+        """Refuse ``vals`` where they would change a protected field of one of these lines.
+
+        The one edit policy of a line, whoever writes and whatever the context: a field frozen by
+        a step (``_get_protected_fields``) or owned by the line's quantity owner
+        (``_get_owned_fields``) keeps its value, except where the owner states the new one
+        (``_get_owner_values``: the owner's own write).
+        """
+        vals = {fname: value for fname, value in vals.items() if fname in self._fields}
         if not vals:
             return
+        if "quantity_method" in vals:
+            for line in self:
+                if vals["quantity_method"] != line.quantity_method:
+                    raise UserError(
+                        self.env._(
+                            "Line %s: who sets its quantity follows from what it records, it is not chosen.",
+                            line.name,
+                        )
+                    )
         for line in self:
-            protected = line._get_protected_fields()
-            for fname in protected.keys() & vals.keys():
+            protected = {**line._get_protected_fields(), **line._get_owned_fields()}
+            fnames = protected.keys() & vals.keys()
+            if not fnames:
+                continue
+            owner_values = line._get_owner_values()
+            for fname in fnames:
                 field = self._fields[fname]
                 new = field.convert_to_record(field.convert_to_cache(vals[fname], line), line)
-                if new != line[fname]:
-                    raise UserError(protected[fname])
+                if new == line[fname]:
+                    continue
+                if fname in owner_values:
+                    owner = field.convert_to_record(field.convert_to_cache(owner_values[fname], line), line)
+                    if new == owner:
+                        continue
+                raise UserError(protected[fname])
 
     @api.constrains("line_type", "product_id")
     def _check_part_product(self):

@@ -40,9 +40,7 @@ class AfterSalesRequestResolveWizard(models.TransientModel):
         if is_html_empty(self.resolution):
             raise UserError(self.env._("Write the resolution: what was done and why."))
         keep_open = self.line_ids.filtered(lambda line: not line.done).request_line_id
-        self.request_id.with_context(after_sales_keep_open_line_ids=keep_open.ids)._action_resolve(
-            self.resolution
-        )
+        self.request_id._action_resolve(self.resolution, keep_open_lines=keep_open)
         return {"type": "ir.actions.act_window_close"}
 
 

@@ -41,7 +41,7 @@ class AfterSalesRequest(models.Model):
     def action_decide_coverage(self):
         """Decide again the coverage of the lines not overridden by hand."""
         lines = self.line_ids.filtered(lambda line: not line._is_coverage_locked())
-        lines._apply_coverage_decisions(lines._decide_coverage())
+        lines._redecide_coverage()
         return True
 
     def action_create_vendor_claims(self):

@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -123,16 +121,14 @@ class AfterSalesRequestLine(models.Model):
         return lines
 
     def write(self, vals):
-        if not self.env.context.get("after_sales_coverage_auto"):
-            vals = self._without_empty_coverage(vals)
-        if not self.env.context.get("after_sales_coverage_auto") and (
-            "coverage" in vals or "coverage_manual" in vals
-        ):
+        vals = self._without_empty_coverage(vals)
+        if "coverage" in vals or "coverage_manual" in vals:
             # a coverage set by a person stays: the engine no longer decides the line
             self._check_coverage_override([vals])
             vals = dict(vals, coverage_manual=bool(vals.get("coverage", True)))
             if "coverage" in vals:
                 vals.setdefault("coverage_qty_included", 0.0)  # a person decides the whole line
+                vals.setdefault("coverage_reason_data", False)  # the reason is the person's words
         res = super().write(vals)
         if {"coverage", "product_id", "line_type"} & set(vals):
             self.request_id._sync_repair_under_warranty()
@@ -190,7 +186,7 @@ class AfterSalesRequestLine(models.Model):
             raise UserError(self.env._("Give the reason for overriding the coverage."))
         labels = dict(self._fields["coverage"]._description_selection(self.env))
         old = {line.id: line.coverage for line in self}
-        self.with_context(after_sales_coverage_auto=True).write(
+        self.write(
             {
                 "coverage": coverage,
                 "coverage_reason": reason.strip(),
@@ -210,21 +206,14 @@ class AfterSalesRequestLine(models.Model):
             )
         return True
 
-    def _apply_coverage_decisions(self, decisions):
-        """Write ``decisions`` ({line.id: (coverage, reason, included)}), one write per distinct one."""
-        groups = defaultdict(list)
-        for line in self:
-            groups[decisions[line.id]].append(line.id)
-        for (coverage, reason, included), ids in groups.items():
-            self.browse(ids).with_context(after_sales_coverage_auto=True).write(
-                {
-                    "coverage": coverage,
-                    "coverage_reason": reason,
-                    "coverage_reason_data": getattr(reason, "data", False) or False,
-                    "coverage_qty_included": included,
-                    "coverage_manual": False,
-                }
-            )
+    def _redecide_coverage(self):
+        """Decide the coverage of these lines again: their compute runs (not a write, which is a
+        person's override), and what depends on the coverage follows."""
+        fnames = ["coverage", "coverage_reason", "coverage_reason_data", "coverage_qty_included"]
+        self.modified(fnames)
+        for fname in fnames:
+            self.env.add_to_compute(self._fields[fname], self)
+        self.request_id._sync_repair_under_warranty()
 
     @api.model
     def _get_warranty_request_types(self):

@@ -13,3 +13,4 @@ from . import test_tour_field
 from . import test_tour_dealer
 from . import test_manifest_depends
 from . import test_tour_dispatch
+from . import test_context_keys

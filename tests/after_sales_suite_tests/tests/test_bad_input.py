@@ -12,6 +12,7 @@ class TestBadInput(AfterSalesBillingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "BAD-1"))
+        cls.work.after_sales_norm_hours = 0.0  # a work whose hours are typed (norm hours own theirs)
         cls.request = cls._create_request(cls.customer, [cls._work_line(done=False)], resolved=False)
 
     def test_nan_and_infinite_numbers_are_refused(self):

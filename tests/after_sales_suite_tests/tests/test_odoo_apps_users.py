@@ -128,11 +128,14 @@ class TestOdooAppsUsers(AfterSalesBillingCommon):
         new_draft = self._reverse_as_accountant(invoice, is_modify=True)
         self.assertEqual(new_draft.move_type, "out_invoice")
         self.assertEqual(request.line_ids.invoice_id, new_draft)
-        # a plain credit note frees them for the next run
+        # a plain credit note: the customer is not charged, the next run does not bill them again
         new_draft.with_user(self.accountant).action_post()
         refund = self._reverse_as_accountant(new_draft)
         self.assertEqual(refund.move_type, "out_refund")
         self.assertEqual(request.line_ids.mapped("qty_invoiced"), [0.0, 0.0], "credited in full")
+        self.assertEqual(self._run(grouping="request").line_count, 0)
+        # billing them again is a billing user's choice on the request (Bill Again)
+        request.line_ids.with_user(self.billing_user).action_bill_again()
         self.assertEqual(self._run(grouping="request").line_count, 2)
 
     def test_invoicing_user_posts_resets_and_reverses_a_run_invoice(self):
