@@ -19,6 +19,8 @@ NOT_LITERAL_ALLOWED = {("after_sales_service/tools.py", "value = env.context.get
 HARMLESS_KEYS = {
     "active_ids": "wizard defaults: the wizard's action checks the rights on each record it acts on",
     "default_stage_id": "Odoo's default for a new request's stage: the same checks as a stage in the values",
+    "default_engineer_ids": "Odoo's default for a new visit's engineers (the dispatch board's row): the "
+    "same checks as engineers in the values",
     "tz": "the time zone dates are shown in",
     "mail_create_nolog": "Odoo's key: only whether invoice creation is logged in the chatter",
     "tracking_disable": "Odoo's key: only whether invoice creation is logged in the chatter",
