@@ -487,7 +487,12 @@ def race_duplicate_failed_part(env, registry, ctx, rounds):
     clean = 0
     for i in range(rounds):
         part = env["product.product"].create(
-            {"name": f"Race Control Board {i}", "type": "consu", "standard_price": 80.0}
+            {
+                "name": f"Race Control Board {i}",
+                "type": "consu",
+                "standard_price": 80.0,
+                "categ_id": dealer.service_parts_categ_ids[:1].id,
+            }
         )
         units = env["after_sales.equipment"].create(
             [

@@ -208,9 +208,10 @@ class TestServiceParts(AfterSalesPartsCommon):
             request.action_request_parts()
         self.assertFalse(request.parts_picking_ids)
         self.assertEqual(set(request.line_ids.mapped("part_state")), {"draft"})
-        zero = self._request([(self.filter, 0)])
-        with self.assertRaises(UserError):
-            zero.action_request_parts()
+        requests = self.env["after_sales.request"].search_count([])
+        with self.assertRaises(ValidationError):  # a planned part of nothing is no line
+            self._request([(self.filter, 0)])
+        self.assertEqual(self.env["after_sales.request"].search_count([]), requests)
         with self.assertRaises(ValidationError):
             self._request([(self.filter, -2)])
         requested = self._request([(self.filter, 1)])

@@ -16,13 +16,17 @@ def setup_twin_claims(env):
     today = fields.Date.context_today(env["res.partner"])
     categ = env["product.category"].create({"name": "Twin Machines", "warranty_parts_months": 24})
     machine = env["product.product"].create({"name": "Twin Machine", "type": "consu", "categ_id": categ.id})
-    part = env["product.product"].create({"name": "Twin Board", "type": "consu", "standard_price": 10.0})
+    spares = env["product.category"].create({"name": "Twin Spares"})
+    part = env["product.product"].create(
+        {"name": "Twin Board", "type": "consu", "standard_price": 10.0, "categ_id": spares.id}
+    )
     dealer = env["res.partner"].create(
         {
             "name": "Twin Dealer",
             "is_company": True,
             "is_service_partner": True,
             "service_categ_ids": [Command.set(categ.ids)],
+            "service_parts_categ_ids": [Command.set(spares.ids)],
         }
     )
     units = env["after_sales.equipment"].create(
@@ -61,6 +65,7 @@ def setup_twin_claims(env):
         "units": units.ids,
         "products": (machine | part).ids,
         "categ": categ.id,
+        "spares": spares.id,
         "dealer": dealer.id,
     }
 
@@ -73,7 +78,7 @@ def cleanup(env, ids):
     env["after_sales.equipment"].browse(ids["units"]).unlink()
     env["res.partner"].browse(ids["dealer"]).unlink()
     env["product.product"].browse(ids["products"]).unlink()
-    env["product.category"].browse(ids["categ"]).unlink()
+    env["product.category"].browse([ids["categ"], ids["spares"]]).unlink()
 
 
 @tagged("post_install", "-at_install")
