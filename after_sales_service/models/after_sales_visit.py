@@ -240,6 +240,7 @@ class AfterSalesVisit(models.Model):
 
     def write(self, vals):
         self._check_step_fields_write(vals)
+        self._check_engineers_write(vals)
         return super().write(vals)
 
     # ------------------------------------------------------------- actions
@@ -334,6 +335,23 @@ class AfterSalesVisit(models.Model):
             "user_id": self.user_id.id,
             "done": True,
         }
+
+    def _check_engineers_write(self, vals):
+        """Nobody puts themselves on a visit planned for others (then to check in and bill it):
+        the dispatcher or a manager assigns the engineers; one's own new visit is one's own."""
+        if "engineer_ids" not in vals or self._is_manager():
+            return
+        field = self._fields["engineer_ids"]
+        for visit in self:
+            engineers = field.convert_to_record(field.convert_to_cache(vals["engineer_ids"], visit), visit)
+            if self.env.user in engineers and self.env.user not in visit.engineer_ids:
+                raise UserError(
+                    self.env._(
+                        "You cannot add yourself to visit %(visit)s: its dispatcher or an After-Sales "
+                        "manager assigns its engineers.",
+                        visit=visit.display_name,
+                    )
+                )
 
     def _write_step(self, vals):
         """Write the status and check-in/check-out times of a step, after its checks."""

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 from lxml import etree
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, users
 from odoo.tools import mute_logger
@@ -460,3 +461,35 @@ class TestVisit(AfterSalesCommon):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
             self.env.company.after_sales_visit_max_hours = 0.0
             self.env.flush_all()
+
+    def test_engineer_cannot_put_themselves_on_anothers_visit(self):
+        """A second engineer adding themselves to a visit planned for a colleague (to check in and
+        bill its call-out) is refused, through the form as over RPC; the dispatcher assigns them."""
+        visit = self._create_visit(datetime(2026, 3, 2, 9, 0), datetime(2026, 3, 2, 11, 0))
+        with self.assertRaises(UserError), Form(visit.with_user(self.engineer_2)) as form:
+            form.engineer_ids.add(self.engineer_2)
+        with self.assertRaises(UserError):
+            visit.with_user(self.engineer_2).write({"engineer_ids": [Command.link(self.engineer_2.id)]})
+        with self.assertRaises(UserError):
+            visit.with_user(self.engineer_2).engineer_ids = self.engineer_2
+        self.assertEqual(visit.engineer_ids, self.engineer, "nothing written")
+        # a dispatcher assigns them
+        dispatcher = new_test_user(
+            self.env, login="as_dispatcher", groups="after_sales_service.group_after_sales_user"
+        )
+        visit.with_user(dispatcher).write({"engineer_ids": [Command.link(self.engineer_2.id)]})
+        self.assertEqual(visit.engineer_ids, self.engineer | self.engineer_2)
+        # one's own new visit is one's own
+        own = (
+            self.env["after_sales.visit"]
+            .with_user(self.engineer_2)
+            .create(
+                {
+                    "request_id": self.request.id,
+                    "planned_start": datetime(2026, 3, 3, 9, 0),
+                    "planned_end": datetime(2026, 3, 3, 10, 0),
+                    "engineer_ids": [Command.set(self.engineer_2.ids)],
+                }
+            )
+        )
+        self.assertEqual(own.engineer_ids, self.engineer_2)
