@@ -156,7 +156,11 @@ class TestBillingRun(AfterSalesBillingCommon):
         self.assertEqual(self._run(date_to="2026-04-30").line_count, 1, "next period takes the later line")
 
     def test_empty_run_tells_the_user(self):
-        run = self.env["after_sales.billing.run"].with_user(self.billing_user).create({})
+        run = (
+            self.env["after_sales.billing.run"]
+            .with_user(self.billing_user)
+            .create({"date_from": "2001-01-01", "date_to": "2001-01-31"})  # nothing done then
+        )
         action = run.action_run()
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("Nothing to bill", action["params"]["message"])

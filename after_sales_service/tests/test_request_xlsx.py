@@ -237,7 +237,9 @@ class TestRequestXlsx(AfterSalesCommon):
 
     def test_period_in_the_user_time_zone(self):
         book = self._export(date_from="2026-04-01", date_to="2026-04-30")
-        self.assertEqual([row["Number"] for row in table(book["Registry"])], [self.april.name])
+        numbers = [row["Number"] for row in table(book["Registry"])]
+        self.assertIn(self.april.name, numbers, "01:30 on 1 April in Moscow")
+        self.assertNotIn(self.fresh.name, numbers, "31 March in Moscow")
         self.assertEqual(table(book["By Month"])[0]["Month"], "2026-04")
 
     def test_empty_period_still_gives_a_workbook(self):

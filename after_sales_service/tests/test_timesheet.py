@@ -11,6 +11,8 @@ class TimesheetCommon(AfterSalesCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
+        # the company's project, whatever default team a database has (demo data sets one)
+        cls.company.after_sales_team_id = False
         cls.hour = cls.env.ref("uom.product_uom_hour")
         cls.labour = cls.env.ref("after_sales_service.product_labour")
         cls.company.after_sales_labour_product_id = cls.labour

@@ -474,6 +474,7 @@ class TestDealerClaim(DealerClaimCommon):
     def test_bad_input(self):
         Claim = self.env["after_sales.dealer.claim"].with_user(self.as_user)
         base = {"dealer_id": self.dealer.id, "equipment_id": self.unit.id}
+        claims = self.env["after_sales.dealer.claim"].search([])
         for vals, error in (
             ({"repair_date": "2025-07-01"}, ValidationError),
             ({"meter_hours": -5}, ValidationError),
@@ -484,7 +485,7 @@ class TestDealerClaim(DealerClaimCommon):
         ):
             with self.subTest(vals=vals), self.assertRaises(error):
                 Claim.create({**base, **vals})
-        self.assertFalse(self.env["after_sales.dealer.claim"].search([]), "nothing written")
+        self.assertEqual(self.env["after_sales.dealer.claim"].search([]), claims, "nothing written")
         with self.assertRaises(AccessError):
             self.customer.with_user(self.as_user).write({"is_service_partner": True})
         with self.assertRaises(ValidationError):

@@ -83,6 +83,7 @@ class TestDealerPortal(DealerClaimCommon):
 
     def test_portal_claim_entry_refusals(self):
         Claim = self.env["after_sales.dealer.claim"]
+        claims = Claim.search_count([])
         base = {"unit_serial": "TG1-DEALER-1", "line_ids": [self._labour()]}
         with self.assertRaises(AccessError):
             Claim.with_user(self.dealer_portal)._portal_create({**base, "dealer_id": self.rival.id})
@@ -110,4 +111,4 @@ class TestDealerPortal(DealerClaimCommon):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 Claim.with_user(user)._portal_create(base)
         self.assertFalse(Claim.with_user(customer_portal).search([]))
-        self.assertEqual(Claim.search_count([]), 2, "nothing written")
+        self.assertEqual(Claim.search_count([]), claims, "nothing written")
