@@ -2,7 +2,9 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import float_compare
+
+from odoo.addons.after_sales_service.tools import serialize_on_rows
 
 from .stock_lot import GRADES
 
@@ -519,13 +521,8 @@ class AfterSalesRequestLine(models.Model):
         The row is updated (not only locked): a concurrent return waits for this transaction, then
         fails with a serialization error and is retried, seeing the return made here.
         """
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE after_sales_request_line SET write_date = write_date WHERE id = %s",
-                self.id,
-            )
-        )
+        self.ensure_one()
+        serialize_on_rows(self)
 
     def _return_unused(self, quantity):
         """Create the return picking of ``quantity`` issued but unused units of this part."""

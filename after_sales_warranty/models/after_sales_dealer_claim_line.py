@@ -3,10 +3,9 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.after_sales_service.tools import check_finite_numbers
+from odoo.addons.after_sales_service.tools import check_finite_numbers, serialize_on_rows
 
 from ..tools import coverage_reason, coverage_reason_display
 
@@ -490,20 +489,7 @@ class AfterSalesDealerClaimLine(models.Model):
         second submit waits for the first transaction, then fails with a serialization error and
         is retried (as Odoo retries any request), this time seeing the claim submitted first.
         """
-        products = self.product_id
-        if not products:
-            return
-        products.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE product_product SET write_date = write_date
-                 WHERE id IN (SELECT id FROM product_product WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE)
-                """,
-                products.ids,
-            ),
-            log_exceptions=False,  # the serialization failure is expected: the request is replayed
-        )
+        serialize_on_rows(self.product_id)
 
     def _check_duplicates(self):
         """Refuse a part claimed twice: the same failed serial, or the same part of the same unit
