@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/after_sales_parts_rules.xml",
         "data/after_sales_parts_cron_data.xml",
+        "data/queue_job_function_data.xml",
         "wizards/after_sales_parts_wizard_views.xml",
         "views/stock_lot_views.xml",
         "views/stock_move_views.xml",

@@ -6,12 +6,16 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import mute_logger
 
+from odoo.addons.after_sales_service.jobs import delay_in_batches
+
 FEE_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 class AfterSalesContract(models.Model):
     _name = "after_sales.contract"
     _inherit = ["after_sales.contract", "analytic.mixin"]
+    # subscriptions whose fees one background job of the fee cron records
+    _fee_batch_size = 200
 
     pricelist_id = fields.Many2one(
         "product.pricelist",
@@ -189,6 +193,43 @@ class AfterSalesContract(models.Model):
                 except UniqueViolation:
                     continue
             return fees
+
+    @api.model
+    def _cron_record_fees(self):
+        """Enqueue the recording of the subscription fees due today.
+
+        Only subscriptions with a period due and not recorded yet are enqueued, one job per batch
+        of ``_fee_batch_size`` contracts (channel root.after_sales.billing); the billing run then
+        finds their fees recorded.
+        """
+        today = fields.Date.context_today(self)
+        contracts = self.search(
+            self._get_billable_subscriptions_domain(self.env["res.company"].search([]), today)
+        )
+        delay_in_batches(
+            contracts._filter_fees_due(today),
+            "_record_fees",
+            today,
+            batch_size=self._fee_batch_size,
+            description=self.env._("Record the subscription fees due"),
+        )
+
+    def _filter_fees_due(self, date_to):
+        """These subscriptions with a fee period due on or before ``date_to`` not recorded yet."""
+        counts = dict(
+            self.env["after_sales.contract.fee"]
+            .sudo()
+            ._read_group([("contract_id", "in", self.ids)], ["contract_id"], ["__count"])
+        )
+        return self.filtered(lambda c: len(c._get_fee_periods(date_to)) > counts.get(c, 0))
+
+    def _record_fees(self, date_to):
+        """Record the fees of these subscriptions due on or before ``date_to`` (a job of the cron:
+        the periods already recorded are skipped, so running it twice records nothing twice)."""
+        contracts = self.exists().filtered_domain(
+            self._get_billable_subscriptions_domain(self.company_id, date_to)
+        )
+        return contracts._ensure_fees(date_to)
 
     def _prepare_fee_vals(self, start, end, due):
         """Values of the fee of this subscription for the period ``start`` - ``end``."""

@@ -10,6 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.after_sales_service.wizards.after_sales_xlsx_registry_mixin import XlsxColumn
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AfterSalesBillingCommon
 
@@ -157,3 +158,25 @@ class TestBillingRegistryXlsx(AfterSalesBillingCommon):
         )
         self.assertEqual((row["C"], row["D"], row["G"]), (request.name, "Does not start", "SN-REG-1"))
         self.assertEqual((total["A"], total["M"], total["N"]), ("Total", 160.0, 160.0))
+
+    def test_large_registry_built_by_a_job(self):
+        self._create_request(
+            self.alpha, [self._work_line(), self._part_line()], equipment_id=self.alpha_unit.id
+        )
+        direct = self._export()
+        self.env.company.after_sales_registry_background_rows = 1
+        wizard = (
+            self.env["after_sales.billing.registry"]
+            .with_user(self.billing_user)
+            .create({"date_from": "2026-03-01", "date_to": "2026-03-31"})
+        )
+        with trap_jobs() as trap:
+            action = wizard.action_export()
+            self.assertEqual(action["tag"], "display_notification")
+            (job,) = trap.enqueued_jobs
+            self.assertEqual((job.channel, job.user_id), ("root.after_sales.report", self.billing_user.id))
+            trap.perform_enqueued_jobs()
+        attachment = job.result
+        self.assertEqual(attachment.create_uid, self.billing_user)
+        self.assertEqual(read_xlsx(attachment.with_user(self.billing_user).raw), direct)
+        self.assertTrue(self.env["mail.message"].search([("attachment_ids", "in", attachment.ids)]))

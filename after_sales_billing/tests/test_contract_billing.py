@@ -1,3 +1,4 @@
+import math
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -5,6 +6,8 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AfterSalesBillingCommon
 
@@ -210,3 +213,65 @@ class TestContractBilling(AfterSalesBillingCommon):
             fees = contract._ensure_fees(fields.Date.to_date("2026-02-28"))
         self.assertEqual(fees.mapped("period_start"), [fields.Date.to_date("2026-02-01")])
         self.assertEqual(len(contract.fee_ids), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestFeeJobs(AfterSalesBillingCommon):
+    """The fee cron enqueues one job per batch of subscriptions with a fee due; a job records each
+    period once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a company of its own: its batches hold only the contracts of this test
+        cls.company_b = cls.env["res.company"].create({"name": "Fees Test Co"})
+        cls.contracts = cls.env["after_sales.contract"].union(
+            *(
+                cls._create_contract(
+                    cls._create_customer(f"Subscriber {n}"),
+                    company_id=cls.company_b.id,
+                    date_start="2026-01-01",
+                    billing_model="subscription",
+                    fee_product_id=cls.fee_product.id,
+                    fee_amount=1000.0,
+                    fee_period="month",
+                    fee_timing="advance",
+                )
+                for n in range(3)
+            )
+        )
+
+    def test_cron_enqueues_batches_once_and_jobs_record_once(self):
+        Contract = self.env["after_sales.contract"]
+        with patch.object(type(Contract), "_fee_batch_size", 2), freeze_time("2026-03-15"):
+            with trap_jobs() as trap:
+                Contract._cron_record_fees()
+                jobs = [job for job in trap.enqueued_jobs if job.recordset.company_id == self.company_b]
+                self.assertEqual(len(jobs), math.ceil(3 / 2))
+                self.assertEqual({job.channel for job in jobs}, {"root.after_sales.billing"})
+                self.assertEqual(
+                    sorted(i for job in jobs for i in job.recordset.ids), sorted(self.contracts.ids)
+                )
+                self.assertFalse(self.contracts.fee_ids, "the cron itself records nothing")
+                enqueued = trap.jobs_count()
+                Contract._cron_record_fees()
+                trap.assert_jobs_count(enqueued)  # run again before the jobs ran: nothing more
+                trap.perform_enqueued_jobs()
+            fees = self.contracts.fee_ids
+            self.assertEqual(len(fees), 9, "January to March of three subscriptions")
+            self.assertEqual(
+                {str(day) for day in fees.mapped("period_start")}, {"2026-01-01", "2026-02-01", "2026-03-01"}
+            )
+            for job in jobs:
+                job.perform()  # performed again: no period twice
+            self.assertEqual(self.contracts.fee_ids, fees)
+            with trap_jobs() as trap:
+                Contract._cron_record_fees()
+                self.assertFalse(
+                    [job for job in trap.enqueued_jobs if job.recordset.company_id == self.company_b],
+                    "nothing is due any more",
+                )
+        with freeze_time("2026-04-01"), trap_jobs() as trap:
+            Contract._cron_record_fees()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(len(self.contracts.fee_ids), 12, "April is due on its first day")

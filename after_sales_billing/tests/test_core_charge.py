@@ -1,6 +1,10 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AfterSalesBillingCommon
 
@@ -47,7 +51,7 @@ class TestCoreCharge(AfterSalesBillingCommon):
 
     def _flag_overdue(self):
         with freeze_time("2026-03-12"):
-            self.env["after_sales.exchange"]._cron_flag_overdue_cores()
+            self._run_cron("after_sales.exchange", "_cron_flag_overdue_cores")
 
     def test_overdue_core_is_charged_once_and_billed(self):
         exchange = self._delivered_exchange("POOL-1")
@@ -99,3 +103,29 @@ class TestCoreCharge(AfterSalesBillingCommon):
         self._validate(exchange.picking_core_id)
         self.assertTrue(line.exists(), "an invoiced charge is credited by finance, never deleted")
         self.assertIn(invoice.display_name, exchange.message_ids[0].body)
+
+    def test_overdue_cores_job_performed_twice_charges_once(self):
+        exchanges = self._delivered_exchange("POOL-4") | self._delivered_exchange("POOL-5")
+        Exchange = self.env["after_sales.exchange"]
+        with (
+            patch.object(type(Exchange), "_overdue_batch_size", 1),
+            freeze_time("2026-03-12"),
+            trap_jobs() as trap,
+        ):
+            Exchange._cron_flag_overdue_cores()
+            jobs = [job for job in trap.enqueued_jobs if job.recordset & exchanges]
+            self.assertEqual(len(jobs), 2, "one job per batch of one exchange")
+            self.assertEqual({job.channel for job in jobs}, {"root.after_sales.planning"})
+            self.assertFalse(exchanges.core_charge_line_id, "the cron itself charges nothing")
+            enqueued = trap.jobs_count()
+            Exchange._cron_flag_overdue_cores()
+            trap.assert_jobs_count(enqueued)  # run again before the jobs ran: nothing more
+            trap.perform_enqueued_jobs()
+            lines = exchanges.request_id.line_ids
+            self.assertEqual(lines, exchanges.core_charge_line_id)
+            self.assertEqual(len(lines), 2, "one charge per overdue core")
+            messages = exchanges.request_id.message_ids | exchanges.message_ids
+            for job in jobs:
+                job.perform()  # retried after a lost worker: no second charge, no second message
+            self.assertEqual(exchanges.request_id.line_ids, lines)
+            self.assertEqual(exchanges.request_id.message_ids | exchanges.message_ids, messages)

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+from odoo.addons.after_sales_service.jobs import delay_in_batches
 
 
 class AfterSalesExchange(models.Model):
@@ -9,6 +12,8 @@ class AfterSalesExchange(models.Model):
     _order = "core_due_date, id"
     _check_company_auto = True
     _rec_names_search = ["name", "replacement_lot_id.name", "core_lot_id.name"]
+    # exchanges flagged by one background job of the overdue cores cron
+    _overdue_batch_size = 200
 
     name = fields.Char(compute="_compute_name", store=True)
     request_id = fields.Many2one(
@@ -149,11 +154,32 @@ class AfterSalesExchange(models.Model):
         )
 
     @api.model
+    def _get_core_overdue_domain(self, today):
+        """Exchanges whose core is not back by its due date on ``today`` and not flagged yet."""
+        return (
+            Domain("state", "=", "delivered")
+            & Domain("core_overdue", "=", False)
+            & Domain("core_due_date", "<", today)
+        )
+
+    @api.model
     def _cron_flag_overdue_cores(self):
-        """Flag exchanges whose core is not back by its due date."""
+        """Enqueue the flagging of the exchanges whose core is overdue, one job per batch of a company."""
         today = fields.Date.context_today(self)
-        self.search(
-            [("state", "=", "delivered"), ("core_overdue", "=", False), ("core_due_date", "<", today)]
+        delay_in_batches(
+            self.search(self._get_core_overdue_domain(today)),
+            "_flag_overdue_cores",
+            today,
+            batch_size=self._overdue_batch_size,
+            description=self.env._("Flag overdue exchange cores"),
+        )
+
+    def _flag_overdue_cores(self, today):
+        """Flag those of these exchanges whose core is still overdue on ``today`` (a job: the
+        second run finds them flagged and does nothing, no second message nor charge)."""
+        # locked: a job over the same exchanges at the same moment skips them (they are its work)
+        self.try_lock_for_update(allow_referencing=True).filtered_domain(
+            self._get_core_overdue_domain(today)
         )._flag_core_overdue()
 
     def _flag_core_overdue(self):

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from odoo.addons.after_sales_service.jobs import delay_in_batches
 
 
 class AfterSalesLoan(models.Model):
@@ -9,6 +12,8 @@ class AfterSalesLoan(models.Model):
     _order = "date_due, id"
     _check_company_auto = True
     _rec_names_search = ["name", "lot_id.name", "request_id.name"]
+    # loans flagged by one background job of the overdue cron
+    _overdue_batch_size = 500
 
     name = fields.Char(compute="_compute_name", store=True)
     request_id = fields.Many2one(
@@ -99,9 +104,24 @@ class AfterSalesLoan(models.Model):
                 loan.write({"state": "returned", "date_returned": today, "overdue": False})
 
     @api.model
+    def _get_overdue_domain(self, today):
+        """Lent units past their due date on ``today`` and not flagged yet (by the indexed date)."""
+        return Domain("state", "=", "out") & Domain("overdue", "=", False) & Domain("date_due", "<", today)
+
+    @api.model
     def _cron_flag_overdue(self):
-        """Flag lent units past their due date (reads only those, by the indexed date)."""
+        """Enqueue the flagging of the lent units past their due date, one job per batch of a company."""
         today = fields.Date.context_today(self)
-        self.search([("state", "=", "out"), ("overdue", "=", False), ("date_due", "<", today)]).write(
-            {"overdue": True}
+        delay_in_batches(
+            self.search(self._get_overdue_domain(today)),
+            "_flag_overdue",
+            today,
+            batch_size=self._overdue_batch_size,
+            description=self.env._("Flag overdue loaners"),
         )
+
+    def _flag_overdue(self, today):
+        """Flag those of these loans still overdue on ``today`` (a job: twice does nothing more;
+        a job over the same loans at the same moment skips those it holds)."""
+        locked = self.try_lock_for_update(allow_referencing=True)
+        locked.filtered_domain(self._get_overdue_domain(today)).write({"overdue": True})

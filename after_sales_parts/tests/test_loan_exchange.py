@@ -1,9 +1,13 @@
+import math
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -66,10 +70,10 @@ class TestLoanAndExchange(AfterSalesCommon):
                 }
             )
         with freeze_time("2026-04-15"):
-            self.env["after_sales.loan"]._cron_flag_overdue()
+            self._run_cron("after_sales.loan", "_cron_flag_overdue")
             self.assertFalse(loan.overdue)
         with freeze_time("2026-04-16"):
-            self.env["after_sales.loan"]._cron_flag_overdue()
+            self._run_cron("after_sales.loan", "_cron_flag_overdue")
             self.assertTrue(loan.overdue)
             self.assertEqual(self.env["after_sales.loan"].search([("overdue", "=", True)]), loan)
             with self.assertRaises(UserError):
@@ -112,7 +116,7 @@ class TestLoanAndExchange(AfterSalesCommon):
         )
         self.assertEqual(self.request.exchange_ids, exchange)
         with freeze_time("2026-05-21"):
-            self.env["after_sales.exchange"]._cron_flag_overdue_cores()
+            self._run_cron("after_sales.exchange", "_cron_flag_overdue_cores")
         self.assertTrue(exchange.core_overdue)
         exchange.action_expect_core()
         self.assertEqual(exchange.picking_core_id.move_line_ids.lot_id, self.customer_lot)
@@ -129,3 +133,66 @@ class TestLoanAndExchange(AfterSalesCommon):
             exchange.picking_out_id | exchange.picking_core_id | exchange.picking_pool_id,
             "both moves are linked on the request",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOverdueJobs(AfterSalesCommon):
+    """The overdue crons enqueue one job per batch of due records; a job flags each record once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a company of its own: its batches hold only the loans of this test
+        cls.company_b = cls.env["res.company"].create({"name": "Loans Test Co"})
+        cls.warehouse_b = cls.env["stock.warehouse"].search([("company_id", "=", cls.company_b.id)], limit=1)
+        request = cls.env["after_sales.request"].create(
+            {"title": "Broken", "partner_id": cls.customer.id, "company_id": cls.company_b.id}
+        )
+        Loan = cls.env["after_sales.loan"]
+        cls.loans = Loan.union(
+            *(
+                Loan.create(
+                    {
+                        "request_id": request.id,
+                        "warehouse_id": cls.warehouse_b.id,
+                        "product_id": cls.product_unit.id,
+                        "lot_id": cls._create_lot(cls.product_unit, f"TG1-LATE-{n}", cls.company_b).id,
+                        "date_due": "2026-04-15",
+                        "state": "out",
+                    }
+                )
+                for n in range(3)
+            )
+        )
+
+    def test_overdue_loans_in_batches_flagged_once(self):
+        Loan = self.env["after_sales.loan"]
+        with patch.object(type(Loan), "_overdue_batch_size", 2), freeze_time("2026-04-16"):
+            with trap_jobs() as trap:
+                Loan._cron_flag_overdue()
+                jobs = [job for job in trap.enqueued_jobs if job.recordset.company_id == self.company_b]
+                self.assertEqual(len(jobs), math.ceil(3 / 2))
+                self.assertEqual({job.channel for job in jobs}, {"root.after_sales.planning"})
+                self.assertEqual(sorted(i for job in jobs for i in job.recordset.ids), sorted(self.loans.ids))
+                self.assertFalse(any(self.loans.mapped("overdue")), "the cron itself flags nothing")
+                enqueued = trap.jobs_count()
+                Loan._cron_flag_overdue()
+                trap.assert_jobs_count(enqueued)  # run again before the jobs ran: nothing more
+                trap.perform_enqueued_jobs()
+            self.assertEqual(self.loans.mapped("overdue"), [True] * 3)
+            messages = self.loans.message_ids
+            for job in jobs:
+                job.perform()  # performed again: nothing more is written nor tracked
+            self.assertEqual(self.loans.message_ids, messages)
+            with trap_jobs() as trap:
+                Loan._cron_flag_overdue()
+                ours = [job for job in trap.enqueued_jobs if job.recordset.company_id == self.company_b]
+                self.assertFalse(ours, "nothing is due any more")
+
+    def test_returned_loan_not_flagged_by_its_waiting_job(self):
+        Loan = self.env["after_sales.loan"]
+        with freeze_time("2026-04-16"), trap_jobs() as trap:
+            Loan._cron_flag_overdue()
+            self.loans[0].state = "returned"
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self.loans.mapped("overdue"), [False, True, True], "the job reads what is still due")

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 
 class AfterSalesEquipment(models.Model):
@@ -279,3 +280,21 @@ class AfterSalesEquipment(models.Model):
             "sale_date": sale and fields.Date.context_today(self, sale.date_order),
             "state": "in_service",
         }
+
+    def _plan_maintenance(self, today):
+        """Plan the preventive maintenance due of these units on ``today`` (a job of the cron).
+
+        Reads again what is due: a unit planned since (by this job run before, or by another),
+        taken out of service or archived is left alone, so running the job twice plans nothing twice.
+        """
+        # locked: a job over the same units at the same moment skips them (they are its work)
+        units = self.try_lock_for_update(allow_referencing=True).filtered(
+            lambda unit: unit.active and unit.state == "in_service"
+        )
+        if not units:
+            return self.env["after_sales.request"]
+        plans = self.env["after_sales.maintenance.plan"].search(
+            Domain("company_id", "in", units.company_id.ids)
+            & (Domain("equipment_id", "in", units.ids) | Domain("product_id", "in", units.product_id.ids))
+        )
+        return plans._plan_requests(today, units)

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from ..jobs import delay_in_batches
 from .after_sales_request import REQUEST_TYPES
 
 
@@ -15,6 +16,8 @@ class AfterSalesMaintenancePlan(models.Model):
     _inherit = ["mail.thread"]
     _order = "name, id"
     _check_company_auto = True
+    # units planned by one background job of the maintenance cron
+    _planning_batch_size = 100
 
     name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -167,24 +170,45 @@ class AfterSalesMaintenancePlan(models.Model):
 
     @api.model
     def _cron_plan_maintenance(self):
-        """Create the maintenance requests due within each plan's horizon, once per occurrence."""
+        """Enqueue the planning of the units with a maintenance due within a plan's horizon.
+
+        One job per batch of ``_planning_batch_size`` units of a company (channel
+        root.after_sales.planning); the job plans each due occurrence once.
+        """
         today = fields.Date.context_today(self)
+        unit_ids = set()
         for company in self.env["res.company"].search([]):
             plans = self.with_company(company).search([("company_id", "=", company.id)])
-            if plans:
-                plans._plan_requests(today)
+            unit_ids.update(unit.id for __, unit, __ in plans._get_due_occurrences(today))
+        delay_in_batches(
+            self.env["after_sales.equipment"].browse(sorted(unit_ids)),
+            "_plan_maintenance",
+            today,
+            batch_size=self._planning_batch_size,
+            description=self.env._("Plan preventive maintenance"),
+        )
 
-    def _plan_requests(self, today):
-        units = self._get_units()
+    def _get_due_occurrences(self, today, units=None):
+        """[(plan, unit, (occurrence, due date, due hours))] due within the plans' horizons.
+
+        ``units``: only these units (default: every unit in service the plans apply to).
+        """
+        units = self._get_units() if units is None else units
         if not units:
-            return self.env["after_sales.request"]
+            return []
         last_by_key = self._last_occurrences(units)
-        vals_list = []
+        due_list = []
         for plan in self:
             for unit in plan._units_of(units):
                 due = plan._next_due(unit, last_by_key.get((plan.id, unit.id)), today)
                 if due and due[1] <= today + timedelta(days=plan.horizon_days):
-                    vals_list.append(plan._prepare_request_vals(unit, *due))
+                    due_list.append((plan, unit, due))
+        return due_list
+
+    def _plan_requests(self, today, units=None):
+        """Create the maintenance requests due on ``today`` (of ``units`` only, when given)."""
+        due_list = self._get_due_occurrences(today, units)
+        vals_list = [plan._prepare_request_vals(unit, *due) for plan, unit, due in due_list]
         return self.env["after_sales.request"].create(vals_list)
 
     def _prepare_request_vals(self, unit, occurrence, due_date, due_hours):

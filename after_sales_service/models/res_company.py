@@ -71,6 +71,13 @@ class ResCompany(models.Model):
         help="A stopped timer logs at least this many minutes. "
         "Applies outside a contract and is the default of new contracts.",
     )
+    after_sales_registry_background_rows = fields.Integer(
+        string="Registries in the Background Above (Rows)",
+        default=5000,
+        help="An XLSX registry (requests, dealer claims, billing) of more rows than this is built in "
+        "the background: the user gets it in the inbox when it is ready instead of waiting for the "
+        "download.",
+    )
 
     _after_sales_timer_rounding_check = models.Constraint(
         "CHECK(after_sales_timer_rounding_minutes >= 0 AND after_sales_timer_minimum_minutes >= 0)",
@@ -100,6 +107,17 @@ class ResCompany(models.Model):
             )
             self.sudo().after_sales_project_id = project
         return self.after_sales_project_id
+
+    @api.constrains("after_sales_registry_background_rows")
+    def _check_after_sales_registry_background_rows(self):
+        for company in self:
+            if company.after_sales_registry_background_rows < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The number of rows above which registries are built in the background "
+                        "cannot be negative."
+                    )
+                )
 
     @api.constrains("after_sales_portal_upload_mb")
     def _check_after_sales_portal_upload_mb(self):

@@ -41,3 +41,6 @@ class ResConfigSettings(models.TransientModel):
     after_sales_timer_minimum_minutes = fields.Integer(
         related="company_id.after_sales_timer_minimum_minutes", readonly=False
     )
+    after_sales_registry_background_rows = fields.Integer(
+        related="company_id.after_sales_registry_background_rows", readonly=False
+    )

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 class AfterSalesCommon(BaseCommon):
@@ -111,3 +112,12 @@ class AfterSalesCommon(BaseCommon):
         for model in models:
             with self.subTest(model=model.model), self.assertRaises(AccessError):
                 self.env[model.model].with_user(self.internal_user).search([], limit=1)
+
+    def _run_cron(self, model, method):
+        """Run the cron ``model.method`` as a server does: it enqueues its jobs, then a worker
+        performs them. Returns the jobs (queue_job's ``Job``) that were performed."""
+        with trap_jobs() as trap:
+            getattr(self.env[model], method)()
+            jobs = list(trap.enqueued_jobs)
+            trap.perform_enqueued_jobs()
+        return jobs

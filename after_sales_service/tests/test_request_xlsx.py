@@ -1,4 +1,5 @@
 import io
+import json
 import zipfile
 from datetime import datetime
 
@@ -7,7 +8,9 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form
+from odoo.tests import Form, new_test_user
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AfterSalesCommon
 
@@ -262,6 +265,110 @@ class TestRequestXlsx(AfterSalesCommon):
             self.env["after_sales.request.xlsx.wizard"].with_user(self.internal_user).create(
                 {"date_from": "2026-03-01", "date_to": "2026-03-31"}
             )
+
+    def _wizard(self, user=None):
+        return (
+            self.env["after_sales.request.xlsx.wizard"]
+            .with_user(user or self.as_user)
+            .create({"date_from": "2026-03-01", "date_to": "2026-03-31"})
+        )
+
+    def test_under_the_setting_downloaded_at_once(self):
+        self.env.company.after_sales_registry_background_rows = 4
+        with trap_jobs() as trap:
+            action = self._wizard().action_export()
+            trap.assert_jobs_count(0)
+        self.assertEqual(action["type"], "ir.actions.act_url", "4 rows, not more than 4: no job")
+
+    def test_large_registry_built_by_a_job_for_its_user(self):
+        direct = self._export()
+        self.env.company.after_sales_registry_background_rows = 3
+        wizard = self._wizard()
+        Attachment = self.env["ir.attachment"]
+        before = Attachment.search([])
+        with trap_jobs() as trap:
+            action = wizard.action_export()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertIn("4", action["params"]["message"])
+            self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
+            trap.assert_jobs_count(1)
+            (job,) = trap.enqueued_jobs
+            self.assertEqual(job.channel, "root.after_sales.report")
+            self.assertEqual(job.user_id, self.as_user.id, "the job runs as the user who asked")
+            wizard.action_export()
+            trap.assert_jobs_count(1)  # pressed twice before it ran: one job
+            self.assertEqual(Attachment.search([]), before, "nothing is built by the button")
+            trap.perform_enqueued_jobs()
+        attachment = Attachment.search([]) - before
+        self.assertEqual(job.result, attachment)
+        self.assertRecordValues(
+            attachment,
+            [
+                {
+                    "name": "service_requests_2026-03-01_2026-03-31.xlsx",
+                    "res_model": False,
+                    "res_id": 0,
+                    "create_uid": self.as_user.id,
+                }
+            ],
+        )
+        self.assertEqual(read_workbook(attachment.raw), direct, "the same file as downloaded at once")
+        # delivered: a message in the user's inbox with the file, and a notification in the browser
+        message = self.env["mail.message"].search([("attachment_ids", "in", attachment.ids)])
+        self.assertRecordValues(
+            message,
+            [
+                {
+                    "partner_ids": self.as_user.partner_id.ids,
+                    "author_id": self.env.ref("base.partner_root").id,
+                    "message_type": "user_notification",
+                }
+            ],
+        )
+        self.assertIn(f"/web/content/{attachment.id}?download=true", message.body)
+        self.assertTrue(
+            self.env["mail.notification"].search(
+                [("mail_message_id", "=", message.id), ("res_partner_id", "=", self.as_user.partner_id.id)]
+            )
+        )
+        self.env.cr.precommit.run()
+        user_channel = [self.env.cr.dbname, "res.partner", self.as_user.partner_id.id]
+        notifications = [
+            json.loads(notification.message)["payload"]
+            for notification in self.env["bus.bus"].search([("message", "like", "simple_notification")])
+            if json.loads(notification.channel) == user_channel
+        ]
+        self.assertEqual(len(notifications), 1)
+        self.assertIn(attachment.name, notifications[0]["message"])
+        # the user reads the file; another user of the same groups does not even find it
+        self.assertTrue(attachment.with_user(self.as_user).raw)
+        other = new_test_user(
+            self.env, login="as_registry_other", groups="after_sales_service.group_after_sales_user"
+        )
+        with self.assertRaises(AccessError):
+            attachment.with_user(other).read(["raw"])
+        self.assertFalse(Attachment.with_user(other).search([("id", "=", attachment.id)]))
+
+    def test_job_builds_the_registry_after_its_wizard_is_gone(self):
+        direct = self._export()
+        self.env.company.after_sales_registry_background_rows = 0
+        wizard = self._wizard()
+        with trap_jobs() as trap:
+            wizard.action_export()
+            wizard.sudo().unlink()  # transient wizards are vacuumed: the job keeps their values
+            (job,) = trap.enqueued_jobs
+            trap.perform_enqueued_jobs()
+        self.assertEqual(read_workbook(job.result.raw), direct)
+
+    def test_background_setting(self):
+        settings = Form(self.env["res.config.settings"])
+        self.assertEqual(settings.after_sales_registry_background_rows, 5000)
+        settings.after_sales_registry_background_rows = 20000
+        settings.save().execute()
+        self.assertEqual(self.env.company.after_sales_registry_background_rows, 20000)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env.company.after_sales_registry_background_rows = -1
+        self.assertEqual(self.env.company.after_sales_registry_background_rows, 20000)
 
     def test_wizard_defaults(self):
         with freeze_time("2026-03-17 10:00:00"):

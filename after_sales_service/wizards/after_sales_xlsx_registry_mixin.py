@@ -4,9 +4,14 @@ from datetime import date
 from typing import NamedTuple
 
 import xlsxwriter
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.queue_job.job import identity_exact
+
+from ..jobs import CHANNEL_REPORT
 
 
 class XlsxColumn(NamedTuple):
@@ -61,26 +66,93 @@ class AfterSalesXlsxRegistryMixin(models.AbstractModel):
     # -------------------------------------------------------------- actions
 
     def action_export(self):
-        """Build the registry workbook of the period and download it."""
+        """Build the registry workbook of the period and download it; a registry of more rows
+        than the company's setting is built in the background and sent to the user."""
         self.ensure_one()
         self._check_company_allowed()
         return self._action_export()
 
     def _action_export(self):
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": self._get_file_name(),
-                "raw": self._build_workbook(self._get_rows(self._get_registry_records())),
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
+        records = self._get_registry_records()
+        if len(records) > self.company_id.after_sales_registry_background_rows:
+            return self._action_export_in_background(len(records))
+        attachment = self._create_registry_attachment(records, res_model=self._name, res_id=self.id)
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
+
+    def _action_export_in_background(self, count):
+        """Enqueue the building of a large registry (channel root.after_sales.report) and say so."""
+        self.with_delay(
+            channel=CHANNEL_REPORT,
+            identity_key=identity_exact,
+            description=self.env._("Build %s", self._get_file_name()),
+        )._export_registry(self.copy_data()[0])
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self._get_registry_title(),
+                "message": self.env._(
+                    "The registry has %s rows: it is being built in the background. You will find "
+                    "it in your inbox when it is ready.",
+                    count,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _export_registry(self, vals):
+        """Build the registry and send it to the user who asked (a job, run as that user).
+
+        ``vals``: the wizard's values, to build it again if the wizard was cleaned away since.
+        The file is the user's own attachment (linked to no record: only its creator reads it),
+        delivered by a message in the user's inbox and a notification.
+        """
+        wizard = self.exists() or self.create(vals)
+        wizard._check_company_allowed()  # the user's companies may have changed since
+        attachment = wizard._create_registry_attachment(wizard._get_registry_records())
+        wizard._notify_registry_ready(attachment)
+        return attachment
+
+    def _create_registry_attachment(self, records, res_model=False, res_id=False):
+        """The registry workbook of ``records`` as an attachment of ``res_model``/``res_id`` (of no
+        record by default: then only its creator and the administrators read it)."""
+        return self.env["ir.attachment"].create(
+            {
+                "name": self._get_file_name(),
+                "raw": self._build_workbook(self._get_rows(records)),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": res_model,
+                "res_id": res_id,
+            }
+        )
+
+    def _notify_registry_ready(self, attachment):
+        """Tell the current user the registry ``attachment`` is ready: an inbox message carrying
+        the file (or an e-mail, as the user chose) and a notification in the open browser."""
+        user = self.env.user
+        text = self.env._("Your %s is ready.", self._get_registry_title())
+        url = f"/web/content/{attachment.id}?download=true"
+        self.env["mail.thread"].message_notify(
+            partner_ids=user.partner_id.ids,
+            author_id=self.env.ref("base.partner_root").id,
+            subject=attachment.name,
+            body=Markup('<p>%s</p><p><a href="%s">%s</a></p>') % (text, url, attachment.name),
+            attachment_ids=attachment.ids,
+        )
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self._get_registry_title(),
+                "message": self.env._("%s is ready: you will find it in your inbox.", attachment.name),
+                "sticky": True,
+            },
+        )
 
     # ---------------------------------------------------------------- hooks
 
