@@ -81,13 +81,17 @@ class AfterSalesEquipmentReliabilityMixin(models.AbstractModel):
             unit.reliability_attention_reason = reason
 
     def _search_reliability_attention(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
+        if operator in ("=", "!=") and isinstance(value, bool):
+            positive = (operator == "=") == value
+        elif operator in ("in", "not in") and list(value) == [True]:
+            positive = operator == "in"
+        else:
             raise UserError(self.env._("Units due for attention can only be searched as set or not set."))
         # only units with failures may be due: compute those
         failed = self.env["after_sales.reliability.report"]._read_group([], ["equipment_id"])
         units = self.env["after_sales.equipment"].browse([unit.id for (unit,) in failed])
         due = units.filtered("reliability_attention")
-        if (operator == "=") == value:
+        if positive:
             return [("id", "in", due.ids)]
         return [("id", "not in", due.ids)]
 
@@ -98,10 +102,9 @@ class AfterSalesEquipmentReliabilityMixin(models.AbstractModel):
             return self.env._("A failure of the last %s days repeats an earlier one.", ATTENTION_REPEAT_DAYS)
         if (mine.get("failures") or 0) < ATTENTION_MIN_FAILURES:
             return ""
-        for key, label in (
-            ("failures_per_1000_hours", self.env._("failures per 1,000 h")),
-            ("failures_per_unit_year", self.env._("failures per unit-year")),
-        ):
+        per_hours = self.env._("failures per 1,000 h")
+        per_year = self.env._("failures per unit-year")
+        for key, label in [("failures_per_1000_hours", per_hours), ("failures_per_unit_year", per_year)]:
             own, product = mine.get(key), fleet.get(key)
             if own is None or product is None:
                 continue

@@ -311,6 +311,16 @@ class TestReliability(AfterSalesCommon):
         # unit 5 failed twice too (F8, F9), at 2 / 3,133 h against the product's 9 / 47,064 h
         self.assertEqual(due, self.unit[1] | self.unit[5] | self.unit[13])
 
+    def test_units_due_for_attention_searched_as_set_or_not(self):
+        Unit = self.env["after_sales.equipment"].with_user(self.as_user)
+        with freeze_time(TODAY):
+            healthy = Unit.search(
+                [("reliability_attention", "=", False), ("product_id", "=", self.product.id)]
+            )
+            due = Unit.search([("reliability_attention", "in", [True]), ("product_id", "=", self.product.id)])
+        self.assertEqual(due, self.unit[1] | self.unit[5] | self.unit[13])
+        self.assertEqual(healthy, Unit.search([("product_id", "=", self.product.id)]) - due)
+
     def test_decommissioning_date_follows_the_state(self):
         self.assertEqual(self.unit[20].decommissioning_date, date(2026, 10, 1))
         with freeze_time("2026-11-01"):

@@ -14,7 +14,6 @@ class AfterSalesReliabilityReport(models.Model):
 
     dealer_id = fields.Many2one(
         "res.partner",
-        string="Dealer",
         readonly=True,
         help="The authorized service partner that sold the unit.",
     )
