@@ -1,4 +1,5 @@
 import datetime
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -159,10 +160,12 @@ class AfterSalesReliability(models.AbstractModel):
         """
         exposure = self._get_unit_exposure(date_from, date_to, unit_domain)
         sums = self._get_failure_sums(exposure)
-        products = self.env["product.product"].browse({row["product_id"] for row in exposure.values()})
+        by_product = defaultdict(dict)
+        for uid, row in exposure.items():
+            by_product[row["product_id"]][uid] = row
         figures = {}
-        for product in products:
-            units = {uid: row for uid, row in exposure.items() if row["product_id"] == product.id}
+        for product in self.env["product.product"].browse(list(by_product)):
+            units = by_product[product.id]
             totals = self._empty_sums()
             for uid in units:
                 for key, value in sums.get(uid, {}).items():
