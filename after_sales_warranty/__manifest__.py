@@ -26,6 +26,7 @@
         "views/after_sales_dealer_claim_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/after_sales_dealer_claim_report_views.xml",
+        "views/after_sales_reliability_views.xml",
         "wizards/after_sales_dealer_claim_xlsx_wizard_views.xml",
     ],
     "demo": [

@@ -4,6 +4,8 @@ from . import after_sales_cause
 from . import after_sales_request_stage
 from . import after_sales_team
 from . import after_sales_timer
+from . import after_sales_reliability
+from . import after_sales_equipment_reliability_mixin
 from . import after_sales_equipment
 from . import after_sales_meter_reading
 from . import after_sales_request
@@ -22,3 +24,4 @@ from . import res_config_settings
 from . import stock_picking
 from . import mail_thread
 from . import after_sales_visit
+from . import after_sales_reliability_report

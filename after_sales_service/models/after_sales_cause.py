@@ -14,3 +14,10 @@ class AfterSalesCause(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     description = fields.Text(translate=True)
+    is_failure = fields.Boolean(
+        string="Failure",
+        default=True,
+        help="Requests with this cause on a unit are failures of the unit in the reliability "
+        "analysis (not when cancelled). Clear it for questions, consultations and other causes "
+        "where nothing failed.",
+    )

@@ -6,7 +6,12 @@ from odoo.fields import Domain
 class AfterSalesEquipment(models.Model):
     _name = "after_sales.equipment"
     _description = "Equipment Unit"
-    _inherit = ["mail.thread", "mail.activity.mixin", "after_sales.portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "after_sales.portal.mixin",
+        "after_sales.equipment.reliability.mixin",
+    ]
     _order = "partner_id, product_id, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "lot_id.name", "product_id.default_code"]
@@ -86,6 +91,13 @@ class AfterSalesEquipment(models.Model):
     sale_date = fields.Date()
     delivery_date = fields.Date(index=True, tracking=True)
     commissioning_date = fields.Date(tracking=True)
+    decommissioning_date = fields.Date(
+        tracking=True,
+        copy=False,
+        help="End of the unit's service life: set when the unit is decommissioned (today unless "
+        "typed), cleared when it is put back in service. The reliability analysis counts the unit "
+        "at risk from commissioning (else delivery) to this date.",
+    )
     note = fields.Html(string="Notes", groups="base.group_user")
     parent_id = fields.Many2one(
         "after_sales.equipment",
@@ -118,12 +130,30 @@ class AfterSalesEquipment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_lots_free([vals["lot_id"] for vals in vals_list if vals.get("lot_id")])
+        vals_list = [self._with_decommissioning_date(vals) for vals in vals_list]
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("lot_id"):
             self._check_lots_free([vals["lot_id"]] * len(self))
-        return super().write(vals)
+        if "state" not in vals or "decommissioning_date" in vals:
+            return super().write(vals)
+        # the state moves the end of the service life: today when decommissioned, none otherwise
+        if vals["state"] == "decommissioned":
+            moved = self.filtered(lambda unit: unit.state != "decommissioned")
+        else:
+            moved = self.filtered("decommissioning_date")
+        res = super().write(vals)
+        if moved:
+            end = vals["state"] == "decommissioned" and fields.Date.context_today(self)
+            super(AfterSalesEquipment, moved).write({"decommissioning_date": end})
+        return res
+
+    def _with_decommissioning_date(self, vals):
+        """``vals`` of a new unit with the decommissioning date its state implies (kept when typed)."""
+        if vals.get("state") != "decommissioned" or vals.get("decommissioning_date"):
+            return vals
+        return dict(vals, decommissioning_date=fields.Date.context_today(self))
 
     def _check_lots_free(self, lot_ids):
         """Refuse, before anything is written, serials already registered in this company."""

@@ -21,3 +21,5 @@ from . import after_sales_dealer_claim_line
 from . import after_sales_dealer_claim_report
 from . import stock_move
 from . import stock_warehouse
+from . import after_sales_reliability
+from . import after_sales_reliability_report

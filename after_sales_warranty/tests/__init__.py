@@ -9,3 +9,4 @@ from . import test_dealer_claim_report
 from . import test_dealer_claim_xlsx
 from . import test_dealer_portal_pages
 from . import test_dealer_claim_concurrency
+from . import test_reliability_warranty

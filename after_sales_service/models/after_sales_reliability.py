@@ -1,0 +1,353 @@
+import datetime
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+DAYS_PER_YEAR = 365
+REPEAT_WINDOWS = (30, 90)
+FIRST_TIME_FIX_DAYS = 30
+
+AGE_BANDS = [
+    ("0_1", "Under 1 year"),
+    ("1_2", "1 to 2 years"),
+    ("2_3", "2 to 3 years"),
+    ("3_5", "3 to 5 years"),
+    ("5_plus", "5 years and more"),
+]
+# (code, label, lower bound in hours); the last band has no upper bound
+HOURS_BANDS = [
+    ("0_1000", "Under 1,000 h", 0),
+    ("1000_2500", "1,000 to 2,500 h", 1000),
+    ("2500_5000", "2,500 to 5,000 h", 2500),
+    ("5000_10000", "5,000 to 10,000 h", 5000),
+    ("10000_20000", "10,000 to 20,000 h", 10000),
+    ("20000_plus", "20,000 h and more", 20000),
+]
+
+
+class AfterSalesReliability(models.AbstractModel):
+    """Reliability of the installed base: the definitions and the fleet figures.
+
+    Definitions (the same in the Reliability Analysis view, the fleet figures and a unit's health):
+
+    - A *failure* is a request on a unit whose cause is a failure cause (``is_failure``), unless
+      the request is cancelled. Archived requests count, as in the Request Analysis.
+    - A unit is *at risk* (in service) from its service start, the commissioning date, else the
+      delivery date, else the day it was registered, to its decommissioning date (a decommissioned
+      unit without one: the day it was last written). A period ``[date_from, date_to]`` counts the
+      days of ``[max(start, date_from), min(end, date_to + 1, today + 1))``, days at risk; a
+      unit-year is 365 unit-days.
+    - The operating hours ``H(d)`` of a unit on day ``d`` come from its meter readings: linear
+      between the readings around ``d`` (a reading dated ``d`` holds on ``d``); before the first
+      reading, linear from 0 h on the service start to the first reading; after the last reading,
+      at the unit's average daily hours (last reading's hours / days from the service start to it).
+      A unit without readings has no known hours: it and its failures stay out of the figures per
+      operating hour. The hours in a period are ``H(end) - H(start)`` of its days at risk.
+    - A failure is a *repeat* within N days (30, 90) when an earlier failure of the same unit with
+      the same cause was resolved (or is still open) less than N days before it was opened.
+    - A failure is a *first-time fix* when it is resolved with at most one on-site visit (cancelled
+      visits do not count) and no failure of the same unit and cause opened within 30 days of its
+      resolution.
+    """
+
+    _name = "after_sales.reliability"
+    _description = "Reliability Figures"
+
+    # ------------------------------------------------------------ SQL building blocks
+
+    @api.model
+    def _sql_is_failure(self, request, cause, stage):
+        """Condition on the aliases of a request, its cause and stage: the request is a failure."""
+        return SQL(
+            "%s.equipment_id IS NOT NULL AND %s.is_failure IS TRUE AND %s.is_cancel IS NOT TRUE",
+            SQL.identifier(request),
+            SQL.identifier(cause),
+            SQL.identifier(stage),
+        )
+
+    @api.model
+    def _sql_service_start(self, unit):
+        """The service start date of the unit aliased ``unit``."""
+        return SQL(
+            "COALESCE(%(u)s.commissioning_date, %(u)s.delivery_date, (%(u)s.create_date)::date)",
+            u=SQL.identifier(unit),
+        )
+
+    @api.model
+    def _sql_service_end(self, unit):
+        """The end of service of the unit aliased ``unit`` (NULL: still in service)."""
+        return SQL(
+            "COALESCE(%(u)s.decommissioning_date, "
+            "CASE WHEN %(u)s.state = 'decommissioned' THEN (%(u)s.write_date)::date END)",
+            u=SQL.identifier(unit),
+        )
+
+    @api.model
+    def _sql_hours_at(self, alias, unit_id, start, day):
+        """(joins, expression): the operating hours of unit ``unit_id`` on ``day``, see the class.
+
+        ``alias`` prefixes the two lateral joins (the readings before and after ``day``); the
+        joins must follow the tables that ``unit_id``, ``start`` and ``day`` refer to.
+        """
+        prev, nxt = SQL.identifier(f"{alias}_prev"), SQL.identifier(f"{alias}_next")
+        joins = SQL(
+            """
+            LEFT JOIN LATERAL (
+                SELECT rd.date, rd.hours FROM after_sales_meter_reading rd
+                 WHERE rd.equipment_id = %(unit)s AND rd.date <= %(day)s
+                 ORDER BY rd.date DESC, rd.hours DESC LIMIT 1
+            ) %(prev)s ON TRUE
+            LEFT JOIN LATERAL (
+                SELECT rd.date, rd.hours FROM after_sales_meter_reading rd
+                 WHERE rd.equipment_id = %(unit)s AND rd.date > %(day)s
+                 ORDER BY rd.date, rd.hours LIMIT 1
+            ) %(next)s ON TRUE
+            """,
+            unit=unit_id,
+            day=day,
+            prev=prev,
+            next=nxt,
+        )
+        expression = SQL(
+            """
+            CASE
+                WHEN %(prev)s.date IS NOT NULL AND %(next)s.date IS NOT NULL
+                    THEN %(prev)s.hours + (%(next)s.hours - %(prev)s.hours)
+                        * (%(day)s - %(prev)s.date) / (%(next)s.date - %(prev)s.date)
+                WHEN %(prev)s.date IS NOT NULL AND %(prev)s.date > %(start)s
+                    THEN %(prev)s.hours
+                        + %(prev)s.hours * (%(day)s - %(prev)s.date) / (%(prev)s.date - %(start)s)
+                WHEN %(prev)s.date IS NOT NULL THEN %(prev)s.hours
+                WHEN %(next)s.date IS NOT NULL AND %(next)s.date > %(start)s
+                    THEN %(next)s.hours * GREATEST(%(day)s - %(start)s, 0) / (%(next)s.date - %(start)s)
+                WHEN %(next)s.date IS NOT NULL THEN 0.0
+            END
+            """,
+            prev=prev,
+            next=nxt,
+            day=day,
+            start=start,
+        )
+        return joins, expression
+
+    # ------------------------------------------------------------ fleet figures
+
+    @api.model
+    def _get_fleet_figures(self, date_from=None, date_to=None, unit_domain=None):
+        """The reliability figures of the fleet per product over ``[date_from, date_to]``.
+
+        ``date_from`` empty: from each unit's service start; ``date_to`` empty: today. Only the
+        units (``unit_domain``, read with the current user's rights) and failures the user may
+        read count. Returns ``{product: {figure: value}}``, a figure None when undefined
+        (nothing to divide by):
+
+        - ``units``: units at risk for at least one day of the period;
+        - ``unit_days``, ``unit_years`` (unit_days / 365), ``hours``: the operating hours;
+        - ``failures``; ``failures_with_hours``: those of units with known hours;
+        - ``failures_per_1000_hours`` = failures_with_hours / hours × 1000;
+        - ``failures_per_unit_year`` = failures / unit_years;
+        - ``mtbf_hours`` = hours / failures_with_hours; ``mtbf_days`` = unit_days / failures;
+        - ``mttr_hours``: mean hours from reception to resolution of the resolved failures;
+        - ``onsite_hours``: mean on-site hours (checked-in visits) per failure;
+        - ``repeat_rate_30``, ``repeat_rate_90`` = repeats within 30/90 days / failures (%);
+        - ``first_time_fix_rate`` = first-time fixes / resolved failures (%);
+        - plus what ``_get_failure_sums`` adds (the warranty module: ``warranty_cost`` and
+          ``warranty_cost_per_unit`` = warranty_cost / units).
+
+        Failures count in the days of their unit's service within the period.
+        """
+        exposure = self._get_unit_exposure(date_from, date_to, unit_domain)
+        sums = self._get_failure_sums(exposure)
+        by_product = defaultdict(dict)
+        for uid, row in exposure.items():
+            by_product[row["product_id"]][uid] = row
+        figures = {}
+        for product in self.env["product.product"].browse(list(by_product)):
+            units = by_product[product.id]
+            totals = self._empty_sums()
+            for uid in units:
+                for key, value in sums.get(uid, {}).items():
+                    totals[key] += value
+            unit_days = sum(row["days"] for row in units.values())
+            hours = sum(row["hours"] for row in units.values() if row["hours"] is not None)
+            totals["failures_with_hours"] = sum(
+                sums.get(uid, {}).get("failures", 0) for uid, row in units.items() if row["hours"] is not None
+            )
+            figures[product] = self._figures_from(len(units), unit_days, hours, totals)
+        return figures
+
+    @api.model
+    def _get_unit_figures(self, date_from=None, date_to=None, unit_domain=None):
+        """``{unit id: figures}``: the figures of ``_get_fleet_figures`` for each unit alone."""
+        exposure = self._get_unit_exposure(date_from, date_to, unit_domain)
+        sums = self._get_failure_sums(exposure)
+        figures = {}
+        for uid, row in exposure.items():
+            totals = self._empty_sums()
+            totals.update(sums.get(uid, {}))
+            totals["failures_with_hours"] = totals["failures"] if row["hours"] is not None else 0
+            figures[uid] = self._figures_from(1, row["days"], row["hours"] or 0.0, totals)
+        return figures
+
+    @api.model
+    def _figures_from(self, units, unit_days, hours, sums):
+        """The figures (see ``_get_fleet_figures``) from the totals of a set of units."""
+
+        def ratio(num, den, factor=1.0):
+            return num * factor / den if den else None
+
+        failures = sums["failures"]
+        return {
+            "units": units,
+            "unit_days": unit_days,
+            "unit_years": unit_days / DAYS_PER_YEAR,
+            "hours": hours,
+            "failures": failures,
+            "failures_with_hours": sums["failures_with_hours"],
+            "failures_per_1000_hours": ratio(sums["failures_with_hours"], hours, 1000.0),
+            "failures_per_unit_year": ratio(failures, unit_days / DAYS_PER_YEAR),
+            "mtbf_hours": ratio(hours, sums["failures_with_hours"]),
+            "mtbf_days": ratio(unit_days, failures),
+            "mttr_hours": ratio(sums["repair_time"], sums["resolved"]),
+            "onsite_hours": ratio(sums["onsite_hours"], failures),
+            "repeat_rate_30": ratio(sums["repeats_30"], failures, 100.0),
+            "repeat_rate_90": ratio(sums["repeats_90"], failures, 100.0),
+            "first_time_fix_rate": ratio(sums["first_time_fixes"], sums["resolved"], 100.0),
+            **self._extra_figures(units, sums),
+        }
+
+    @api.model
+    def _extra_figures(self, units, sums):
+        """Figures sibling modules add from their sums (hook, extend with ``super()``)."""
+        return {}
+
+    @api.model
+    def _empty_sums(self):
+        """The failure sums per unit, at zero (hook: sibling modules add theirs)."""
+        return dict.fromkeys(
+            (
+                "failures",
+                "failures_with_hours",
+                "resolved",
+                "repair_time",
+                "onsite_hours",
+                "repeats_30",
+                "repeats_90",
+                "first_time_fixes",
+            ),
+            0,
+        )
+
+    @api.model
+    def _sql_failure_sums(self):
+        """Aggregates of the Reliability Analysis rows summed per unit (hook, extend with ``super()``)."""
+        return {
+            "failures": SQL("COUNT(*)"),
+            "resolved": SQL("COUNT(*) FILTER (WHERE is_resolved)"),
+            "repair_time": SQL("COALESCE(SUM(repair_time), 0)"),
+            "onsite_hours": SQL("COALESCE(SUM(onsite_hours), 0)"),
+            "repeats_30": SQL("COUNT(*) FILTER (WHERE is_repeat_30)"),
+            "repeats_90": SQL("COUNT(*) FILTER (WHERE is_repeat_90)"),
+            "first_time_fixes": SQL("COUNT(*) FILTER (WHERE is_first_time_fix)"),
+        }
+
+    @api.model
+    def _get_failure_sums(self, exposure):
+        """{unit id: sums} of the failures opened in each unit's days at risk of ``exposure``."""
+        if not exposure:
+            return {}
+        Report = self.env["after_sales.reliability.report"]
+        Report.check_access("read")
+        query = Report._search([("equipment_id", "in", list(exposure))])
+        table = SQL.identifier(query.table)
+        query.add_join(
+            "JOIN",
+            "risk",
+            SQL(
+                "(SELECT * FROM unnest(%s::int[], %s::date[], %s::date[]) AS u(unit_id, day_from, day_to))",
+                list(exposure),
+                [row["date_from"] for row in exposure.values()],
+                [row["date_to"] for row in exposure.values()],
+            ),
+            SQL(
+                "risk.unit_id = %(t)s.equipment_id AND %(t)s.failure_date >= risk.day_from "
+                "AND %(t)s.failure_date < risk.day_to",
+                t=table,
+            ),
+        )
+        query.groupby = SQL("%s.equipment_id", table)
+        aggregates = self._sql_failure_sums()
+        names = list(aggregates)
+        sql = query.select(
+            SQL("%s.equipment_id", table),
+            *(SQL("%s AS %s", aggregates[name], SQL.identifier(name)) for name in names),
+        )
+        result = {}
+        for row in self.env.execute_query(sql):
+            result[row[0]] = dict(zip(names, row[1:], strict=True))
+        return result
+
+    @api.model
+    def _get_unit_exposure(self, date_from=None, date_to=None, unit_domain=None):
+        """{unit id: {product_id, date_from, date_to, days, hours}}: each unit's days at risk.
+
+        ``date_from``/``date_to`` of a unit are its first day at risk and the day after its last;
+        ``hours`` its operating hours over them (None without any reading). See the class.
+        """
+        today = fields.Date.context_today(self)
+        end_limit = today + datetime.timedelta(days=1)
+        if date_to:
+            end_limit = min(end_limit, fields.Date.to_date(date_to) + datetime.timedelta(days=1))
+        begin = fields.Date.to_date(date_from) if date_from else None
+        Unit = self.env["after_sales.equipment"].with_context(active_test=False)
+        Unit.check_access("read")
+        query = Unit._search(Domain(unit_domain or Domain.TRUE))
+        unit = SQL.identifier(query.table)
+        start, end = self._sql_service_start(query.table), self._sql_service_end(query.table)
+        lo = SQL("GREATEST(%s, %s::date)", start, begin) if begin else start
+        hi = SQL("LEAST(COALESCE(%s, 'infinity'::date), %s::date)", end, end_limit)
+        units = SQL(
+            "(%s) AS window_unit",
+            query.select(
+                SQL("%s.id AS unit_id", unit),
+                SQL("%s.product_id AS product_id", unit),
+                SQL("%s AS start_day", start),
+                SQL("%s AS lo", lo),
+                SQL("%s AS hi", hi),
+            ),
+        )
+        lo_joins, lo_hours = self._sql_hours_at(
+            "lo", SQL("window_unit.unit_id"), SQL("window_unit.start_day"), SQL("window_unit.lo")
+        )
+        hi_joins, hi_hours = self._sql_hours_at(
+            "hi", SQL("window_unit.unit_id"), SQL("window_unit.start_day"), SQL("window_unit.hi")
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT window_unit.unit_id, window_unit.product_id, window_unit.lo, window_unit.hi,
+                       EXISTS (SELECT 1 FROM after_sales_meter_reading rd
+                                WHERE rd.equipment_id = window_unit.unit_id),
+                       %s, %s
+                  FROM %s %s %s
+                 WHERE window_unit.hi > window_unit.lo
+                """,
+                lo_hours,
+                hi_hours,
+                units,
+                lo_joins,
+                hi_joins,
+            )
+        )
+        return {
+            unit_id: {
+                "product_id": product_id,
+                "date_from": day_from,
+                "date_to": day_to,
+                "days": (day_to - day_from).days,
+                "hours": (hi_value - lo_value) if has_readings else None,
+            }
+            for unit_id, product_id, day_from, day_to, has_readings, lo_value, hi_value in rows
+        }
