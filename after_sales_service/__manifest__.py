@@ -32,6 +32,7 @@
         "data/after_sales_stage_data.xml",
         "data/after_sales_cron_data.xml",
         "data/queue_job_channel_data.xml",
+        "data/queue_job_function_data.xml",
         "data/mail_activity_type_data.xml",
         "data/after_sales_timesheet_data.xml",
         "views/after_sales_menus.xml",

@@ -75,6 +75,7 @@ class TestSecurity(AfterSalesCommon):
                 "mail",
                 "portal",
                 "product",
+                "queue_job",
                 "rating",
                 "repair",
                 "resource",
