@@ -10,8 +10,14 @@ else an empty one), installs after_sales_service, generates 20,000 units and
 (a) ``after_sales.request._cron_flag_sla_breaches``: run time and query count
     with 100 due requests, after doubling the open requests that are not due,
     and with 1,000 due; next to a naive walk over every open request. The cron
-    flags the breaches and escalates them (both targets of each due request:
-    an activity for the team leader and a note for the assigned user);
+    flags the breaches and enqueues the escalations, one queue_job job per batch
+    of due requests; the jobs are performed here, in the same process, and timed
+    with the cron (both targets of each due request: an activity for the team
+    leader and a note for the assigned user);
+(a') the escalation per due request, batched (the jobs) and before batching
+    (the former code, one request at a time: ``message_post`` and
+    ``mail.activity.create`` per request, each in a savepoint, reproduced
+    below), at 100 and 1,000 due: time and queries per request and the ratio;
 (b) opening the request list as an After-Sales user: ``web_search_read`` of the
     first 80 open requests with the list view's fields and ``web_read_group`` of
     the stage counts; next to the same two calls on Odoo's ``repair.order``
@@ -33,6 +39,7 @@ from benchlib import PG, BenchDatabase, say
 
 from odoo import Command, fields
 from odoo.modules.registry import Registry
+from odoo.tools import split_every
 
 BENCH = BenchDatabase("as_bench_service_sla", "after_sales_service")
 DB = BENCH.name
@@ -291,27 +298,108 @@ def list_spec(env, model):
     return spec
 
 
-def cron_run(env, due_ids, runs=3, flags_only=False):
-    """(median seconds, queries) of the cron flagging and escalating ``due_ids``, reset before each run."""
-    times, queries = [], 0
-    for _ in range(runs):
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE after_sales_request
+def perform_escalation_jobs(env):
+    """Perform the pending SLA escalation jobs here, as a job worker would; then forget them."""
+    # imported once Odoo's addons path is set (by open_env)
+    from odoo.addons.queue_job.job import Job
+
+    jobs = env["queue.job"].search([("method_name", "=", "_escalate_sla"), ("state", "=", "pending")])
+    for uuid in jobs.mapped("uuid"):
+        Job.load(env, uuid).perform()
+    jobs.unlink()
+    return len(jobs)
+
+
+def legacy_escalate_sla(requests, now):
+    """The escalation before batching (2026-11-29), one request at a time: what it cost."""
+    users = requests._get_sla_escalation_users()
+    for request in requests:
+        due = {key: when for key, when in request._get_sla_escalations_pending().items() if when <= now}
+        if not due:
+            continue
+        with request.env.cr.savepoint():
+            target = request.sla_policy_id._target_for(request.priority)
+            activity_vals, vals = [], {}
+            for kind in ("response", "resolution"):
+                level = next((lv for lv in ("breach", "warning") if (kind, lv) in due), None)
+                if not level:
+                    continue
+                names = request._sla_fields(kind)
+                vals[names.escalated_at if level == "breach" else names.warned_at] = now
+                summary, body = request._prepare_sla_escalation_message(kind, level)
+                if users[request.id]:
+                    activity_vals.append(
+                        request._prepare_sla_escalation_activity_vals(users[request.id], summary, body)
+                    )
+                request.message_post(
+                    body=body, subtype_xmlid="mail.mt_note", partner_ids=request.user_id.partner_id.ids
+                )
+                if level == "breach" and target.breach_reassign and request.team_id.user_id:
+                    vals["user_id"] = request.team_id.user_id.id
+            request._write_unchecked(vals)
+            if activity_vals:
+                request.env["mail.activity"].create(activity_vals)
+
+
+def reset_due(env, due_ids):
+    env.flush_all()
+    env.cr.execute(
+        """UPDATE after_sales_request
                   SET sla_response_breached = FALSE, sla_resolution_breached = FALSE, sla_compliance = 0,
                       sla_response_escalated_at = NULL, sla_resolution_escalated_at = NULL,
                       sla_response_warned_at = NULL, sla_resolution_warned_at = NULL,
                       sla_escalation_next = sla_response_deadline
-                WHERE id = ANY(%s)""",
+            WHERE id = ANY(%s)""",
+        [due_ids],
+    )
+    env.invalidate_all()
+
+
+def escalation_run(env, due_ids, legacy=False, runs=3):
+    """(median seconds, queries) of escalating ``due_ids`` (flags set first): the jobs of their
+    batches, or the former per-request code; reset before each run."""
+    times, queries = [], 0
+    Request = env["after_sales.request"]
+    for _ in range(runs):
+        reset_due(env, due_ids)
+        now = fields.Datetime.now()
+        Request._flag_sla_breaches(now)
+        env.flush_all()
+        requests = Request.search(Request._get_sla_escalation_domain(now), order="sla_escalation_next, id")
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        start = time.perf_counter()
+        if legacy:
+            legacy_escalate_sla(Request.browse(requests.ids), now)
+        else:
+            for ids in split_every(Request._sla_escalation_batch_size, requests.ids):
+                Request.browse(ids)._escalate_sla(now)
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+        queries = env.cr.sql_log_count - before
+        env.cr.execute(
+            """SELECT count(*) FROM after_sales_request
+                WHERE id = ANY(%s) AND sla_resolution_escalated_at IS NOT NULL""",
             [due_ids],
         )
-        env.invalidate_all()
+        if env.cr.fetchone()[0] != len(due_ids):
+            sys.exit(f"the escalation missed some of the {len(due_ids)} due requests")
+    return statistics.median(times), queries
+
+
+def cron_run(env, due_ids, runs=3, flags_only=False):
+    """(median seconds, queries) of the cron flagging and escalating ``due_ids`` (its jobs
+    performed in the same process), reset before each run."""
+    times, queries = [], 0
+    for _ in range(runs):
+        reset_due(env, due_ids)
         before = env.cr.sql_log_count
         start = time.perf_counter()
         if flags_only:
             env["after_sales.request"]._flag_sla_breaches(fields.Datetime.now())
         else:
             env["after_sales.request"]._cron_flag_sla_breaches()
+            perform_escalation_jobs(env)
         env.flush_all()
         times.append(time.perf_counter() - start)
         queries = env.cr.sql_log_count - before
@@ -397,6 +485,7 @@ def bench_cron(env, refs, options):
     env.cr.execute("SELECT id FROM after_sales_request WHERE name <= 'SR0000100' ORDER BY id")
     due_100 = [row[0] for row in env.cr.fetchall()]
     env["after_sales.request"]._cron_flag_sla_breaches()  # warm the ormcache, as a live server has it
+    perform_escalation_jobs(env)
     rows = [
         (f"flags only: 100 due of {open_:,} open", *cron_run(env, due_100, flags_only=True)),
         (f"100 due of {open_:,} open", *cron_run(env, due_100)),
@@ -431,12 +520,17 @@ def bench_cron(env, refs, options):
     )
     due_1000 = [row[0] for row in env.cr.fetchall()]
     rows.append((f"1,000 due of {open_2:,} open", *cron_run(env, due_1000)))
+    escalations = []
+    for label, ids in (("100 due", due_100), ("1,000 due", due_1000)):
+        escalations.append(
+            (label, len(ids), escalation_run(env, ids), escalation_run(env, ids, legacy=True, runs=1))
+        )
     env.cr.rollback()  # back to the generated 100,000 for the list
     # the 50,000 rows inserted and rolled back above leave dead tuples in after_sales_request
     # only (not in repair_order): vacuum them as autovacuum would before the lists are compared
     BENCH.vacuum("after_sales_request")
     env.invalidate_all()
-    return rows, (naive, naive_queries), plan
+    return rows, (naive, naive_queries), plan, escalations
 
 
 def bench_list(env, user):
@@ -480,6 +574,24 @@ def bench_xlsx(env, user):
     attachment = uenv["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
     rows = len(wizard._get_requests())
     return rows, seconds, queries, attachment.file_size
+
+
+def report_escalations(escalations):
+    say("")
+    say(
+        "(a') SLA escalation per due request (two escalations each: a note and an activity), "
+        "batched jobs vs the former per-request code"
+    )
+    say(
+        f"    {'case':<12} {'batched':>12} {'ms/req':>8} {'q/req':>7} "
+        f"{'before':>12} {'ms/req':>8} {'q/req':>7} {'time ratio':>10} {'query ratio':>11}"
+    )
+    for label, count, (ours, our_q), (before, before_q) in escalations:
+        say(
+            f"    {label:<12} {ms(ours):>12} {ours * 1000 / count:>8.2f} {our_q / count:>7.1f} "
+            f"{ms(before):>12} {before * 1000 / count:>8.2f} {before_q / count:>7.1f} "
+            f"{ours / before:>10.2f} {our_q / before_q:>11.2f}"
+        )
 
 
 def report(cron_rows, naive, plan, list_rows, counts, spec_sizes, xlsx):
@@ -543,10 +655,11 @@ def main():
             f"generated {options.units:,} units, {total:,} requests ({open_:,} open, {due} due) and "
             f"{options.requests:,} repair orders in {time.perf_counter() - step:.0f} s"
         )
-        cron_rows, naive, plan = bench_cron(env, refs, options)
+        cron_rows, naive, plan, escalations = bench_cron(env, refs, options)
         list_rows, counts, spec_sizes = bench_list(env, user)
         xlsx = bench_xlsx(env, user)
         report(cron_rows, naive, plan, list_rows, counts, spec_sizes, xlsx)
+        report_escalations(escalations)
         say(f"\ndone in {time.perf_counter() - started:.0f} s")
     finally:
         if env is not None:

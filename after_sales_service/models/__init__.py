@@ -6,6 +6,9 @@ from . import after_sales_team
 from . import after_sales_timer
 from . import after_sales_reliability
 from . import after_sales_equipment_reliability_mixin
+from . import after_sales_timer_mixin
+from . import after_sales_sla_mixin
+from . import after_sales_mail_intake_mixin
 from . import after_sales_equipment
 from . import after_sales_meter_reading
 from . import after_sales_request

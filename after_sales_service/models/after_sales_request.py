@@ -1,19 +1,10 @@
-import logging
-import re
-from collections import defaultdict
 from datetime import timedelta
-
-from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
-from odoo.tools import format_datetime, html2plaintext, is_html_empty
-from odoo.tools.mail import email_normalize, parse_contact_from_email
+from odoo.tools import format_datetime, is_html_empty
 
 from ..tools import check_finite_numbers
-
-_logger = logging.getLogger(__name__)
 
 PRIORITIES = [
     ("0", "Low"),
@@ -53,15 +44,6 @@ REVIEW_FIELDS = {
     "review_decision_date",
 }
 
-# E-mail intake: the longest title taken from a subject, and what is read to find serials.
-MAIL_TITLE_MAX = 120
-MAIL_SERIAL_TEXT_MAX = 20000
-MAIL_SERIAL_TOKENS_MAX = 500
-MAIL_SERIAL_TOKEN_RE = re.compile(r"\w[\w./-]{1,62}\w")
-# Headers of mails no person wrote (RFC 3834 and the usual non-standard ones).
-MAIL_AUTO_PRECEDENCES = {"bulk", "auto_reply", "junk"}
-MAIL_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
-
 # What anyone may still change on a closed or cancelled request.
 CLOSED_WRITABLE_PREFIXES = ("message_", "activity_", "rating_", "website_message")
 CLOSED_WRITABLE_FIELDS = {"sla_response_breached", "sla_resolution_breached", "access_token"}
@@ -77,26 +59,34 @@ SLA_DEADLINE_SOURCES = {
     "company_id",
 }
 
-SLA_KINDS = ("response", "resolution")
-
-# concurrency errors the cron lets through: its transaction is retried, not the request skipped
-RETRY_ERRORS = (SerializationFailure, LockNotAvailable, DeadlockDetected)
-
-_logger = logging.getLogger(__name__)
-
 
 class AfterSalesRequest(models.Model):
+    """A customer's service request: its unit, stage, lines, repairs, visits and closing.
+
+    Composed, as ``project.task`` is, of its concerns, each an abstract model in a file of its
+    own: ``after_sales.sla.mixin`` (the SLA clock, breaches and escalation jobs),
+    ``after_sales.mail.intake.mixin`` (requests created and updated by e-mail) and
+    ``after_sales.timer.mixin`` (timesheets and each user's timer). Sibling modules extend
+    all of it through ``_inherit = "after_sales.request"``.
+    """
+
     _name = "after_sales.request"
     _description = "Service Request"
+    # the concerns that extend the mail thread come before it (the order is the MRO's)
     _inherit = [
         "portal.mixin",
         "rating.mixin",
+        "after_sales.sla.mixin",
+        "after_sales.mail.intake.mixin",
+        "after_sales.timer.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "after_sales.portal.mixin",
     ]
     _order = "priority desc, date_open desc, id desc"
     _check_company_auto = True
+    # the SLA policy comes from the contract, else the company (see ``_sla_get_policy``)
+    _sla_policy_depends = ("contract_id", "company_id")
     _rec_names_search = ["name", "title", "lot_id.name", "partner_id.name"]
     _mail_post_access = "read"
     # What a customer reads of its own requests (the portal pages, their link and chatter); every
@@ -187,24 +177,6 @@ class AfterSalesRequest(models.Model):
         REQUEST_TYPES, string="Type", required=True, default="repair", index=True, tracking=True
     )
     channel = fields.Selection(CHANNELS, default="phone", required=True, index=True)
-    partner_needs_review = fields.Boolean(
-        string="Check Customer",
-        copy=False,
-        tracking=True,
-        groups="base.group_user",
-        help="The customer was created from the address of an unknown e-mail sender: check it "
-        "(or put the right customer on the request), then clear this flag.",
-    )
-    origin_request_id = fields.Many2one(
-        "after_sales.request",
-        string="Follow-up of",
-        index="btree_not_null",
-        copy=False,
-        readonly=True,
-        check_company=True,
-        groups="base.group_user",
-        help="The closed request the customer replied to by e-mail.",
-    )
     cause_id = fields.Many2one("after_sales.cause", index="btree_not_null", tracking=True)
     lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, index=True)
     damage_amount = fields.Monetary(currency_field="currency_id", aggregator="sum")
@@ -285,86 +257,7 @@ class AfterSalesRequest(models.Model):
         check_company=True,
         tracking=True,
     )
-    sla_policy_id = fields.Many2one(
-        "after_sales.sla.policy",
-        string="SLA Policy",
-        compute="_compute_sla_policy_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-        tracking=True,
-    )
-    sla_response_deadline = fields.Datetime(
-        string="Response Deadline", compute="_compute_sla_deadlines", store=True, copy=False
-    )
-    sla_resolution_deadline = fields.Datetime(
-        string="Resolution Deadline", compute="_compute_sla_deadlines", store=True, copy=False
-    )
-    sla_response_date = fields.Datetime(string="First Response", copy=False, readonly=True)
-    sla_resolution_date = fields.Datetime(string="Resolved On", copy=False, readonly=True)
-    sla_response_breached = fields.Boolean(
-        string="Response Breached", compute="_compute_sla_breached", store=True, copy=False
-    )
-    sla_resolution_breached = fields.Boolean(
-        string="Resolution Breached", compute="_compute_sla_breached", store=True, copy=False
-    )
-    sla_paused_hours = fields.Float(
-        string="Paused (working hours)",
-        copy=False,
-        readonly=True,
-        help="Working hours spent in pausing stages.",
-    )
-    sla_response_paused_hours = fields.Float(
-        string="Paused before Response (working hours)",
-        copy=False,
-        readonly=True,
-        help="Working hours paused while the first response was still due: only they move its deadline.",
-    )
-    sla_paused_since = fields.Datetime(string="Paused Since", copy=False, readonly=True)
-    # SLA escalation: a warning at the target's share of the time, an escalation at the deadline
-    sla_response_warning_deadline = fields.Datetime(
-        string="Response Warning At",
-        compute="_compute_sla_deadlines",
-        store=True,
-        copy=False,
-        help="When the response target's warning share of working time has passed (pauses included).",
-    )
-    sla_resolution_warning_deadline = fields.Datetime(
-        string="Resolution Warning At",
-        compute="_compute_sla_deadlines",
-        store=True,
-        copy=False,
-        help="When the resolution target's warning share of working time has passed (pauses included).",
-    )
-    sla_response_warned_at = fields.Datetime(string="Response Warning Sent", copy=False, readonly=True)
-    sla_resolution_warned_at = fields.Datetime(string="Resolution Warning Sent", copy=False, readonly=True)
-    sla_response_escalated_at = fields.Datetime(string="Response Breach Escalated", copy=False, readonly=True)
-    sla_resolution_escalated_at = fields.Datetime(
-        string="Resolution Breach Escalated", copy=False, readonly=True
-    )
-    sla_escalation_next = fields.Datetime(
-        string="Next SLA Escalation",
-        compute="_compute_sla_escalation_next",
-        store=True,
-        copy=False,
-        index="btree_not_null",
-        help="When the SLA cron next warns or escalates this request; empty when nothing is pending "
-        "(no deadline, paused, target reached, closed or cancelled).",
-    )
-    sla_compliance = fields.Float(
-        string="SLA Compliance (%)",
-        compute="_compute_sla_compliance",
-        store=True,
-        aggregator="avg",
-        help="100 for a request resolved within its deadlines, 0 when a deadline was breached.",
-    )
     is_review_manager = fields.Boolean(compute="_compute_is_review_manager")
-    sla_status = fields.Selection(
-        [("ok", "On Track"), ("at_risk", "At Risk"), ("breached", "Breached"), ("met", "Met")],
-        string="SLA Status",
-        compute="_compute_sla_status",
-    )
 
     # Preventive maintenance
     maintenance_plan_id = fields.Many2one(
@@ -375,21 +268,6 @@ class AfterSalesRequest(models.Model):
     maintenance_due_hours = fields.Float(readonly=True, copy=False)
 
     # Time tracking: timesheets (each one a work line) and the current user's timer
-    timesheet_ids = fields.One2many("account.analytic.line", "after_sales_request_id", string="Timesheets")
-    timesheet_hours = fields.Float(
-        string="Time Logged",
-        compute="_compute_timesheet_totals",
-        compute_sudo=True,
-        help="Hours of all the timesheets of the request.",
-    )
-    timesheet_cost = fields.Monetary(
-        string="Labour Cost",
-        compute="_compute_timesheet_totals",
-        compute_sudo=True,
-        currency_field="currency_id",
-        groups="after_sales_service.group_after_sales_manager",
-        help="The timesheets at their employees' hourly cost.",
-    )
     amount_cost = fields.Monetary(
         string="Cost",
         compute="_compute_amount_cost",
@@ -399,8 +277,6 @@ class AfterSalesRequest(models.Model):
         help="What the request cost: the labour of its timesheets, and what the installed modules add "
         "(the parts used at their cost).",
     )
-    timer_running = fields.Boolean(string="My Timer Running", compute="_compute_timer")
-    timer_start = fields.Datetime(string="My Timer Started", compute="_compute_timer")
     resolve_warning = fields.Text(
         compute="_compute_resolve_warning",
         help="What is still open on the request when it is resolved or closed (parts not issued...).",
@@ -412,12 +288,6 @@ class AfterSalesRequest(models.Model):
     _maintenance_occurrence_uniq = models.Constraint(
         "UNIQUE(maintenance_plan_id, equipment_id, maintenance_occurrence)",
         "This maintenance occurrence already has a request.",
-    )
-    _sla_response_open_idx = models.Index(
-        "(sla_response_deadline) WHERE sla_response_breached IS NOT TRUE AND sla_response_date IS NULL"
-    )
-    _sla_resolution_open_idx = models.Index(
-        "(sla_resolution_deadline) WHERE sla_resolution_breached IS NOT TRUE AND sla_resolution_date IS NULL"
     )
     # the default list: the first page of open requests in the model's order
     _open_order_idx = models.Index(
@@ -508,156 +378,15 @@ class AfterSalesRequest(models.Model):
                 False,
             )
 
-    @api.depends("contract_id", "company_id")
-    def _compute_sla_policy_id(self):
-        for request in self:
-            request.sla_policy_id = (
-                request.contract_id.sla_policy_id or request.company_id.after_sales_sla_policy_id
-            )
-
-    @api.depends("date_open", "priority", "sla_policy_id", "sla_paused_hours", "sla_response_paused_hours")
-    def _compute_sla_deadlines(self):
-        for request in self:
-            policy = request.sla_policy_id
-            target = policy._target_for(request.priority) if policy else False
-            if not target or not request.date_open:
-                request.sla_response_deadline = False
-                request.sla_resolution_deadline = False
-                request.sla_response_warning_deadline = False
-                request.sla_resolution_warning_deadline = False
-                continue
-            # a pause moves only the targets not met when it started
-            start = request.date_open
-            share = target.warning_percent / 100.0
-            for kind, hours, paused in (
-                ("response", target.response_hours, request.sla_response_paused_hours),
-                ("resolution", target.resolution_hours, request.sla_paused_hours),
-            ):
-                request[f"sla_{kind}_deadline"] = policy._add_working_hours(start, hours + paused)
-                # the warning: the same share of working time, the same pauses added
-                request[f"sla_{kind}_warning_deadline"] = (
-                    share and hours and policy._add_working_hours(start, hours * share + paused)
-                ) or False
-
-    @api.depends(
-        "sla_response_deadline",
-        "sla_resolution_deadline",
-        "sla_response_date",
-        "sla_resolution_date",
-        "stage_id.is_cancel",
-    )
-    def _compute_sla_breached(self):
-        """Breached when reached late, or not reached and the deadline is past.
-
-        The cron flags the open ones as their deadline passes; this compute
-        keeps the flags right when a deadline or a reached date changes. A pause
-        never moves a target already met or breached (``_on_stage_change``), so it
-        does not undo a breach; a corrected priority or policy does. A cancelled
-        request counts none.
-        """
-        now = fields.Datetime.now()
-        for request in self:
-            if request.stage_id.is_cancel:
-                request.sla_response_breached = request.sla_resolution_breached = False
-                continue
-            request.sla_response_breached = bool(
-                request.sla_response_deadline
-                and (request.sla_response_date or now) > request.sla_response_deadline
-            )
-            request.sla_resolution_breached = bool(
-                request.sla_resolution_deadline
-                and (request.sla_resolution_date or now) > request.sla_resolution_deadline
-            )
-
-    @api.depends(
-        "sla_response_deadline",
-        "sla_resolution_deadline",
-        "sla_response_warning_deadline",
-        "sla_resolution_warning_deadline",
-        "sla_response_date",
-        "sla_resolution_date",
-        "sla_response_warned_at",
-        "sla_resolution_warned_at",
-        "sla_response_escalated_at",
-        "sla_resolution_escalated_at",
-        "sla_paused_since",
-        "is_closed",
-        "active",
-        "stage_id.is_cancel",
-    )
-    def _compute_sla_escalation_next(self):
-        """The earliest pending escalation: what the SLA cron searches on (indexed, never a scan)."""
-        for request in self:
-            pending = request._get_sla_escalations_pending()
-            request.sla_escalation_next = min(pending.values()) if pending else False
-
-    @api.depends("is_resolved", "sla_response_breached", "sla_resolution_breached")
-    def _compute_sla_compliance(self):
-        for request in self:
-            breached = request.sla_response_breached or request.sla_resolution_breached
-            request.sla_compliance = 100.0 if request.is_resolved and not breached else 0.0
-
     @api.depends_context("uid")
     def _compute_is_review_manager(self):
         self.is_review_manager = self._is_manager()
-
-    def _compute_sla_status(self):
-        now = fields.Datetime.now()
-        risk = timedelta(hours=self._sla_risk_hours())
-        for request in self:
-            if request.sla_response_breached or request.sla_resolution_breached:
-                request.sla_status = "breached"
-            elif request.sla_resolution_date or request.is_closed:
-                request.sla_status = "met"
-            elif (
-                request.sla_resolution_deadline
-                and not request.sla_paused_since
-                and request.sla_resolution_deadline - now <= risk
-            ):
-                request.sla_status = "at_risk"
-            else:
-                request.sla_status = "ok"
-
-    @api.model
-    def _sla_risk_hours(self):
-        """Hours before a deadline from which a request is "at risk" (the list filter uses one day too)."""
-        return 24
-
-    @api.depends("timesheet_ids.unit_amount", "timesheet_ids.product_uom_id", "timesheet_ids.amount")
-    def _compute_timesheet_totals(self):
-        # everyone's timesheets, read in the database: an engineer's form reads only their own
-        hour = self.env.ref("uom.product_uom_hour")
-        totals = defaultdict(lambda: [0.0, 0.0])
-        for request, uom, unit_amount, amount in self.env["account.analytic.line"]._read_group(
-            [("after_sales_request_id", "in", self._origin.ids)],
-            ["after_sales_request_id", "product_uom_id"],
-            ["unit_amount:sum", "amount:sum"],
-        ):
-            hours = uom._compute_quantity(unit_amount, hour, raise_if_failure=False) if uom else unit_amount
-            totals[request.id][0] += hours
-            totals[request.id][1] -= amount
-        for request in self:
-            request.timesheet_hours, request.timesheet_cost = totals[request._origin.id]
 
     @api.depends("timesheet_cost")
     def _compute_amount_cost(self):
         """The labour of the timesheets (a hook: modules add the cost of what else was used)."""
         for request in self:
             request.amount_cost = request.timesheet_cost
-
-    @api.depends_context("uid")
-    def _compute_timer(self):
-        saved = self.filtered(lambda r: r._origin.id)
-        timers = (
-            self.env["after_sales.timer"]
-            .sudo()
-            .search([("user_id", "=", self.env.uid), ("request_id", "in", saved._origin.ids)])
-        )
-        start_by_request = {timer.request_id.id: timer.start for timer in timers}
-        for request in self:
-            start = start_by_request.get(request._origin.id)
-            request.timer_running = bool(start)
-            request.timer_start = start or False
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -716,9 +445,8 @@ class AfterSalesRequest(models.Model):
                 )
         requests = super().create(vals_list)
         now = fields.Datetime.now()
+        requests._sla_start_pause(now)
         for request in requests:
-            if request.sla_policy_id and request.stage_id in request.sla_policy_id.pause_stage_ids:
-                request.sla_paused_since = now
             if request.partner_id:
                 request.message_subscribe(partner_ids=request.partner_id.ids)
         requests._notify_customer_created()
@@ -774,21 +502,6 @@ class AfterSalesRequest(models.Model):
         if any(request.is_closed for request in self) and not self._is_manager():
             raise UserError(self.env._("Only managers can delete closed or cancelled requests."))
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_timesheets(self):
-        logged = (
-            self.env["account.analytic.line"]
-            .sudo()
-            .search([("after_sales_request_id", "in", self.ids)], limit=1)
-        )
-        if logged:
-            raise UserError(
-                self.env._(
-                    "Request %s has logged time: delete its timesheets first.",
-                    logged.after_sales_request_id.name,
-                )
-            )
-
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         if default and "line_ids" in default:
@@ -840,29 +553,6 @@ class AfterSalesRequest(models.Model):
         self.filtered(lambda r: r.stage_id != stage).write({"stage_id": stage.id})
         return True
 
-    def action_timer_start(self):
-        """Start the current user's timer on this request."""
-        self.ensure_one()
-        employee = self._get_timer_employee()
-        self._check_can_start_timer(employee)
-        self.env["after_sales.timer"]._start(self, employee)
-        self.invalidate_recordset(["timer_running", "timer_start"])
-        return True
-
-    def action_timer_stop(self):
-        """Stop the current user's timer: its time, rounded, becomes a timesheet of the request."""
-        self.ensure_one()
-        self._get_user_timer()._stop()
-        self.invalidate_recordset(["timer_running", "timer_start"])
-        return True
-
-    def action_timer_discard(self):
-        """Stop the current user's timer without logging its time."""
-        self.ensure_one()
-        self._get_user_timer()._discard()
-        self.invalidate_recordset(["timer_running", "timer_start"])
-        return True
-
     def action_view_repairs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
@@ -904,6 +594,11 @@ class AfterSalesRequest(models.Model):
     def _write_unchecked(self, vals):
         """Write computed bookkeeping (SLA dates, flags) without the user-edit guards."""
         return super().write(vals)
+
+    def _sla_get_policy(self):
+        """The contract's SLA policy, else the company's default one."""
+        self.ensure_one()
+        return self.contract_id.sla_policy_id or self.company_id.after_sales_sla_policy_id
 
     def _is_manager(self):
         return self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")
@@ -1031,72 +726,6 @@ class AfterSalesRequest(models.Model):
             "user_id": self.user_id.id,
         }
 
-    def _check_can_log_time(self):
-        """Refuse logging time on these requests where the user may not change them."""
-        self.check_access("write")
-        closed = self.filtered("is_closed")
-        if closed and not self._is_manager():
-            raise UserError(
-                self.env._("Request %s is closed: time is no longer logged on it.", closed[0].name)
-            )
-
-    def _get_timesheet_project(self, create=True):
-        """The project the timesheets of this request go to: its team's (without a team, the
-        company's default team's), else the company's; made when missing unless not ``create``."""
-        self.ensure_one()
-        team = self.team_id or self.company_id.after_sales_team_id
-        if team:
-            return team._get_timesheet_project(create=create)
-        return self.company_id._get_after_sales_timesheet_project(create=create)
-
-    def _get_labour_product(self):
-        """The product of the work lines recording this request's timesheets: the team's, else the
-        company's labour product."""
-        self.ensure_one()
-        product = self.team_id.labour_product_id or self.company_id.after_sales_labour_product_id
-        if not product:
-            product = self.env.ref("after_sales_service.product_labour", raise_if_not_found=False)
-        return product if product and product.active else self.env["product.product"]
-
-    def _get_timer_employee(self):
-        """The current user's employee in the request's company: time is logged in its name."""
-        self.ensure_one()
-        employee = (
-            self.env["hr.employee"]
-            .sudo()
-            .search([("user_id", "=", self.env.uid), ("company_id", "=", self.company_id.id)], limit=1)
-        )
-        if not employee:
-            raise UserError(
-                self.env._(
-                    "You are not an employee of %s: ask HR to link your user to an employee to log time.",
-                    self.company_id.name,
-                )
-            )
-        return employee.sudo(False)
-
-    def _check_can_start_timer(self, employee):
-        self._check_can_log_time()
-        running = self.env["after_sales.timer"].sudo().search([("employee_id", "=", employee.id)], limit=1)
-        if running.request_id == self:
-            raise UserError(self.env._("Your timer already runs on request %s.", self.name))
-        if running:
-            raise UserError(
-                self.env._(
-                    "You already have a timer running on request %s: stop it first.", running.request_id.name
-                )
-            )
-
-    def _get_user_timer(self):
-        """The current user's running timer on this request."""
-        self.ensure_one()
-        timer = self.env["after_sales.timer"].search(
-            [("request_id", "=", self.id), ("user_id", "=", self.env.uid)], limit=1
-        )
-        if not timer:
-            raise UserError(self.env._("You have no timer running on request %s.", self.name))
-        return timer
-
     def _on_stage_change(self, old_stages, new_stage, keep_open_lines=None):
         """SLA clock, reached dates and closing after a stage change."""
         now = fields.Datetime.now()
@@ -1104,30 +733,8 @@ class AfterSalesRequest(models.Model):
             old_stage = old_stages[request.id]
             if old_stage == new_stage:
                 continue
-            policy = request.sla_policy_id
-            vals = {}
-            pausing = policy.pause_stage_ids if policy else self.env["after_sales.request.stage"]
-            if request.sla_paused_since and new_stage not in pausing:
-                paused = policy._working_hours_between(request.sla_paused_since, now)
-                vals["sla_paused_since"] = False
-                # a pause moves only the targets neither met nor breached when it started
-                since = request.sla_paused_since
-                resolved, deadline = request.sla_resolution_date, request.sla_resolution_deadline
-                if not (resolved and resolved <= since) and not (deadline and deadline < since):
-                    vals["sla_paused_hours"] = request.sla_paused_hours + paused
-                response, deadline = request.sla_response_date, request.sla_response_deadline
-                if (not response or response > since) and not (deadline and deadline < since):
-                    vals["sla_response_paused_hours"] = request.sla_response_paused_hours + paused
-            elif not request.sla_paused_since and new_stage in pausing:
-                vals["sla_paused_since"] = now
-            if old_stage.is_new and not new_stage.is_new and not request.sla_response_date:
-                vals["sla_response_date"] = now
+            vals = request._sla_prepare_stage_vals(old_stage, new_stage, now)
             resolved = new_stage.is_resolved or (new_stage.is_closed and not new_stage.is_cancel)
-            if resolved and not request.sla_resolution_date:
-                vals["sla_resolution_date"] = now
-                vals.setdefault("sla_response_date", request.sla_response_date or now)
-            elif not resolved and not new_stage.is_closed and request.sla_resolution_date:
-                vals["sla_resolution_date"] = False
             was_resolved = old_stage.is_resolved or (old_stage.is_closed and not old_stage.is_cancel)
             if resolved and not was_resolved:
                 request._complete_work_lines(keep_open_lines)
@@ -1170,225 +777,8 @@ class AfterSalesRequest(models.Model):
             )
         return res
 
-    def _message_post_after_hook(self, message, msg_vals):
-        """A public reply from staff to the customer is the first response."""
-        if (
-            not self.sla_response_date
-            and message.message_type == "comment"
-            and message.subtype_id == self.env.ref("mail.mt_comment")
-            and message.author_id.user_ids.filtered(lambda u: not u.share)
-        ):
-            self.sudo()._write_unchecked({"sla_response_date": fields.Datetime.now()})
-        return super()._message_post_after_hook(message, msg_vals)
-
     def _rating_get_operator(self):
         return self.user_id.partner_id
-
-    def _get_sla_breach_domain(self, kind, now):
-        """Open, running requests whose ``kind`` ("response"/"resolution") deadline is past."""
-        return Domain(
-            [
-                (f"sla_{kind}_deadline", "<", now),
-                (f"sla_{kind}_breached", "=", False),
-                (f"sla_{kind}_date", "=", False),
-                ("sla_paused_since", "=", False),
-                ("is_closed", "=", False),
-            ]
-        )
-
-    @api.model
-    def _cron_flag_sla_breaches(self):
-        """Flag requests whose deadline has passed, then escalate the due ones.
-
-        Reads only those, by the indexed deadlines and the indexed next escalation.
-        """
-        now = fields.Datetime.now()
-        self._flag_sla_breaches(now)
-        self._cron_escalate_sla(now)
-
-    @api.model
-    def _flag_sla_breaches(self, now):
-        """Flag the open, running requests whose deadline is past at ``now``."""
-        for kind in SLA_KINDS:
-            late = self.search(self._get_sla_breach_domain(kind, now))
-            if late:
-                late._write_unchecked({f"sla_{kind}_breached": True})
-
-    # ------------------------------------------------------- SLA escalation
-    #
-    # Per target (response, resolution) two levels: a warning when the target's
-    # warning share of working time has passed, a breach at the deadline. Each
-    # level is sent once per request: its date is stored and never cleared,
-    # except in one case below. A pause stops the clock and moves the pending
-    # levels with the deadlines; a level already sent stays sent (the share of
-    # time spent when it went out does not change). A correction of the request
-    # (priority, policy, contract, received date) that moves a warning later than
-    # the moment it was sent re-arms that warning: by the corrected target it was
-    # sent too early and no longer applies, so it is sent again when due. A breach
-    # escalation is never sent twice, even when a correction removes the breach.
-    # A request whose deadline passes before its warning was sent (the cron did
-    # not run in between) gets the breach escalation only.
-
-    def _get_sla_escalations_pending(self):
-        """{(kind, level): when} of the escalations not sent yet, ``level`` "warning" or "breach"."""
-        self.ensure_one()
-        if self.sla_paused_since or self.is_closed or not self.active or self.stage_id.is_cancel:
-            return {}
-        pending = {}
-        for kind in SLA_KINDS:
-            if self[f"sla_{kind}_date"] or self[f"sla_{kind}_escalated_at"]:
-                continue
-            if self[f"sla_{kind}_deadline"]:
-                pending[(kind, "breach")] = self[f"sla_{kind}_deadline"]
-            warning = self[f"sla_{kind}_warning_deadline"]
-            if warning and not self[f"sla_{kind}_warned_at"]:
-                pending[(kind, "warning")] = warning
-        return pending
-
-    def _rearm_sla_warnings(self):
-        """Warnings sent before their corrected warning time no longer apply: send them again then."""
-        for request in self:
-            vals = {}
-            for kind in SLA_KINDS:
-                warned = request[f"sla_{kind}_warned_at"]
-                warning = request[f"sla_{kind}_warning_deadline"]
-                if warned and warning and warned < warning and not request[f"sla_{kind}_escalated_at"]:
-                    vals[f"sla_{kind}_warned_at"] = False
-            if vals:
-                request._write_unchecked(vals)
-
-    @api.model
-    def _get_sla_escalation_domain(self, now):
-        """Requests with an escalation due at ``now`` (by the indexed next escalation)."""
-        return Domain("sla_escalation_next", "<=", now)
-
-    @api.model
-    def _cron_escalate_sla(self, now=None):
-        """Warn and escalate the requests whose next escalation is due; reads only those."""
-        now = now or fields.Datetime.now()
-        due = self.search(self._get_sla_escalation_domain(now), order="sla_escalation_next, id")
-        if due:
-            due._escalate_sla(now)
-
-    def _get_sla_escalation_users(self):
-        """{request id: user} who is escalated to: the team leader, else an After-Sales manager.
-
-        A request without a team, or whose team has no leader, goes to the first After-Sales
-        manager of its company (one search per company).
-        """
-        managers = {}
-        result = {}
-        group = self.env.ref("after_sales_service.group_after_sales_manager")
-        for request in self:
-            leader = request.team_id.user_id
-            if leader and leader.active:
-                result[request.id] = leader
-                continue
-            company = request.company_id
-            if company not in managers:
-                managers[company] = self.env["res.users"].search(
-                    [
-                        ("group_ids", "in", group.ids),
-                        ("company_ids", "in", company.ids),
-                        ("share", "=", False),
-                        ("id", "!=", self.env.ref("base.user_root").id),
-                    ],
-                    order="id",
-                    limit=1,
-                )
-            result[request.id] = managers[company]
-        return result
-
-    def _prepare_sla_escalation_message(self, kind, level):
-        """(activity summary, message body) of the ``level`` escalation of the ``kind`` target."""
-        self.ensure_one()
-        deadline = self._format_datetime_tz(self[f"sla_{kind}_deadline"])
-        percent = self.sla_policy_id._target_for(self.priority).warning_percent
-        if (kind, level) == ("response", "warning"):
-            summary = self.env._("SLA warning: response to %s", self.name)
-            body = self.env._(
-                "SLA warning: %(percent)s %% of the response time has passed; respond by %(deadline)s.",
-                percent=percent,
-                deadline=deadline,
-            )
-        elif (kind, level) == ("resolution", "warning"):
-            summary = self.env._("SLA warning: resolution of %s", self.name)
-            body = self.env._(
-                "SLA warning: %(percent)s %% of the resolution time has passed; resolve by %(deadline)s.",
-                percent=percent,
-                deadline=deadline,
-            )
-        elif kind == "response":
-            summary = self.env._("SLA breached: response to %s", self.name)
-            body = self.env._("SLA breached: the response was due by %s.", deadline)
-        else:
-            summary = self.env._("SLA breached: resolution of %s", self.name)
-            body = self.env._("SLA breached: the resolution was due by %s.", deadline)
-        return summary, body
-
-    def _prepare_sla_escalation_activity_vals(self, user, summary, body):
-        """Values of the activity that tells ``user`` (the team leader) of an escalation."""
-        self.ensure_one()
-        return {
-            "res_model_id": self.env["ir.model"]._get_id(self._name),
-            "res_id": self.id,
-            "activity_type_id": self.env.ref("after_sales_service.mail_activity_type_sla_escalation").id,
-            "summary": summary,
-            "note": body,
-            "user_id": user.id,
-            "date_deadline": fields.Date.context_today(self.with_user(user)),
-        }
-
-    def _escalate_sla(self, now):
-        """Send the escalations of these requests due at ``now``, each once.
-
-        For each: an activity for the team leader (or the fallback manager), a note on the
-        request addressed to the assigned user and, at a breach of a target that says so,
-        the request reassigned to the team leader. Each request in its own savepoint: one
-        that fails is logged and tried again by the next run, the others are escalated.
-        """
-        users = self._get_sla_escalation_users()
-        for request in self:
-            due = {key: when for key, when in request._get_sla_escalations_pending().items() if when <= now}
-            if not due:
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    request._send_sla_escalations(due, users[request.id], now)
-            except RETRY_ERRORS:
-                raise
-            except Exception:  # logged, the other requests go on
-                _logger.exception("SLA escalation of request %s failed", request.name)
-
-    def _send_sla_escalations(self, due, leader, now):
-        """Send the ``due`` escalations ({(kind, level): when}) of this request to ``leader``."""
-        self.ensure_one()
-        target = self.sla_policy_id._target_for(self.priority)
-        activity_vals = []
-        vals = {}
-        for kind in SLA_KINDS:
-            # a passed deadline escalates the breach; its warning, not sent in time, is left out
-            level = "breach" if (kind, "breach") in due else "warning" if (kind, "warning") in due else None
-            if not level:
-                continue
-            vals[f"sla_{kind}_escalated_at" if level == "breach" else f"sla_{kind}_warned_at"] = now
-            summary, body = self._prepare_sla_escalation_message(kind, level)
-            if leader:
-                activity_vals.append(self._prepare_sla_escalation_activity_vals(leader, summary, body))
-            self.message_post(
-                body=body, subtype_xmlid="mail.mt_note", partner_ids=self.user_id.partner_id.ids
-            )
-            leader_of_team = self.team_id.user_id
-            if (
-                level == "breach"
-                and target.breach_reassign
-                and leader_of_team
-                and self.user_id != leader_of_team
-            ):
-                vals["user_id"] = leader_of_team.id
-        self._write_unchecked(vals)
-        if activity_vals:
-            self.env["mail.activity"].create(activity_vals)
 
     @api.model
     def _create_from_portal(self, partner, equipment, title, description):
@@ -1410,271 +800,3 @@ class AfterSalesRequest(models.Model):
                 "user_id": False,
             }
         )
-
-    # ---------------------------------------------------------- mail gateway
-
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        """Create a request from an e-mail sent to a team's alias (``custom_values``: its defaults).
-
-        The customer is the sender's partner (a new contact to check when the address is
-        unknown), the unit one of that customer's units whose serial the mail names, the
-        reception time the mail's Date. A reply to a closed request comes here too when the
-        company opens follow-ups (``origin_request_id`` in ``custom_values``).
-        """
-        custom_values = dict(custom_values or {})
-        values = self._prepare_mail_request_vals(msg_dict, custom_values)
-        # "name" is the request number: mail would put the subject there
-        values = {"name": "/", **values, **custom_values}
-        request = super().message_new(msg_dict, custom_values=values)
-        if request.contact_id and request.contact_id != request.partner_id:
-            request.message_subscribe(partner_ids=request.contact_id.ids)
-        if request.origin_request_id:
-            request.origin_request_id.message_post(
-                body=self.env._(
-                    "The customer replied after closing: follow-up %s opened.", request._get_html_link()
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return request
-
-    def message_update(self, msg_dict, update_vals=None):
-        """A customer's e-mail reply: back to work from a stage waiting for the customer; a
-        closed request is reopened when the company reopens (otherwise mail routing has made
-        a follow-up, see ``_mail_route_replies``). Automatic replies change nothing."""
-        if not self.env.context.get("after_sales_mail_automatic"):
-            self._on_customer_mail_reply(msg_dict)
-        return super().message_update(msg_dict, update_vals=update_vals)
-
-    @api.model
-    def _detect_loop_sender_domain(self, email_from_normalized):
-        """Requests created by mail from this address (mail counts them to stop loops)."""
-        return [
-            ("channel", "=", "email"),
-            "|",
-            ("contact_id.email_normalized", "=", email_from_normalized),
-            ("partner_id.email_normalized", "=", email_from_normalized),
-        ]
-
-    @api.model
-    def _prepare_mail_request_vals(self, msg_dict, custom_values):
-        """Values of a request created from the mail ``msg_dict`` (a hook for sibling modules)."""
-        company = self.env["res.company"].browse(custom_values.get("company_id")) or self.env.company
-        origin = self.browse(custom_values.get("origin_request_id")).exists()
-        contact = self._mail_find_sender(msg_dict, company)
-        needs_review = False
-        if origin:
-            partner = origin.partner_id
-            if contact.commercial_partner_id != partner.commercial_partner_id:
-                contact = origin.contact_id
-        else:
-            # a new contact, or one of the company's users (a forwarded mail): someone checks
-            needs_review = not contact or not contact.partner_share
-            if not contact:
-                contact = self._mail_create_sender(msg_dict)
-            partner = contact.commercial_partner_id
-            # the incoming message is posted as written by this contact
-            msg_dict["author_id"] = contact.id
-        subject = msg_dict.get("subject") or ""
-        body = msg_dict.get("body") or ""
-        text = html2plaintext(body) if not is_html_empty(body) else ""
-        equipment = self.env["after_sales.equipment"]
-        if not needs_review:
-            equipment = self._mail_find_equipment(partner, company, f"{subject}\n{text}")
-        if not equipment and origin:
-            equipment = origin.equipment_id
-        values = {
-            "title": self._mail_title(subject, text, contact or partner),
-            "description": body if text.strip() else False,
-            "partner_id": partner.id,
-            "contact_id": contact.id if contact != partner else False,
-            "equipment_id": equipment.id,
-            "channel": "email",
-            "date_open": self._mail_date(msg_dict),
-            "company_id": company.id,
-            "team_id": origin.team_id.id or company.after_sales_team_id.id,
-            "user_id": False,
-            "partner_needs_review": needs_review,
-        }
-        if origin:
-            values.update(request_type=origin.request_type, priority=origin.priority)
-        return values
-
-    @api.model
-    def _mail_find_sender(self, msg_dict, company):
-        """The contact who sent the mail: a partner of ``company`` (or shared) with its address.
-
-        Customers come first, then contacts with a parent company, then the oldest.
-        """
-        email = email_normalize(msg_dict.get("email_from") or "")
-        if not email:
-            return self.env["res.partner"]
-        partners = (
-            self.env["res.partner"]
-            .sudo()
-            .search([("email_normalized", "=", email), ("company_id", "in", [False, company.id])], order="id")
-        )
-        author_id = msg_dict.get("author_id")
-        return partners.sorted(lambda p: (p.id != author_id, not p.partner_share, not p.parent_id, p.id))[:1]
-
-    @api.model
-    def _mail_create_sender(self, msg_dict):
-        """A new contact for an unknown sender, named as the mail's From says."""
-        name, email = parse_contact_from_email(msg_dict.get("email_from") or "")
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .create({"name": name or email or self.env._("Unknown e-mail sender"), "email": email or False})
-        )
-
-    @api.model
-    def _mail_find_equipment(self, partner, company, text):
-        """The one unit of ``partner``'s whose serial number appears in ``text`` (none if several)."""
-        if not partner:
-            return self.env["after_sales.equipment"]
-        tokens = set()
-        for match in MAIL_SERIAL_TOKEN_RE.finditer(text[:MAIL_SERIAL_TEXT_MAX]):
-            token = match.group().strip("./-")
-            tokens.update((token, token.upper()))
-            if len(tokens) >= MAIL_SERIAL_TOKENS_MAX:
-                break
-        if not tokens:
-            return self.env["after_sales.equipment"]
-        units = (
-            self.env["after_sales.equipment"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "child_of", partner.commercial_partner_id.id),
-                    ("lot_id.name", "in", list(tokens)),
-                ],
-                limit=2,
-            )
-        )
-        return units if len(units) == 1 else units.browse()
-
-    @api.model
-    def _mail_title(self, subject, text, sender):
-        """A one-line title from the subject (or the body's first line), cut at a word."""
-        title = " ".join(subject.split())
-        if not title:
-            title = " ".join(next((line for line in text.splitlines() if line.strip()), "").split())
-        if not title:
-            return self.env._("E-mail from %s", sender.name or self.env._("unknown sender"))
-        if len(title) > MAIL_TITLE_MAX:
-            cut = title[: MAIL_TITLE_MAX - 1]
-            if " " in cut[MAIL_TITLE_MAX // 2 :]:
-                cut = cut.rsplit(" ", 1)[0]
-            title = cut.rstrip(" ,;:-") + "…"
-        return title
-
-    @api.model
-    def _mail_date(self, msg_dict):
-        """When the mail was sent (its Date header), never in the future."""
-        now = fields.Datetime.now()
-        date = fields.Datetime.to_datetime(msg_dict.get("date")) if msg_dict.get("date") else None
-        return min(date, now) if date else now
-
-    @api.model
-    def _mail_is_automatic(self, message):
-        """Whether ``message`` (an ``email.message``) was sent by a program: an auto-reply,
-        a vacation notice, a bulk mailing (RFC 3834 ``Auto-Submitted`` and usual headers)."""
-        auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
-        if auto_submitted and auto_submitted != "no":
-            return True
-        if any(message.get(header) for header in MAIL_AUTO_HEADERS):
-            return True
-        return (message.get("Precedence") or "").strip().lower() in MAIL_AUTO_PRECEDENCES
-
-    @api.model
-    def _mail_route_replies(self, message, message_dict, routes):
-        """Routes of an incoming mail for requests, before mail processes them.
-
-        An automatic mail creates no request (its replies to a request are still logged); a
-        reply to a closed request opens a follow-up when the company says so.
-        """
-        automatic = self._mail_is_automatic(message)
-        if self._mail_is_own_address(message_dict.get("email_from")):
-            # our own alias, catchall or bounce address is never a customer: a loop or a spoof
-            _logger.info(
-                "Ignored mail from our own address %s with Message-Id %s: "
-                "no service request created or updated",
-                message_dict.get("email_from"),
-                message_dict.get("message_id"),
-            )
-            return [route for route in routes if route[0] != self._name], automatic
-        result = []
-        for route in routes:
-            model, thread_id, _custom_values, user_id, alias = route
-            if model != self._name:
-                result.append(route)
-            elif not thread_id:
-                if automatic:
-                    _logger.info(
-                        "Ignored automatic mail from %s with Message-Id %s: no service request created",
-                        message_dict.get("email_from"),
-                        message_dict.get("message_id"),
-                    )
-                else:
-                    result.append(route)
-            else:
-                request = self.sudo().browse(thread_id)
-                if (
-                    not automatic
-                    and request.is_closed
-                    and request.company_id.after_sales_closed_reply == "followup"
-                    and self._mail_is_customer(message_dict)
-                ):
-                    followup_values = {
-                        "origin_request_id": request.id,
-                        "company_id": request.company_id.id,
-                    }
-                    result.append((model, False, followup_values, user_id, alias))
-                else:
-                    result.append(route)
-        return result, automatic
-
-    @api.model
-    def _mail_is_own_address(self, email_from):
-        """Whether ``email_from`` is one of our own addresses: an alias of any team or document,
-        or an alias domain's catchall, bounce or default sender address."""
-        email = email_normalize(email_from or "")
-        return bool(email and self.env["mail.alias.domain"].sudo()._find_aliases([email]))
-
-    @api.model
-    def _mail_is_customer(self, msg_dict):
-        """Whether the mail comes from outside (not from a user of the company)."""
-        author = self.env["res.partner"].sudo().browse(msg_dict.get("author_id")).exists()
-        return not author or author.partner_share
-
-    def _get_customer_reply_stage(self):
-        """Where a customer's reply moves a request back to: the first working stage."""
-        Stage = self.env["after_sales.request.stage"]
-        return Stage.search(
-            [
-                ("is_new", "=", False),
-                ("is_resolved", "=", False),
-                ("is_closed", "=", False),
-                ("is_waiting_customer", "=", False),
-            ],
-            limit=1,
-        ) or Stage.search([("is_new", "=", True)], limit=1)
-
-    def _on_customer_mail_reply(self, msg_dict):
-        """Move requests waiting for the customer back to work; reopen closed ones if the company
-        reopens (see ``res.company.after_sales_closed_reply``)."""
-        if not self._mail_is_customer(msg_dict):
-            return
-        stage = self._get_customer_reply_stage()
-        for request in self:
-            if request.is_closed:
-                if request.company_id.after_sales_closed_reply != "reopen" or not stage:
-                    continue
-                request.write({"stage_id": stage.id})
-                request.message_post(
-                    body=self.env._("Reopened: the customer replied by e-mail."),
-                    subtype_xmlid="mail.mt_note",
-                )
-            elif request.stage_id.is_waiting_customer and stage:
-                request.write({"stage_id": stage.id})

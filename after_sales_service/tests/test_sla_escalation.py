@@ -6,7 +6,10 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import html2plaintext, mute_logger
+
+from odoo.addons.queue_job.job import identity_exact
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AfterSalesCommon
 
@@ -71,9 +74,12 @@ class TestSlaEscalation(AfterSalesCommon):
         )
         return activities, notes
 
-    def _run_cron(self, when):
-        with freeze_time(when):
-            self.Request._cron_flag_sla_breaches()
+    def _run_cron(self, when, Request=None):
+        """The SLA cron at ``when``, then its enqueued escalation jobs, performed at once."""
+        with freeze_time(when), trap_jobs() as trap:
+            (Request or self.Request)._cron_flag_sla_breaches()
+            trap.perform_enqueued_jobs()
+        return trap
 
     def test_warning_at_75_percent_once_then_breach_once(self):
         with freeze_time(MONDAY_8):
@@ -218,8 +224,9 @@ class TestSlaEscalation(AfterSalesCommon):
         # as in the cron's own transaction, tracked as on a server (the test class turns tracking off)
         self.env.flush_all()
         self.env.cr.precommit.run()
-        with freeze_time(self._at(request, 16)):
-            self.Request.with_context(tracking_disable=False, mail_notrack=False)._cron_flag_sla_breaches()
+        self._run_cron(
+            self._at(request, 16), self.Request.with_context(tracking_disable=False, mail_notrack=False)
+        )
         self.assertEqual(request.user_id, self.leader)
         self.env.flush_all()
         self.env.cr.precommit.run()  # tracking is written before the commit
@@ -269,7 +276,7 @@ class TestSlaEscalation(AfterSalesCommon):
 
         with (
             patch.object(Request, "_prepare_sla_escalation_message", prepare),
-            mute_logger("odoo.addons.after_sales_service.models.after_sales_request"),
+            mute_logger("odoo.addons.after_sales_service.models.after_sales_sla_mixin"),
         ):
             self._run_cron(self._at(fine, 12))
         self.assertTrue(fine.sla_resolution_warned_at)
@@ -290,9 +297,10 @@ class TestSlaEscalation(AfterSalesCommon):
             self.assertTrue(all(quiet.mapped("sla_escalation_next")), "not due, but in the index")
             self.env.flush_all()
             self.env.invalidate_all()
-            with freeze_time("2026-03-10 13:00:00"):
+            with freeze_time("2026-03-10 13:00:00"), trap_jobs() as trap:
                 before = self.env.cr.sql_log_count
                 self.Request._cron_flag_sla_breaches()
+                trap.perform_enqueued_jobs()
                 self.env.flush_all()
                 count = self.env.cr.sql_log_count - before
             self.assertTrue(due.sla_resolution_warned_at)
@@ -301,6 +309,144 @@ class TestSlaEscalation(AfterSalesCommon):
 
         cron_queries(1)  # warm the caches
         self.assertEqual(cron_queries(5), cron_queries(50))
+
+    def _due_requests(self, count):
+        """``count`` requests received on Monday 8:00 (their resolution warning due at 12 h)."""
+        with freeze_time(MONDAY_8):
+            return self.Request.browse([self._create_request(title=f"Due {i}").id for i in range(count)])
+
+    def test_cron_enqueues_one_job_per_batch_on_the_sla_channel(self):
+        requests = self._due_requests(5)
+        Request = self.registry["after_sales.request"]
+        when = self._at(requests[0], 12)
+        with (
+            patch.object(Request, "_sla_escalation_batch_size", 2),
+            freeze_time(when),
+            trap_jobs() as trap,
+        ):
+            self.Request._cron_flag_sla_breaches()
+            trap.assert_jobs_count(3)
+            batches = [call.method.__self__ for call in trap.calls]
+            self.assertEqual([len(batch) for batch in batches], [2, 2, 1])
+            self.assertEqual(self.Request.union(*batches), requests)
+            for batch in batches:
+                trap.assert_enqueued_job(
+                    batch._escalate_sla,
+                    properties={"channel": "root.after_sales.sla", "identity_key": identity_exact},
+                )
+            self.assertFalse(any(self._escalations(requests)[1]), "nothing is sent before the jobs run")
+            trap.perform_enqueued_jobs()
+        self.assertTrue(all(requests.mapped("sla_resolution_warned_at")))
+        self.assertEqual(len(self._escalations(requests)[1]), 5)
+
+    def test_a_second_cron_does_not_enqueue_a_waiting_batch_again(self):
+        requests = self._due_requests(3)
+        Job = self.env["queue.job"]
+        with freeze_time(self._at(requests[0], 12)):
+            self.Request._cron_flag_sla_breaches()
+            self.Request._cron_flag_sla_breaches()
+        jobs = Job.search([("model_name", "=", "after_sales.request"), ("method_name", "=", "_escalate_sla")])
+        self.assertEqual(len(jobs), 1, "the batch waits once, whatever the number of cron runs")
+        self.assertRecordValues(jobs, [{"channel": "root.after_sales.sla", "state": "pending"}])
+        self.assertEqual(jobs.records, requests)
+        self.assertEqual(
+            jobs.job_function_id,
+            self.env.ref("after_sales_service.job_function_after_sales_request_escalate_sla"),
+        )
+
+    def test_performing_a_job_twice_escalates_once(self):
+        requests = self._due_requests(2)
+        with freeze_time(self._at(requests[0], 12)), trap_jobs() as trap:
+            self.Request._cron_flag_sla_breaches()
+            jobs = list(trap.enqueued_jobs)
+            trap.perform_enqueued_jobs()
+            for job in jobs:
+                job.perform()  # queue_job runs a job again after a lost worker
+        # and a late job of the same batch, once the deadline passed: only the breach is new
+        with freeze_time(self._at(requests[0], 16)):
+            requests._escalate_sla()
+            requests._escalate_sla()
+        for request in requests:
+            activities, notes = self._escalations(request)
+            self.assertEqual(len(activities), 2)
+            self.assertEqual(len(notes), 2)
+            self.assertIn("SLA warning", notes[1].body)
+            self.assertIn("SLA breached", notes[0].body)
+
+    def test_escalation_content_is_what_message_post_and_activities_give(self):
+        """The batch posts what ``message_post`` posted, with the same notification, and the
+        same activity: compared with a note posted the usual way on a twin request."""
+        self.as_user.notification_type = "inbox"
+        request, twin = self._due_requests(2)
+        self._run_cron(self._at(request, 12))
+        note = self._escalations(request)[1]
+        deadline = request._format_datetime_tz(request.sla_resolution_deadline)
+        self.assertEqual(
+            note.body,
+            f"<p>SLA warning: 75 % of the resolution time has passed; resolve by {deadline}.</p>",
+        )
+        with freeze_time(self._at(request, 12)):
+            expected = twin.message_post(
+                body=html2plaintext(note.body),
+                subtype_xmlid="mail.mt_note",
+                partner_ids=self.as_user.partner_id.ids,
+            )
+        compared = [
+            "body",
+            "author_id",
+            "email_from",
+            "message_type",
+            "subtype_id",
+            "partner_ids",
+            "is_internal",
+            "email_add_signature",
+            "record_company_id",
+            "record_alias_domain_id",
+            "reply_to",
+            "subject",
+        ]
+        self.assertEqual(note.read(compared)[0] | {"id": 0}, expected.read(compared)[0] | {"id": 0})
+        self.assertEqual(note.parent_id, request.message_ids.sorted("id")[0], "threaded as message_post does")
+        self.assertRecordValues(
+            note.notification_ids,
+            [{"res_partner_id": self.as_user.partner_id.id, "notification_type": "inbox", "is_read": False}],
+        )
+        activity = self._escalations(request)[0]
+        self.assertRecordValues(
+            activity,
+            [
+                {
+                    "activity_type_id": self.activity_type.id,
+                    "user_id": self.leader.id,
+                    "summary": f"SLA warning: resolution of {request.name}",
+                    "date_deadline": self._at(request, 12).date(),
+                    "res_model": "after_sales.request",
+                    "res_id": request.id,
+                }
+            ],
+        )
+        self.assertEqual(html2plaintext(activity.note), html2plaintext(note.body))
+        self.assertIn(self.leader.partner_id, request.message_partner_ids, "the leader follows the request")
+
+    def test_escalation_queries_per_request_stay_flat(self):
+        def queries(count):
+            requests = self._due_requests(count)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with freeze_time(self._at(requests[0], 12)):
+                before = self.env.cr.sql_log_count
+                requests._escalate_sla()
+                self.env.flush_all()
+                used = self.env.cr.sql_log_count - before
+            self.assertEqual(len(self._escalations(requests)[1]), count)
+            return used
+
+        queries(2)  # warm the caches
+        small, large = queries(5), queries(25)
+        # each request more costs its note and activity, in one create each for the batch, and
+        # Odoo's notifications of both (about 18 queries: the note to the assigned user, the
+        # activity's "assigned to you" to the leader); the former per-request code took about 30
+        self.assertLessEqual((large - small) / 20, 24, f"{small} queries for 5, {large} for 25")
 
     def test_target_fields_on_the_policy_form(self):
         with Form(self.env["after_sales.sla.policy"]) as form:
