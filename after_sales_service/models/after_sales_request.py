@@ -863,6 +863,7 @@ class AfterSalesRequest(models.Model):
         self.invalidate_recordset(["timer_running", "timer_start"])
         return True
 
+    @api.readonly
     def action_view_repairs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
@@ -872,6 +873,7 @@ class AfterSalesRequest(models.Model):
             action.update(view_mode="form", views=[(False, "form")], res_id=self.repair_ids.id)
         return action
 
+    @api.readonly
     def action_view_visits(self):
         """The on-site visits of the request."""
         self.ensure_one()
