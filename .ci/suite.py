@@ -7,6 +7,7 @@ test service share the same logic:
     suite.py setup            install what is missing (Debian packages, Odoo 19, requirements), check
     suite.py check            find an installed Odoo 19 or say how to get one
     suite.py test             fresh database, install the suite, run every test
+    suite.py test --replica   the same under Odoo's read-only replica simulation (--dev=replica)
     suite.py run              persistent demo database, serve on 127.0.0.1:8069
     suite.py pytest [args]    pytest-odoo against the ``run`` database
     suite.py test-odoo        Odoo's own tests of the extended apps, with the suite installed
@@ -354,12 +355,23 @@ LOG_RE = re.compile(
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 SKIP_RE = re.compile(r"^skipped \S+")
 FAIL_RE = re.compile(r"^(FAIL|ERROR): (\S+)")
+# An HTTP request as werkzeug logs it under --dev=replica: its perf info ends with the cursor mode
+# (ro: served on the read-only cursor, rw: a read/write route, ro->rw: a read-only route that
+# wrote, refused by PostgreSQL and served again on a read/write cursor).
+REQUEST_RE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" \S+ .* (?P<mode>ro->rw|ro|rw|-)$')
 
 
 class TestLog:
-    """Reads Odoo's log while it streams and sums up the run."""
+    """Reads Odoo's log while it streams and sums up the run.
 
-    def __init__(self):
+    ``replica``: the run simulates a read-only replica (``--dev=replica``); every request served
+    on the read-only cursor that wrote (``ro->rw``) fails the run.
+    """
+
+    def __init__(self, replica=False):
+        self.replica = replica
+        self.cursor_modes = {"ro": 0, "rw": 0, "ro->rw": 0, "-": 0}
+        self.replica_writes = []
         self.failures = self.errors = self.run = None
         self.skipped = 0
         self.error_lines = []
@@ -390,6 +402,11 @@ class TestLog:
             self.post_started = time.monotonic()
         if logger == "odoo.tests.stats":
             self.module_stats.append(msg)
+        request = self.replica and logger == "werkzeug" and REQUEST_RE.search(msg)
+        if request:
+            self.cursor_modes[request["mode"]] += 1
+            if request["mode"] == "ro->rw":
+                self.replica_writes.append(f"{request['method']} {request['path']}")
 
     def verdict(self, returncode):
         """Return (passed, failed, skipped, problems)."""
@@ -406,13 +423,15 @@ class TestLog:
             problems.append(f"{len(self.error_lines)} ERROR/CRITICAL log line(s) outside tests")
         if run == 0 and self.run is not None:
             problems.append("no test ran")
+        for request in self.replica_writes:
+            problems.append(f"wrote on the read-only cursor (a replica refuses it): {request}")
         if self.skipped:
             # the browser tours skip when Chromium or websocket-client is missing: never silently
             problems.append(
                 f"{self.skipped} test(s) skipped: the suite's tests never skip (browser tours need "
                 "Chromium and websocket-client; `make setup` installs them)"
             )
-        failed = test_errors + self.skipped or (1 if problems else 0)
+        failed = test_errors + self.skipped + len(self.replica_writes) or (1 if problems else 0)
         passed = max(0, run - test_errors - self.skipped)
         return passed, failed, self.skipped, problems
 
@@ -818,7 +837,7 @@ def cmd_test(args):
     pg = make_postgres(throwaway=True)
     workdir = Path(tempfile.mkdtemp(prefix="after-sales-test-"))
     dbname = f"after_sales_test_{os.getpid()}"
-    log = TestLog()
+    log = TestLog(replica=args.replica)
     returncode = 1
     try:
         pg.start()
@@ -845,6 +864,12 @@ def cmd_test(args):
             "info",
             "--without-demo" if not args.demo else "--with-demo",
         ]
+        if args.replica:
+            # Odoo's simulation of a read-only replica. Under tests every read-only request runs in
+            # a READ ONLY transaction (Odoo's TestCursor); a write there is refused by PostgreSQL,
+            # logged and served again read/write: TestLog counts that as a failure.
+            cmd += ["--dev", "replica"]
+            say("simulating a read-only replica (--dev=replica): a read-only request that writes fails")
         say(f"installing {', '.join(MODULES)} in fresh database {dbname}, tests {tags}")
         returncode = run_streaming(cmd, odoo.env, workdir / "odoo.log", log.feed)
     finally:
@@ -858,6 +883,12 @@ def cmd_test(args):
         say(f"time {name}: {seconds:.0f}s")
     for stat in log.module_stats:
         say(f"tests {stat}")
+    if args.replica:
+        modes = log.cursor_modes
+        say(
+            f"replica: {modes['ro']} requests on the read-only cursor, {modes['rw']} read/write, "
+            f"{modes['ro->rw']} read-only ones that wrote"
+        )
     for test in log.failed_tests:
         say(f"failed: {test}")
     for problem in problems:
@@ -866,7 +897,7 @@ def cmd_test(args):
         for line in log.error_lines[:20]:
             say(f"error line: {line}")
     shutil.rmtree(workdir, ignore_errors=True)
-    print(count_line("test", passed, failed, skipped), flush=True)
+    print(count_line("test-replica" if args.replica else "test", passed, failed, skipped), flush=True)
     return 1 if failed else 0
 
 
@@ -1221,6 +1252,11 @@ def main(argv=None):
     test.add_argument("--tags", help="Odoo --test-tags (default: every suite module)")
     test.add_argument("--demo", action="store_true", help="load demo data too")
     test.add_argument("--keep", action="store_true", help="keep the database (external server)")
+    test.add_argument(
+        "--replica",
+        action="store_true",
+        help="simulate a read-only replica (Odoo's --dev=replica): fail on any read-only request that writes",
+    )
     test.set_defaults(func=cmd_test)
     run = sub.add_parser("run", help="serve the demo database on 127.0.0.1")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8069")))

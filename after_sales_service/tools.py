@@ -3,6 +3,7 @@ import math
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import ValidationError
+from odoo.http import request
 from odoo.tools import SQL
 
 # the largest number a user may type in a float field: beyond it a double no longer holds the
@@ -176,3 +177,12 @@ def context_chunk_size(env, key, default):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return default
     return value
+
+
+def readonly_unless_posted(controller, rule, args):
+    """``readonly=`` of a portal route that shows a form on GET and saves it on POST.
+
+    The page (GET, HEAD) only reads and is served on Odoo's read-only cursor, so a deployment
+    with ``db_replica_host`` answers it from the replica; the posted form writes (read/write).
+    """
+    return request.httprequest.method in ("GET", "HEAD")

@@ -30,7 +30,15 @@ class AfterSalesEstimatePortal(CustomerPortal):
         partner = request.env.user.partner_id.commercial_partner_id
         return [("partner_id", "child_of", partner.id), ("state", "in", PORTAL_ESTIMATE_STATES)]
 
-    @http.route(["/my/estimates", "/my/estimates/page/<int:page>"], type="http", auth="user", website=True)
+    # the list only reads (read-only cursor, a replica where there is one); an estimate's page
+    # mints its access token for the signature form (``get_portal_url``): read/write
+    @http.route(
+        ["/my/estimates", "/my/estimates/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_estimates(self, page=1, filterby="all", **kw):
         Estimate = request.env["after_sales.estimate"]
         filters = {

@@ -165,6 +165,7 @@ class AfterSalesBillingRun(models.Model):
             }
         return True
 
+    @api.readonly
     def action_view_invoices(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
@@ -174,6 +175,7 @@ class AfterSalesBillingRun(models.Model):
             action.update(views=[(False, "form")], view_mode="form", res_id=self.invoice_ids.id)
         return action
 
+    @api.readonly
     def action_view_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -118,6 +118,7 @@ class AfterSalesContract(models.Model):
                     )
                 )
 
+    @api.readonly
     def action_view_fees(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

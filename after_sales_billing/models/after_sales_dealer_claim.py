@@ -49,6 +49,7 @@ class AfterSalesDealerClaim(models.Model):
         settlement.action_run()
         return settlement._get_records_action()
 
+    @api.readonly
     def action_view_settlement_moves(self):
         self.ensure_one()
         moves = self.sudo().line_ids.settle_line_ids.move_id

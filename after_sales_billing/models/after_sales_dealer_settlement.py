@@ -147,6 +147,7 @@ class AfterSalesDealerSettlement(models.Model):
             }
         return True
 
+    @api.readonly
     def action_view_moves(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_in_invoice_type")
@@ -156,6 +157,7 @@ class AfterSalesDealerSettlement(models.Model):
             action.update(views=[(False, "form")], view_mode="form", res_id=self.move_ids.id)
         return action
 
+    @api.readonly
     def action_view_claim_lines(self):
         self.ensure_one()
         return {

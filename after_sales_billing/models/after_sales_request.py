@@ -120,6 +120,7 @@ class AfterSalesRequest(models.Model):
             raise UserError(self.env._("Nothing to invoice: no done, charged line is left."))
         return self.action_view_invoices(invoices)
 
+    @api.readonly
     def action_view_invoices(self, invoices=None):
         invoices = invoices if invoices is not None else self.invoice_ids
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
@@ -175,6 +176,7 @@ class AfterSalesRequest(models.Model):
     def action_send_estimate(self):
         return self._create_estimate().action_send()
 
+    @api.readonly
     def action_view_estimates(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

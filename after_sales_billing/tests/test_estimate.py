@@ -4,6 +4,8 @@ import re
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.after_sales_service.tests.common import ReadOnlyCursorMixin
+
 from .common import AfterSalesBillingCommon
 
 
@@ -160,7 +162,7 @@ class TestEstimate(EstimateCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestEstimatePortal(EstimateCommon, HttpCase):
+class TestEstimatePortal(ReadOnlyCursorMixin, EstimateCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -200,6 +202,16 @@ class TestEstimatePortal(EstimateCommon, HttpCase):
         )
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.estimate.state, "sent")
+
+    def test_estimate_list_is_served_read_only(self):
+        """The customer's estimates: on the read-only cursor (a replica's where there is one),
+        nothing written; an estimate's own page mints its token for the signature form."""
+        self.authenticate("portal_alpha", "portal_alpha")
+        for url in ("/my/estimates", "/my/estimates/page/1?filterby=to_sign"):
+            with self.subTest(url=url):
+                page = self.assertServedReadOnly(url)
+                self.assertIn(self.estimate.name, page.text)
+                self.assertNotIn(self.beta_estimate.name, page.text)
 
     def test_decline_logged_in_owner(self):
         self.authenticate("portal_alpha", "portal_alpha")

@@ -122,6 +122,7 @@ class AfterSalesRequest(models.Model):
         self.message_post(body=self.env._("Parts refused: %s", reason.strip()))
         return True
 
+    @api.readonly
     def action_view_parts_pickings(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")

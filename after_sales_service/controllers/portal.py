@@ -8,7 +8,7 @@ from odoo.tools import plaintext2html
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..tools import has_nul, nul_error
+from ..tools import has_nul, nul_error, readonly_unless_posted
 
 PAGE_SIZE = 20
 # A customer reports problems on units still in service with them.
@@ -45,7 +45,16 @@ class AfterSalesPortal(CustomerPortal):
 
     # ------------------------------------------------------------ equipment
 
-    @http.route(["/my/equipment", "/my/equipment/page/<int:page>"], type="http", auth="user", website=True)
+    # Pages that only read are served on the read-only cursor (a replica where there is one): no
+    # access token is minted there (``get_portal_url``), the session (not the database) keeps
+    # the history. Pages that may mint a token (a request, its act) stay read/write.
+    @http.route(
+        ["/my/equipment", "/my/equipment/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_equipment(self, page=1, **kw):
         Equipment = request.env["after_sales.equipment"]
         domain = self._after_sales_equipment_domain()
@@ -60,7 +69,7 @@ class AfterSalesPortal(CustomerPortal):
         )
         return request.render("after_sales_service.portal_my_equipment", values)
 
-    @http.route(["/my/equipment/<int:unit_id>"], type="http", auth="user", website=True)
+    @http.route(["/my/equipment/<int:unit_id>"], type="http", auth="user", website=True, readonly=True)
     def portal_my_unit(self, unit_id, **kw):
         unit = self._after_sales_portal_unit(unit_id)
         values = self._prepare_portal_layout_values()
@@ -110,7 +119,13 @@ class AfterSalesPortal(CustomerPortal):
 
     # ------------------------------------------------------------- requests
 
-    @http.route(["/my/requests", "/my/requests/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/requests", "/my/requests/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_requests(self, page=1, filterby="all", **kw):
         Request = request.env["after_sales.request"]
         filters = {
@@ -141,7 +156,14 @@ class AfterSalesPortal(CustomerPortal):
         )
         return request.render("after_sales_service.portal_my_requests", values)
 
-    @http.route(["/my/requests/new"], type="http", auth="user", website=True, methods=["GET", "POST"])
+    @http.route(
+        ["/my/requests/new"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=readonly_unless_posted,
+    )
     def portal_new_request(self, unit_id=None, title=None, description=None, error=None, **kw):
         """Report a problem on one of the customer's units, chosen from a list."""
         if request.httprequest.method == "POST":

@@ -192,6 +192,7 @@ class AfterSalesContract(models.Model):
             "view_mode": "form",
         }
 
+    @api.readonly
     def action_view_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -271,6 +271,7 @@ class AfterSalesEquipment(models.Model):
                     self.env._("Serial %s is not a serial of this product.", unit.lot_id.name)
                 )
 
+    @api.readonly
     def action_view_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -280,6 +281,7 @@ class AfterSalesEquipment(models.Model):
         action["context"] = {"default_equipment_id": self.id}
         return action
 
+    @api.readonly
     def action_view_repairs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")

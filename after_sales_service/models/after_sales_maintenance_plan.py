@@ -87,6 +87,7 @@ class AfterSalesMaintenancePlan(models.Model):
             if not plan.interval_months and not plan.interval_hours:
                 raise ValidationError(self.env._("Give an interval in months, in operating hours, or both."))
 
+    @api.readonly
     def action_view_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -553,6 +553,7 @@ class AfterSalesRequest(models.Model):
         self.filtered(lambda r: r.stage_id != stage).write({"stage_id": stage.id})
         return True
 
+    @api.readonly
     def action_view_repairs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("repair.action_repair_order_tree")
@@ -562,6 +563,7 @@ class AfterSalesRequest(models.Model):
             action.update(view_mode="form", views=[(False, "form")], res_id=self.repair_ids.id)
         return action
 
+    @api.readonly
     def action_view_visits(self):
         """The on-site visits of the request."""
         self.ensure_one()

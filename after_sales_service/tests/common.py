@@ -1,4 +1,7 @@
-from odoo import Command
+import contextlib
+from unittest.mock import patch
+
+from odoo import Command, http
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -121,3 +124,46 @@ class AfterSalesCommon(BaseCommon):
             jobs = list(trap.enqueued_jobs)
             trap.perform_enqueued_jobs()
         return jobs
+
+class ReadOnlyCursorMixin:
+    """For an ``HttpCase``: on which cursor Odoo served each request.
+
+    A route or method declared read-only is served on Odoo's read-only cursor (a replica's where
+    ``db_replica_host`` is set; under tests a READ ONLY transaction). Should it write, PostgreSQL
+    refuses and Odoo serves it again on a read/write cursor: ``[True, False]`` below, where a
+    read-only request that wrote nothing gives ``[True]`` and a read/write one ``[False]``.
+    """
+
+    @contextlib.contextmanager
+    def served_cursors(self):
+        """Collect, for every request served meanwhile, whether its cursor was read-only."""
+        served = []
+        serve = http.Request._serve_ir_http
+
+        def recording_serve(request, rule, args):
+            served.append(request.env.cr.readonly)
+            return serve(request, rule, args)
+
+        with patch.object(http.Request, "_serve_ir_http", recording_serve):
+            yield served
+
+    def assertServedReadOnly(self, url, **kwargs):
+        """GET ``url`` (``url_open`` arguments): answered 200, on the read-only cursor, nothing written."""
+        with self.served_cursors() as served:
+            response = self.url_open(url, allow_redirects=False, **kwargs)
+        self.assertEqual(response.status_code, 200, url)
+        self.assertEqual(
+            served, [True], f"{url}: [True] is read-only, [True, False] wrote on it, [False] read/write"
+        )
+        return response
+
+    def assertButtonReadOnly(self, record, method, args=None):
+        """Press the button ``method`` of ``record`` as the web client does (``args``: those of a
+        model method, instead of the record's ids): read-only, nothing written."""
+        path = f"/web/dataset/call_button/{record._name}/{method}"
+        args = [record.ids] if args is None else args
+        params = {"model": record._name, "method": method, "args": args, "kwargs": {}}
+        with self.served_cursors() as served:
+            action = self.make_jsonrpc_request(path, params)
+        self.assertEqual(served, [True], f"{record._name}.{method}: [True] is read-only, [True, False] wrote")
+        return action

@@ -1,11 +1,11 @@
 from odoo import http
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import AfterSalesCommon
+from .common import AfterSalesCommon, ReadOnlyCursorMixin
 
 
 @tagged("post_install", "-at_install")
-class TestPortal(AfterSalesCommon, HttpCase):
+class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -246,6 +246,42 @@ class TestPortal(AfterSalesCommon, HttpCase):
                 )
                 self.assertEqual(response.status_code, 404)
         self.assertFalse(self.env["after_sales.request"].search([("title", "=", "Sneaky")]))
+
+    def test_pages_that_only_read_are_served_read_only(self):
+        """The customer's lists, a unit and the new-request form: served on the read-only cursor (a
+        replica's where there is one), nothing written. The request list minted an access token for
+        every request it linked (``get_portal_url``): a write, refused there."""
+        self.own_request.sudo().access_token = False
+        self._login(self.portal_user)
+        for url in (
+            "/my/equipment",
+            "/my/equipment/page/1",
+            f"/my/equipment/{self.unit.id}",
+            "/my/requests",
+            "/my/requests/page/1?filterby=open",
+            "/my/requests/new",
+            f"/my/requests/new?unit_id={self.unit.id}",
+        ):
+            with self.subTest(url=url):
+                page = self.assertServedReadOnly(url)
+                if url == "/my/requests":
+                    self.assertIn(f'href="/my/requests/{self.own_request.id}"', page.text)
+        self.own_request.invalidate_recordset(["access_token"])
+        self.assertFalse(self.own_request.access_token)
+
+    def test_forms_posted_are_served_read_write(self):
+        """The same routes save what the customer posts: on the read/write cursor."""
+        self._login(self.portal_user)
+        for url in ("/my/requests/new", f"/my/equipment/{self.unit.id}/request"):
+            with self.subTest(url=url), self.served_cursors() as served:
+                response = self.url_open(
+                    url,
+                    data={"unit_id": self.unit.id, "title": f"Posted to {url}", "csrf_token": self._csrf()},
+                    allow_redirects=False,
+                )
+                self.assertEqual(response.status_code, 303)
+                self.assertEqual(served, [False])
+                self.assertTrue(self.env["after_sales.request"].search([("title", "=", f"Posted to {url}")]))
 
     def test_units_out_of_service_take_no_request(self):
         old_unit = self._create_unit(

@@ -4,7 +4,14 @@ from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
-from odoo.addons.after_sales_service.tools import has_nul, nul_error, parse_number, upload_error, without_nul
+from odoo.addons.after_sales_service.tools import (
+    has_nul,
+    nul_error,
+    parse_number,
+    readonly_unless_posted,
+    upload_error,
+    without_nul,
+)
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -126,7 +133,11 @@ class AfterSalesDealerPortal(CustomerPortal):
             "amount": {"label": request.env._("Amount Claimed"), "order": "amount_claimed desc, id desc"},
         }
 
-    @http.route([CLAIM_URL, f"{CLAIM_URL}/page/<int:page>"], type="http", auth="user", website=True)
+    # The list, a claim and the empty or filled form only read: served on the read-only cursor (a
+    # replica where there is one); the session, not the database, keeps the list's history.
+    @http.route(
+        [CLAIM_URL, f"{CLAIM_URL}/page/<int:page>"], type="http", auth="user", website=True, readonly=True
+    )
     def portal_my_dealer_claims(self, page=1, filterby="all", sortby="repair_date", **kw):
         dealer = self._after_sales_dealer_or_404()
         Claim = request.env["after_sales.dealer.claim"]
@@ -169,7 +180,7 @@ class AfterSalesDealerPortal(CustomerPortal):
         except (AccessError, MissingError):
             raise request.not_found() from None
 
-    @http.route([f"{CLAIM_URL}/<int:claim_id>"], type="http", auth="public", website=True)
+    @http.route([f"{CLAIM_URL}/<int:claim_id>"], type="http", auth="public", website=True, readonly=True)
     def portal_my_dealer_claim(self, claim_id, access_token=None, **kw):
         claim_sudo = self._after_sales_dealer_claim_sudo(claim_id, access_token)
         chatter_args = {key: kw[key] for key in ("pid", "hash") if kw.get(key)}
@@ -224,7 +235,14 @@ class AfterSalesDealerPortal(CustomerPortal):
 
     # ----------------------------------------------------------------- form
 
-    @http.route([f"{CLAIM_URL}/new"], type="http", auth="user", website=True, methods=["GET", "POST"])
+    @http.route(
+        [f"{CLAIM_URL}/new"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=readonly_unless_posted,
+    )
     def portal_dealer_claim_new(self, **kw):
         dealer = self._after_sales_claiming_dealer()
         if request.httprequest.method == "POST":
@@ -235,7 +253,12 @@ class AfterSalesDealerPortal(CustomerPortal):
         return self._after_sales_render_claim_form(dealer, form)
 
     @http.route(
-        [f"{CLAIM_URL}/<int:claim_id>/edit"], type="http", auth="user", website=True, methods=["GET", "POST"]
+        [f"{CLAIM_URL}/<int:claim_id>/edit"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=readonly_unless_posted,
     )
     def portal_dealer_claim_edit(self, claim_id, **kw):
         dealer = self._after_sales_claiming_dealer()

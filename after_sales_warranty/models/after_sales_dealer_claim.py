@@ -424,6 +424,7 @@ class AfterSalesDealerClaim(models.Model):
         lines._request_returns()
         return True
 
+    @api.readonly
     def action_view_returns(self):
         self.ensure_one()
         pickings = self.line_ids.return_move_ids.picking_id

@@ -241,6 +241,7 @@ class AfterSalesEquipment(models.Model):
         return True
 
     @api.model
+    @api.readonly
     def action_open_warranty_ending(self, days=30):
         """Units whose warranty ends within ``days`` days, for a sales follow-up."""
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -49,6 +49,7 @@ class AfterSalesRequest(models.Model):
         claims = self.env["after_sales.vendor.claim"]._create_from_request_lines(self.line_ids)
         return claims._get_records_action(name=self.env._("Vendor Claims"))
 
+    @api.readonly
     def action_view_vendor_claims(self):
         self.ensure_one()
         claims = self.env["after_sales.vendor.claim.line"].search([("request_id", "=", self.id)]).claim_id

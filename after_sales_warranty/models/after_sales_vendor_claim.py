@@ -123,10 +123,12 @@ class AfterSalesVendorClaim(models.Model):
         self.write({"state": "draft", "reject_reason": False})
         return True
 
+    @api.readonly
     def action_view_refund(self):
         self.ensure_one()
         return self.refund_move_id._get_records_action()
 
+    @api.readonly
     def action_view_requests(self):
         self.ensure_one()
         return self.request_ids._get_records_action(name=self.env._("Requests"))

@@ -7,13 +7,15 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
+from odoo.addons.after_sales_service.tests.common import ReadOnlyCursorMixin
+
 from .common import DealerClaimCommon
 
 CLAIMS = "/my/warranty-claims"
 
 
 @tagged("post_install", "-at_install")
-class TestDealerPortalPages(DealerClaimCommon, HttpCase):
+class TestDealerPortalPages(ReadOnlyCursorMixin, DealerClaimCommon, HttpCase):
     """The dealer's pages on /my/warranty-claims, through HTTP as each kind of portal user.
 
     The Volga dealer's claim user lists, enters, corrects and submits its claims; a contact of the
@@ -196,6 +198,28 @@ class TestDealerPortalPages(DealerClaimCommon, HttpCase):
             self.url_open(f"{CLAIMS}/{self.claim.id}?access_token=wrong", allow_redirects=False).status_code,
             404,
         )
+
+    def test_pages_that_only_read_are_served_read_only(self):
+        """The dealer's list, a claim (logged in or by its token) and the claim form: served on the
+        read-only cursor (a replica's where there is one), nothing written; saving is read/write."""
+        self.claim._portal_ensure_token()
+        self._login(self.dealer_portal)
+        for url in (
+            CLAIMS,
+            f"{CLAIMS}/page/1?filterby=draft&sortby=amount",
+            f"{CLAIMS}/{self.claim.id}",
+            f"{CLAIMS}/new",
+            f"{CLAIMS}/{self.claim.id}/edit",
+        ):
+            with self.subTest(url=url):
+                self.assertServedReadOnly(url)
+        with self.served_cursors() as served:
+            response = self.url_open(f"{CLAIMS}/new", data=self._form(labour=[(self.op_alternator, "2")]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(served, [False, True], "saved read/write, then the new claim's page read-only")
+        self.assertEqual(len(self._claims()), 2)
+        self.logout()
+        self.assertServedReadOnly(f"{CLAIMS}/{self.claim.id}?access_token={self.claim.access_token}")
 
     # ----------------------------------------------------------------- entry
 
