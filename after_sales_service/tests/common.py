@@ -125,6 +125,7 @@ class AfterSalesCommon(BaseCommon):
             trap.perform_enqueued_jobs()
         return jobs
 
+
 class ReadOnlyCursorMixin:
     """For an ``HttpCase``: on which cursor Odoo served each request.
 
