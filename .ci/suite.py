@@ -866,7 +866,7 @@ def cmd_test(args):
         for line in log.error_lines[:20]:
             say(f"error line: {line}")
     shutil.rmtree(workdir, ignore_errors=True)
-    print(count_line("test", passed, failed, skipped), flush=True)
+    print(count_line("test-demo" if args.demo else "test", passed, failed, skipped), flush=True)
     return 1 if failed else 0
 
 
