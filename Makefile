@@ -7,13 +7,13 @@ ADDONS := $(MODULES) tests/after_sales_suite_tests
 LINT_PATHS := $(MODULES) tests bench .ci/suite.py .ci/gen_readme.py .ci/test_gen_readme.py .ci/test_suite.py
 TAGS ?=
 
-.PHONY: help setup run test test-replica test-odoo race pytest lint format shell bench i18n readme
+.PHONY: help setup run test test-demo test-odoo race pytest lint format shell bench i18n readme
 
 help:
 	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
 	@echo "make run     serve the demo database on http://127.0.0.1:8069 (admin/admin)"
 	@echo "make test    fresh database, install the suite, run every test (TAGS=/module to filter)"
-	@echo "make test-replica  the same under Odoo's read-only replica simulation (--dev=replica)"
+	@echo "make test-demo  the same with demo data installed: tests count only what they make"
 	@echo "make test-odoo  Odoo's own sale/stock/account/repair tests with the suite installed"
 	@echo "make race    two users at the same moment, real transactions: last unit, double return,"
 	@echo "             two billing runs, one phone call posted twice"
@@ -34,8 +34,8 @@ run:
 test:
 	$(SUITE) test $(if $(TAGS),--tags "$(TAGS)")
 
-test-replica:
-	$(SUITE) test --replica $(if $(TAGS),--tags "$(TAGS)")
+test-demo:
+	$(SUITE) test --demo $(if $(TAGS),--tags "$(TAGS)")
 
 test-odoo:
 	$(SUITE) test-odoo $(ARGS)

@@ -7,7 +7,6 @@ test service share the same logic:
     suite.py setup            install what is missing (Debian packages, Odoo 19, requirements), check
     suite.py check            find an installed Odoo 19 or say how to get one
     suite.py test             fresh database, install the suite, run every test
-    suite.py test --replica   the same under Odoo's read-only replica simulation (--dev=replica)
     suite.py run              persistent demo database, serve on 127.0.0.1:8069
     suite.py pytest [args]    pytest-odoo against the ``run`` database
     suite.py test-odoo        Odoo's own tests of the extended apps, with the suite installed
@@ -897,7 +896,7 @@ def cmd_test(args):
         for line in log.error_lines[:20]:
             say(f"error line: {line}")
     shutil.rmtree(workdir, ignore_errors=True)
-    print(count_line("test-replica" if args.replica else "test", passed, failed, skipped), flush=True)
+    print(count_line("test-demo" if args.demo else "test", passed, failed, skipped), flush=True)
     return 1 if failed else 0
 
 
@@ -1253,9 +1252,11 @@ def main(argv=None):
     test.add_argument("--demo", action="store_true", help="load demo data too")
     test.add_argument("--keep", action="store_true", help="keep the database (external server)")
     test.add_argument(
-        "--replica",
-        action="store_true",
-        help="simulate a read-only replica (Odoo's --dev=replica): fail on any read-only request that writes",
+        "--no-replica",
+        dest="replica",
+        action="store_false",
+        help="do not simulate a read-only replica (by default Odoo's --dev=replica: any read-only request "
+        "that writes fails the run)",
     )
     test.set_defaults(func=cmd_test)
     run = sub.add_parser("run", help="serve the demo database on 127.0.0.1")

@@ -33,9 +33,10 @@ and transaction, released together by a barrier:
   round the customer has an open request the call joins; otherwise the call opens one.
 
 Each thread retries on serialization failures as Odoo's request dispatcher does (a request that
-meets a concurrent update is replayed in a fresh transaction), except the billing runs. Prints
-"N/M rounds clean" per race and exits non-zero unless every round is clean. Not imported by the
-tests.
+meets a concurrent update is replayed in a fresh transaction), except the billing runs. The two
+threads are the tests' race helper (``run_together`` in after_sales_service/tests/common.py).
+Prints "N/M rounds clean" per race and exits non-zero unless every round is clean. Not imported
+by the tests.
 """
 
 import argparse
@@ -43,7 +44,6 @@ import datetime
 import logging
 import sys
 import tempfile
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -51,11 +51,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from benchlib import BenchDatabase, say
-from psycopg2 import IntegrityError, errorcodes
-from psycopg2.errors import LockNotAvailable, SerializationFailure
+from psycopg2 import IntegrityError
 
-from odoo import Command, api
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 from odoo.tools import float_compare
 
@@ -68,45 +67,19 @@ REQUESTS_PER_CUSTOMER = 2
 
 def run_as(registry, uid, func, retries=RETRIES):
     """Run ``func(env)`` in its own transaction, committed, replayed on serialization failures
-    (``retries`` attempts in all: 1 for none)."""
-    for attempt in range(retries):
-        try:
-            with registry.cursor() as cr:
-                env = api.Environment(cr, uid, {"lang": "en_US", "tz": "UTC"})
-                return ("ok", func(env))
-        except (SerializationFailure, LockNotAvailable) as error:
-            if attempt == retries - 1:
-                return ("error", error)
-            time.sleep(0.01 * (attempt + 1))
-        except (UserError, ValidationError) as error:
-            return ("refused", str(error))
-        except Exception as error:  # noqa: BLE001 - reported, counts as unclean
-            if getattr(error, "pgcode", None) in (
-                errorcodes.SERIALIZATION_FAILURE,
-                errorcodes.DEADLOCK_DETECTED,
-            ):
-                continue
-            return ("error", error)
-    return ("error", "retries exhausted")
+    (``retries`` attempts in all: 1 for none): the tests' ``in_transaction``."""
+    # imported once the configuration is parsed: odoo.addons then finds the suite's addons
+    from odoo.addons.after_sales_service.tests.common import in_transaction
+
+    return in_transaction(registry, uid, func, retries=retries)
 
 
 def together(registry, first, second, retries=RETRIES):
-    """Run ``first`` and ``second``, each ``(uid, func)``, in two threads released at the same moment."""
-    barrier = threading.Barrier(2)
-    results = [None, None]
+    """Run ``first`` and ``second``, each ``(uid, func)``, in two transactions released at the same
+    moment once each has its snapshot: the tests' ``run_together``."""
+    from odoo.addons.after_sales_service.tests.common import run_together
 
-    def worker(index, uid, func):
-        barrier.wait()
-        results[index] = run_as(registry, uid, func, retries)
-
-    threads = [
-        threading.Thread(target=worker, args=(i, uid, func)) for i, (uid, func) in enumerate((first, second))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
+    return run_together(registry, first, second, retries=retries)
 
 
 def setup(env):

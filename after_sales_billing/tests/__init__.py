@@ -1,4 +1,3 @@
-from . import test_install
 from . import test_pricing
 from . import test_billing_run
 from . import test_contract_billing

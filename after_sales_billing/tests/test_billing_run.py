@@ -122,9 +122,14 @@ class TestBillingRun(AfterSalesBillingCommon):
         self.assertFalse(only_covered.line_ids.invoice_line_ids, "no invoice of covered lines only")
 
     def test_what_is_not_collected(self):
-        open_request = self._create_request(self.beta, [self._work_line()], resolved=False)
+        # March 2001: nothing else in the database is billable then; the left-out list reads only
+        # this test's requests (it lists every line of the period or later)
+        march = {"date_from": "2001-03-01", "date_to": "2001-03-31"}
+        open_request = self._create_request(self.beta, [self._work_line(date="2001-03-10")], resolved=False)
         # resolved with the work kept open in the resolve step
-        not_done = self._create_request(self.beta, [self._work_line(done=False)], resolved=False)
+        not_done = self._create_request(
+            self.beta, [self._work_line(done=False, date="2001-03-10")], resolved=False
+        )
         Wizard = self.env["after_sales.request.resolve.wizard"]
         wizard = Form(Wizard.with_context(default_request_id=not_done.id))
         wizard.resolution = "<p>Customer declined the work.</p>"
@@ -132,17 +137,17 @@ class TestBillingRun(AfterSalesBillingCommon):
             line.done = False
         wizard.save().action_resolve()
         self.assertTrue(not_done.is_resolved)
-        later = self._create_request(self.beta, [self._work_line(date="2026-04-02")])
-        covered = self._create_request(self.beta, [self._work_line(coverage="goodwill")])
-        cancelled = self._create_request(self.beta, [self._work_line()], resolved=False)
+        later = self._create_request(self.beta, [self._work_line(date="2001-04-02")])
+        covered = self._create_request(self.beta, [self._work_line(coverage="goodwill", date="2001-03-10")])
+        cancelled = self._create_request(self.beta, [self._work_line(date="2001-03-10")], resolved=False)
         cancelled.stage_id = self.env.ref("after_sales_service.stage_cancelled")
-        run = self._run()
+        mine = open_request | not_done | later | cancelled | covered
+        run = self._run(**march)
         self.assertFalse(run.invoice_ids)
-        lines = (open_request | not_done | later | cancelled | covered).line_ids
-        self.assertFalse(lines.invoice_line_ids)
+        self.assertFalse(mine.line_ids.invoice_line_ids)
         # the run says it billed nothing and lists each request left out with its reason
         self.assertRecordValues(
-            run.skip_ids.sorted(lambda s: s.request_id.id),
+            run.skip_ids.filtered(lambda s: s.request_id in mine).sorted(lambda s: s.request_id.id),
             [
                 {"request_id": open_request.id, "reason": "open", "line_count": 1},
                 {"request_id": not_done.id, "reason": "not_done", "line_count": 1},
@@ -152,8 +157,11 @@ class TestBillingRun(AfterSalesBillingCommon):
             ],
         )
         self.assertIn("Nothing to bill", run.message_ids[0].body)
-        self.assertIn("Request not resolved: 2 request(s)", run.message_ids[0].body)
-        self.assertEqual(self._run(date_to="2026-04-30").line_count, 1, "next period takes the later line")
+        not_resolved = len(run.skip_ids.filtered(lambda s: s.reason == "open"))
+        self.assertIn(f"Request not resolved: {not_resolved} request(s)", run.message_ids[0].body)
+        self._run(date_from="2001-03-01", date_to="2001-04-30")
+        self.assertTrue(later.line_ids.invoice_line_ids, "next period takes the later line")
+        self.assertFalse((mine - later).line_ids.invoice_line_ids)
 
     def test_empty_run_tells_the_user(self):
         run = (

@@ -1,8 +1,9 @@
-import threading
+from functools import partial
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.after_sales_service.tests.common import run_together
 
 
 @tagged("post_install", "-at_install")
@@ -53,36 +54,33 @@ class TestBillingConcurrency(TransactionCase):
                 "requests": requests.ids,
                 "lines": requests.line_ids.ids,
             }
-        barrier = threading.Barrier(2)
-        errors, run_ids = [], []
-
-        def bill():
-            try:
-                with registry.cursor() as cr:
-                    # the test runner holds the registry lock: give the cursor its registry
-                    cr.transaction = Transaction(registry)
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    run = env["after_sales.billing.run"].create(
+            run_ids = (
+                env["after_sales.billing.run"]
+                .create(
+                    [
                         {
                             "date_from": "2026-03-01",
                             "date_to": "2026-03-31",
                             "grouping": "request",
                             "include_fees": False,
+                            "request_ids": [Command.set(requests.ids)],
                         }
-                    )
-                    run_ids.append(run.id)
-                    barrier.wait(timeout=30)
-                    run.with_context(after_sales_billing_chunk_size=2)._run(commit=True)
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                errors.append(error)
+                        for __ in range(2)
+                    ]
+                )
+                .ids
+            )
 
-        threads = [threading.Thread(target=bill) for __ in range(2)]
+        def bill(env, run_id):
+            env["after_sales.billing.run"].browse(run_id).with_context(after_sales_billing_chunk_size=2)._run(
+                commit=True
+            )
+
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-            self.assertFalse(errors)
+            results = run_together(
+                registry, *[(SUPERUSER_ID, partial(bill, run_id=run_id)) for run_id in run_ids]
+            )
+            self.assertEqual(results, [("ok", None), ("ok", None)])
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 lines = env["after_sales.request.line"].browse(ids["lines"])

@@ -3,9 +3,9 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.after_sales_service.tests.test_request_xlsx import read_workbook, table
+from odoo.addons.after_sales_service.tests.common import read_workbook, table
 
-from .test_dealer_settlement import DealerSettlementCommon
+from .common import DealerSettlementCommon
 
 
 @tagged("post_install", "-at_install")

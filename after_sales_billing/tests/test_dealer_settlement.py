@@ -4,55 +4,9 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from odoo.addons.after_sales_warranty.tests.common import DealerClaimCommon
-
-
-class DealerSettlementCommon(DealerClaimCommon):
-    """Dealers' approved claims and the accounts to settle them on."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company = cls.env.company
-        if not cls.company.chart_template:
-            cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
-        cls.purchase_tax = cls.env["account.tax"].create(
-            {
-                "name": "Input VAT 20%",
-                "amount": 20.0,
-                "type_tax_use": "purchase",
-                "company_id": cls.company.id,
-            }
-        )
-        cls.part.supplier_taxes_id = cls.purchase_tax
-        cls.labour_product = cls.company._get_dealer_labour_product()
-        cls.labour_product.supplier_taxes_id = False
-        cls.accountant = new_test_user(
-            cls.env, login="dealer_accountant", groups="account.group_account_invoice"
-        )
-
-    @classmethod
-    def _approved_claim(cls, *lines, unit=None, dealer=None, repair_date="2025-06-01"):
-        claim = cls._create_claim(
-            unit or cls.unit,
-            lines=lines or [cls._labour(), cls._part_line()],
-            dealer=dealer,
-            repair_date=repair_date,
-        )
-        claim.action_submit()
-        claim.with_user(cls.officer).action_approve()
-        return claim
-
-    def _settle(self, user=None, date_to="2025-06-30", **vals):
-        settlement = (
-            self.env["after_sales.dealer.settlement"]
-            .with_user(user or self.as_manager)
-            .create({"date_from": "2025-06-01", "date_to": date_to, **vals})
-        )
-        settlement.action_run()
-        return settlement
+from .common import DealerSettlementCommon
 
 
 @tagged("post_install", "-at_install")

@@ -1,9 +1,10 @@
-import threading
 from datetime import timedelta
+from functools import partial
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.after_sales_service.tests.common import run_together
 
 
 def setup_approved_claims(env, tag, claims=8):
@@ -94,32 +95,33 @@ class TestDealerSettlementConcurrency(TransactionCase):
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             ids = setup_approved_claims(env, "T")
-        barrier = threading.Barrier(2)
-        errors, settlement_ids = [], []
+            today = fields.Date.context_today(env["res.partner"])
+            # the test's dealers only: whatever else the database holds is not counted
+            settlement_ids = (
+                env["after_sales.dealer.settlement"]
+                .create(
+                    [
+                        {
+                            "date_from": today - timedelta(days=30),
+                            "date_to": today,
+                            "grouping": "claim",
+                            "dealer_ids": [Command.set(ids["dealers"])],
+                        }
+                        for __ in range(2)
+                    ]
+                )
+                .ids
+            )
 
-        def settle():
-            try:
-                with registry.cursor() as cr:
-                    # the test runner holds the registry lock: give the cursor its registry
-                    cr.transaction = Transaction(registry)
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    today = fields.Date.context_today(env["res.partner"])
-                    settlement = env["after_sales.dealer.settlement"].create(
-                        {"date_from": today - timedelta(days=30), "date_to": today, "grouping": "claim"}
-                    )
-                    settlement_ids.append(settlement.id)
-                    barrier.wait(timeout=30)
-                    settlement.with_context(after_sales_settlement_chunk_size=2)._run(commit=True)
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                errors.append(error)
+        def settle(env, settlement_id):
+            settlement = env["after_sales.dealer.settlement"].browse(settlement_id)
+            settlement.with_context(after_sales_settlement_chunk_size=2)._run(commit=True)
 
-        threads = [threading.Thread(target=settle) for __ in range(2)]
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-            self.assertFalse(errors)
+            results = run_together(
+                registry, *[(SUPERUSER_ID, partial(settle, settlement_id=sid)) for sid in settlement_ids]
+            )
+            self.assertEqual(results, [("ok", None), ("ok", None)])
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 lines = env["after_sales.dealer.claim.line"].browse(ids["lines"])

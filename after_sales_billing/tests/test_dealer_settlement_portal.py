@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .test_dealer_settlement import DealerSettlementCommon
+from .common import DealerSettlementCommon
 
 
 @tagged("post_install", "-at_install")

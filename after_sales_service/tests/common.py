@@ -1,12 +1,23 @@
 import contextlib
+import io
+import threading
+import time
+import zipfile
 from unittest.mock import patch
 
-from odoo import Command, http
-from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from lxml import etree
+
+from odoo import Command, api, http
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.orm.environments import Transaction
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tests import Form, new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
+
+XLSX_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 class AfterSalesCommon(BaseCommon):
@@ -97,19 +108,6 @@ class AfterSalesCommon(BaseCommon):
             }
         )
 
-    def _suite_models_of(self, module):
-        """Models named ``after_sales.*`` that ``module`` defines (not wizards, not mixins)."""
-        xmlids = self.env["ir.model.data"].search([("module", "=", module), ("model", "=", "ir.model")])
-        models = self.env["ir.model"].browse(xmlids.mapped("res_id"))
-        return models.filtered(
-            lambda m: m.model.startswith("after_sales.") and not m.transient and not m.abstract
-        )
-
-    def assertModuleInstalled(self, module, depends):
-        record = self.env["ir.module.module"].search([("name", "=", module)])
-        self.assertEqual(record.state, "installed", f"{module} is not installed")
-        self.assertEqual(set(record.dependencies_id.mapped("name")), set(depends))
-
     def assertModelsClosedToOutsiders(self, models):
         """An internal user without an After-Sales group reads none of ``models``."""
         for model in models:
@@ -168,3 +166,133 @@ class ReadOnlyCursorMixin:
             action = self.make_jsonrpc_request(path, params)
         self.assertEqual(served, [True], f"{record._name}.{method}: [True] is read-only, [True, False] wrote")
         return action
+
+
+class TimesheetCommon(AfterSalesCommon):
+    """Engineers with employees (an hourly cost each), a request to log time on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        # the company's project, whatever default team a database has (demo data sets one)
+        cls.company.after_sales_team_id = False
+        cls.hour = cls.env.ref("uom.product_uom_hour")
+        cls.labour = cls.env.ref("after_sales_service.product_labour")
+        cls.company.after_sales_labour_product_id = cls.labour
+        cls.as_user2 = new_test_user(
+            cls.env,
+            login="as_user2",
+            name="Second Engineer",
+            groups="after_sales_service.group_after_sales_user",
+        )
+        cls.employee = cls._create_employee(cls.as_user, 30.0)
+        cls.employee2 = cls._create_employee(cls.as_user2, 40.0)
+        cls.employee_manager = cls._create_employee(cls.as_manager, 50.0)
+        cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SN-TIME-1"))
+        cls.stage_closed = cls.env.ref("after_sales_service.stage_closed")
+
+    @classmethod
+    def _create_employee(cls, user, hourly_cost):
+        return cls.env["hr.employee"].create(
+            {"name": user.name, "user_id": user.id, "hourly_cost": hourly_cost, "company_id": cls.company.id}
+        )
+
+    def _create_request(self, user=None, **vals):
+        return (
+            self.env["after_sales.request"]
+            .with_user(user or self.as_user)
+            .create({"title": "Does not start", "equipment_id": self.unit.id, **vals})
+        )
+
+    def _log(self, request, hours, user=None, name="Checked the starter"):
+        """Log ``hours`` on the Timesheets tab of the request's form, as ``user``."""
+        self.env.invalidate_all()  # what the form reads is what this user may read
+        with Form(request.with_user(user or self.as_user)) as form, form.timesheet_ids.new() as timesheet:
+            timesheet.name = name
+            timesheet.unit_amount = hours
+        return request.sudo().timesheet_ids.sorted("id")[-1:]
+
+
+def read_workbook(content):
+    """{sheet name: {row number: {column letter: value}}} of an XLSX file, strings resolved."""
+    book = zipfile.ZipFile(io.BytesIO(content))
+    strings = [
+        "".join(node.text or "" for node in item.iter(f"{XLSX_NS}t"))
+        for item in etree.fromstring(book.read("xl/sharedStrings.xml"))
+    ]
+    rels = etree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    sheets = {}
+    for sheet in etree.fromstring(book.read("xl/workbook.xml")).iter(f"{XLSX_NS}sheet"):
+        root = etree.fromstring(book.read("xl/" + targets[sheet.get(f"{REL_NS}id")]))
+        rows = {}
+        for cell in root.iter(f"{XLSX_NS}c"):
+            value = cell.find(f"{XLSX_NS}v")
+            if value is None:
+                continue
+            ref = cell.get("r")
+            column = ref.rstrip("0123456789")
+            text = value.text
+            rows.setdefault(int(ref[len(column) :]), {})[column] = (
+                strings[int(text)] if cell.get("t") == "s" else float(text)
+            )
+        sheets[sheet.get("name")] = rows
+    return sheets
+
+
+def table(rows):
+    """Data rows of a sheet (headers on row 4) as dicts keyed by header title."""
+    headers = rows[4]
+    return [
+        {headers[column]: value for column, value in rows[number].items()}
+        for number in sorted(rows)
+        if number > 4
+    ]
+
+
+def in_transaction(registry, uid, func, retries=1, barrier=None):
+    """Run ``func(env)`` as ``uid`` in a transaction of its own, committed when it returns.
+
+    ``("ok", result)``, ``("refused", message)`` on a ``UserError``/``ValidationError`` or
+    ``("error", exception)``. Replayed on the concurrency errors Odoo replays a request on,
+    ``retries`` attempts in all. With ``barrier``, the first attempt takes its snapshot, then waits
+    there for the other transactions: none sees what another commits.
+    """
+    for attempt in range(retries):
+        try:
+            with registry.cursor() as cr:
+                # a test holds the registry lock: give the cursor its registry rather than look it up
+                cr.transaction = Transaction(registry)
+                env = api.Environment(cr, uid, {"lang": "en_US", "tz": "UTC"})
+                if barrier is not None and not attempt:
+                    cr.execute("SELECT 1")  # the snapshot of this transaction
+                    barrier.wait(timeout=30)
+                return ("ok", func(env))
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+            if attempt == retries - 1:
+                return ("error", error)
+            time.sleep(0.01 * (attempt + 1))
+        except (UserError, ValidationError) as error:
+            return ("refused", str(error))
+        except Exception as error:  # noqa: BLE001 - the caller judges it
+            return ("error", error)
+    return ("error", "retries exhausted")
+
+
+def run_together(registry, *calls, retries=1):
+    """Run each ``(uid, func)`` of ``calls`` in a thread and a committing transaction of its own,
+    released at the same moment once each has its snapshot (``in_transaction``); their results,
+    in the order of ``calls``."""
+    barrier = threading.Barrier(len(calls))
+    results = [("error", "did not finish")] * len(calls)
+
+    def worker(index, uid, func):
+        results[index] = in_transaction(registry, uid, func, retries=retries, barrier=barrier)
+
+    threads = [threading.Thread(target=worker, args=(i, uid, func)) for i, (uid, func) in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

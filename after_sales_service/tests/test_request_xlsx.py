@@ -1,10 +1,7 @@
-import io
 import json
-import zipfile
 from datetime import datetime
 
 from freezegun import freeze_time
-from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -12,10 +9,8 @@ from odoo.tests import Form, new_test_user
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import AfterSalesCommon
+from .common import AfterSalesCommon, read_workbook, table
 
-XLSX_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 SHEETS = [
     "Registry",
     "By Cause",
@@ -25,43 +20,6 @@ SHEETS = [
     "By Team",
     "By Month",
 ]
-
-
-def read_workbook(content):
-    """{sheet name: {row number: {column letter: value}}} of an XLSX file, strings resolved."""
-    book = zipfile.ZipFile(io.BytesIO(content))
-    strings = [
-        "".join(node.text or "" for node in item.iter(f"{XLSX_NS}t"))
-        for item in etree.fromstring(book.read("xl/sharedStrings.xml"))
-    ]
-    rels = etree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-    sheets = {}
-    for sheet in etree.fromstring(book.read("xl/workbook.xml")).iter(f"{XLSX_NS}sheet"):
-        root = etree.fromstring(book.read("xl/" + targets[sheet.get(f"{REL_NS}id")]))
-        rows = {}
-        for cell in root.iter(f"{XLSX_NS}c"):
-            value = cell.find(f"{XLSX_NS}v")
-            if value is None:
-                continue
-            ref = cell.get("r")
-            column = ref.rstrip("0123456789")
-            text = value.text
-            rows.setdefault(int(ref[len(column) :]), {})[column] = (
-                strings[int(text)] if cell.get("t") == "s" else float(text)
-            )
-        sheets[sheet.get("name")] = rows
-    return sheets
-
-
-def table(rows):
-    """Data rows of a sheet (headers on row 4) as dicts keyed by header title."""
-    headers = rows[4]
-    return [
-        {headers[column]: value for column, value in rows[number].items()}
-        for number in sorted(rows)
-        if number > 4
-    ]
 
 
 def excel_serial(moment):

@@ -6,26 +6,12 @@ from .common import AfterSalesCommon
 
 @tagged("post_install", "-at_install")
 class TestSecurity(AfterSalesCommon):
-    """The privilege, its groups, and who may touch the installed base."""
+    """Who may touch the installed base, requests and contracts."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SEC-0001"))
-
-    def test_groups_and_implications(self):
-        privilege = self.env.ref("after_sales_service.res_groups_privilege_after_sales")
-        self.assertEqual(privilege.name, "After-Sales")
-        self.assertEqual(self.group_as_user.privilege_id, privilege)
-        self.assertEqual(self.group_as_manager.privilege_id, privilege)
-        self.assertIn(self.group_as_user, self.group_as_manager.implied_ids)
-        self.assertIn(self.env.ref("base.group_user"), self.group_as_user.implied_ids)
-        # the implication reaches real users
-        self.assertTrue(self.as_manager.has_group("after_sales_service.group_after_sales_user"))
-        self.assertFalse(self.as_user.has_group("after_sales_service.group_after_sales_manager"))
-        # engineers log their own time (hr_timesheet), no one else's
-        self.assertTrue(self.as_user.has_group("hr_timesheet.group_hr_timesheet_user"))
-        self.assertFalse(self.as_user.has_group("hr_timesheet.group_hr_timesheet_approver"))
 
     @users("as_internal")
     def test_user_outside_suite_cannot_read_units(self):
@@ -65,27 +51,6 @@ class TestSecurity(AfterSalesCommon):
         self.assertEqual(units.search([("id", "in", [self.unit.id, other_unit.id])]), other_unit)
         with self.assertRaises(AccessError):
             units.browse(self.unit.id).read(["name"])
-
-    def test_module_installed_and_models_closed(self):
-        self.assertModuleInstalled(
-            "after_sales_service",
-            [
-                "analytic",
-                "hr_timesheet",
-                "mail",
-                "portal",
-                "product",
-                "queue_job",
-                "rating",
-                "repair",
-                "resource",
-                "stock",
-                "web_timeline",
-            ],
-        )
-        models = self._suite_models_of("after_sales_service")
-        self.assertIn("after_sales.equipment", models.mapped("model"))
-        self.assertModelsClosedToOutsiders(models)
 
     def test_requests_and_contracts_multi_company(self):
         other_company = self.env["res.company"].create({"name": "Third Service Co."})

@@ -1,16 +1,14 @@
-import threading
-import time
+from functools import partial
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.orm.environments import Transaction
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .test_timesheet import TimesheetCommon
+from .common import TimesheetCommon, run_together
 
 
 class TestTimer(TimesheetCommon):
@@ -222,7 +220,7 @@ class TestTimer(TimesheetCommon):
 
 @tagged("post_install", "-at_install")
 class TestTimerConcurrency(TransactionCase):
-    """Two transactions start a timer for the same employee at the same time: one wins."""
+    """Two transactions start a timer for the same employee at the same moment: one wins."""
 
     def test_second_transaction_cannot_start_a_second_timer(self):
         registry = self.registry
@@ -237,40 +235,26 @@ class TestTimerConcurrency(TransactionCase):
                 [{"title": f"Race {i}", "partner_id": partner.id} for i in range(2)]
             )
             ids = {"user": user.id, "employee": employee.id, "partner": partner.id, "requests": requests.ids}
-        started = threading.Event()
-        errors = {}
 
-        def start(index):
-            try:
-                if index:
-                    started.wait(timeout=30)
-                with registry.cursor() as cr:
-                    # the test runner holds the registry lock: give the cursor its registry
-                    cr.transaction = Transaction(registry)
-                    env = api.Environment(cr, ids["user"], {})
-                    env["after_sales.request"].browse(ids["requests"][index]).action_timer_start()
-                    env.flush_all()
-                    if not index:
-                        # the first timer is written, not committed: the second transaction does
-                        # not see it, passes the check and waits on the index until this commits
-                        started.set()
-                        time.sleep(1.0)
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                errors[index] = error
+        def start(env, index):
+            env["after_sales.request"].browse(ids["requests"][index]).action_timer_start()
 
-        threads = [threading.Thread(target=start, args=(index,)) for index in range(2)]
         try:
+            # each transaction has its snapshot before the other starts a timer: both pass the check
+            # and the second to write waits on the index until the first commits
             with mute_logger("odoo.sql_db"):
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join(timeout=60)
-            self.assertNotIn(0, errors)
-            self.assertIsInstance(errors.get(1), IntegrityError)
+                results = run_together(
+                    registry, *[(ids["user"], partial(start, index=index)) for index in range(2)]
+                )
+            winners = [index for index, (status, __) in enumerate(results) if status == "ok"]
+            self.assertEqual(len(winners), 1, results)
+            status, error = results[1 - winners[0]]
+            self.assertEqual(status, "error")
+            self.assertIsInstance(error, IntegrityError)
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 timers = env["after_sales.timer"].search([("employee_id", "=", ids["employee"])])
-                self.assertEqual(timers.request_id.ids, ids["requests"][:1])
+                self.assertEqual(timers.request_id.ids, [ids["requests"][winners[0]]])
         finally:
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})

@@ -1,53 +1,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 
-from .common import AfterSalesCommon
-
-
-class TimesheetCommon(AfterSalesCommon):
-    """Engineers with employees (an hourly cost each), a request to log time on."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company = cls.env.company
-        # the company's project, whatever default team a database has (demo data sets one)
-        cls.company.after_sales_team_id = False
-        cls.hour = cls.env.ref("uom.product_uom_hour")
-        cls.labour = cls.env.ref("after_sales_service.product_labour")
-        cls.company.after_sales_labour_product_id = cls.labour
-        cls.as_user2 = new_test_user(
-            cls.env,
-            login="as_user2",
-            name="Second Engineer",
-            groups="after_sales_service.group_after_sales_user",
-        )
-        cls.employee = cls._create_employee(cls.as_user, 30.0)
-        cls.employee2 = cls._create_employee(cls.as_user2, 40.0)
-        cls.employee_manager = cls._create_employee(cls.as_manager, 50.0)
-        cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SN-TIME-1"))
-        cls.stage_closed = cls.env.ref("after_sales_service.stage_closed")
-
-    @classmethod
-    def _create_employee(cls, user, hourly_cost):
-        return cls.env["hr.employee"].create(
-            {"name": user.name, "user_id": user.id, "hourly_cost": hourly_cost, "company_id": cls.company.id}
-        )
-
-    def _create_request(self, user=None, **vals):
-        return (
-            self.env["after_sales.request"]
-            .with_user(user or self.as_user)
-            .create({"title": "Does not start", "equipment_id": self.unit.id, **vals})
-        )
-
-    def _log(self, request, hours, user=None, name="Checked the starter"):
-        """Log ``hours`` on the Timesheets tab of the request's form, as ``user``."""
-        self.env.invalidate_all()  # what the form reads is what this user may read
-        with Form(request.with_user(user or self.as_user)) as form, form.timesheet_ids.new() as timesheet:
-            timesheet.name = name
-            timesheet.unit_amount = hours
-        return request.sudo().timesheet_ids.sorted("id")[-1:]
+from .common import TimesheetCommon
 
 
 class TestTimesheet(TimesheetCommon):

@@ -1,4 +1,3 @@
-from . import test_install
 from . import test_warranty_terms
 from . import test_coverage
 from . import test_extension

@@ -1,4 +1,6 @@
-from odoo import fields
+from freezegun import freeze_time
+
+from odoo import Command, fields
 from odoo.tests import new_test_user
 
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
@@ -176,3 +178,93 @@ class DealerClaimCommon(WarrantyCommon):
     @classmethod
     def _part_line(cls, product=None, quantity=1.0, **vals):
         return {"line_type": "part", "product_id": (product or cls.part).id, "quantity": quantity, **vals}
+
+
+class DealerClaimReportCommon(DealerClaimCommon):
+    """Three submitted claims of June 2025 and a draft, made by hand (dates by ``freeze_time``).
+
+    - A (Volga): repaired 1 June, claimed 11 June, decided 15 June; 3 h of a 2 h operation
+      (cut to 2 h: 100 of 150), the alternator (330), an oil filter of an excluded wear
+      category (11, rejected); cause: defect.
+    - B (Volga): repaired 5 June, claimed 7 June, decided 20 June; 1 h of a 1 h operation (50).
+    - C (Kama, claims in a foreign currency at 2 per company unit on the repair day, 4 later):
+      repaired 20 May, claimed 18 June, not decided; 2 h of a 2 h operation at 50: 100 in its
+      currency, 50 in the company's.
+    - a draft of Volga, not a claim yet; a claim of another company.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.defect = cls.env.ref("after_sales_service.cause_defect")
+        company = cls.env.company
+        cls.foreign = cls.env.ref("base.EUR" if company.currency_id.name != "EUR" else "base.USD")
+        cls.foreign.active = True
+        cls.env["res.currency.rate"].create(
+            [
+                {"currency_id": cls.foreign.id, "company_id": company.id, "name": day, "rate": rate}
+                for day, rate in (("2025-01-01", 2.0), ("2025-06-01", 4.0))
+            ]
+        )
+        cls.rival.service_currency_id = cls.foreign
+        cls.claim_a = cls._decided_claim(
+            "2025-06-01",
+            "2025-06-11",
+            "2025-06-15",
+            [cls._labour(hours=3.0), cls._part_line(), cls._part_line(cls.oil_filter)],
+            cause_id=cls.defect.id,
+        )
+        cls.claim_b = cls._decided_claim(
+            "2025-06-05", "2025-06-07", "2025-06-20", [cls._labour(cls.op_diagnose, 1.0)]
+        )
+        cls.claim_c = cls._decided_claim(
+            "2025-05-20", "2025-06-18", None, [cls._labour(hours=2.0)], unit=cls.rival_unit, dealer=cls.rival
+        )
+        with freeze_time("2025-06-20"):
+            cls.draft = cls._create_claim(cls.unit, "2025-06-19", [cls._labour(cls.op_diagnose, 1.0)])
+        cls.claims = cls.claim_a | cls.claim_b | cls.claim_c | cls.draft
+
+        cls.other_company = cls.env["res.company"].create({"name": "Dealer Analysis Other Co"})
+        other_unit = cls._create_unit(
+            lot=cls._create_lot(cls.product_unit, "TG1-OTHER-CO", company=cls.other_company),
+            delivery_date="2025-01-10",
+            company_id=cls.other_company.id,
+        )
+        shared_operation = cls.env["after_sales.labour.operation"].create(
+            {"code": "ANY-01", "name": "Inspect", "norm_hours": 1.0, "company_id": False}
+        )
+        with freeze_time("2025-06-10"):
+            cls.other_claim = (
+                cls.env["after_sales.dealer.claim"]
+                .with_company(cls.other_company)
+                .create(
+                    {
+                        "dealer_id": cls.dealer.id,
+                        "company_id": cls.other_company.id,
+                        "equipment_id": other_unit.id,
+                        "repair_date": "2025-06-02",
+                        "line_ids": [Command.create(cls._labour(shared_operation, 1.0))],
+                    }
+                )
+            )
+            cls.other_claim.action_submit()
+        cls.outsider = new_test_user(
+            cls.env,
+            login="dealer_analysis_other_manager",
+            groups="after_sales_service.group_after_sales_manager",
+            company_id=cls.other_company.id,
+            company_ids=[cls.other_company.id],
+        )
+        cls.env.flush_all()
+
+    @classmethod
+    def _decided_claim(cls, repaired, submitted, decided, lines, unit=None, dealer=None, **vals):
+        with freeze_time(submitted):
+            claim = cls._create_claim(unit or cls.unit, repaired, lines, dealer=dealer, **vals)
+            claim.action_submit()
+            cls.env.flush_all()
+        if decided:
+            with freeze_time(decided):
+                claim.with_user(cls.officer).action_approve()
+                cls.env.flush_all()
+        return claim

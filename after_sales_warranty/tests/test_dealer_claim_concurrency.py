@@ -1,11 +1,10 @@
-import threading
 from datetime import timedelta
+from functools import partial
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.exceptions import UserError
-from odoo.orm.environments import Transaction
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.after_sales_service.tests.common import run_together
 
 
 def setup_twin_claims(env):
@@ -90,45 +89,19 @@ class TestDealerClaimConcurrency(TransactionCase):
         registry = self.registry
         with registry.cursor() as cr:
             ids = setup_twin_claims(api.Environment(cr, SUPERUSER_ID, {}))
-        barrier = threading.Barrier(2)
-        outcomes, errors = [], []
 
-        def submit(claim_id):
-            for attempt in range(5):
-                try:
-                    with registry.cursor() as cr:
-                        # the test runner holds the registry lock: give the cursor its registry
-                        cr.transaction = Transaction(registry)
-                        env = api.Environment(cr, SUPERUSER_ID, {})
-                        claim = env["after_sales.dealer.claim"].browse(claim_id)
-                        claim.read(["state"])  # the transaction's snapshot is taken before the other commits
-                        if not attempt:
-                            barrier.wait(timeout=30)
-                        claim.action_submit()
-                    outcomes.append("submitted")
-                    return
-                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                    continue
-                except UserError as error:
-                    outcomes.append(str(error))
-                    return
-                except Exception as error:  # noqa: BLE001 - reported by the test
-                    errors.append(error)
-                    return
-            errors.append("retries exhausted")
+        def submit(env, claim_id):
+            env["after_sales.dealer.claim"].browse(claim_id).action_submit()
 
-        threads = [threading.Thread(target=submit, args=(claim_id,)) for claim_id in ids["claims"]]
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-            self.assertFalse(errors)
-            self.assertEqual(len(outcomes), 2)
-            self.assertIn("submitted", outcomes)
-            refused = [outcome for outcome in outcomes if outcome != "submitted"]
-            self.assertEqual(len(refused), 1, outcomes)
-            self.assertIn("with serial TWIN-1 was already claimed", refused[0])
+            results = run_together(
+                registry,
+                *[(SUPERUSER_ID, partial(submit, claim_id=claim_id)) for claim_id in ids["claims"]],
+                retries=5,
+            )
+            self.assertEqual(sorted(status for status, __ in results), ["ok", "refused"], results)
+            refused = next(message for status, message in results if status == "refused")
+            self.assertIn("with serial TWIN-1 was already claimed", refused)
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 claims = env["after_sales.dealer.claim"].browse(ids["claims"])

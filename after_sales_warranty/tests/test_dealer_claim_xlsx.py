@@ -5,10 +5,10 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.after_sales_service.tests.test_request_xlsx import read_workbook, table
+from odoo.addons.after_sales_service.tests.common import read_workbook, table
 
 from ..wizards.after_sales_dealer_claim_xlsx_wizard import AfterSalesDealerClaimXlsxWizard
-from .test_dealer_claim_report import DealerClaimReportCommon
+from .common import DealerClaimReportCommon
 
 SHEETS = ["Registry", "By Dealer", "By Unit Product", "By Part", "By Cause", "By Month"]
 

@@ -2,8 +2,6 @@ from odoo.tests import tagged
 
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 
-SUITE = ["after_sales_service", "after_sales_warranty", "after_sales_parts", "after_sales_billing"]
-
 
 @tagged("post_install", "-at_install")
 class TestSuiteSecurity(AfterSalesCommon):
@@ -16,11 +14,6 @@ class TestSuiteSecurity(AfterSalesCommon):
         cls.suite_models = cls.env["ir.model"].search(
             [("model", "=like", "after_sales.%"), ("abstract", "=", False)]
         )
-
-    def test_suite_installed(self):
-        modules = self.env["ir.module.module"].search([("name", "in", SUITE)])
-        self.assertEqual(set(modules.mapped("state")), {"installed"})
-        self.assertEqual(len(modules), 4)
 
     def test_every_model_has_acl_for_suite_groups(self):
         self.assertTrue(self.suite_models)

@@ -1,27 +1,20 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTourAct(HttpCase):
+class TestTourAct(TourCommon):
     """The act signed on site, in a real browser: by the engineer's tablet and on the portal."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        company = env.company
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        cls.engineer = new_test_user(
-            env,
-            login="tour_act_engineer",
-            name="Tour Engineer",
-            groups="after_sales_service.group_after_sales_user",
-        )
-        cls.customer = env["res.partner"].create(
-            {"name": "Act Tour Mining", "is_company": True, "email": "service@act-tour.example.com"}
-        )
-        work = env["product.product"].create({"name": "Act Tour Work", "type": "service", "list_price": 90.0})
+        cls._ensure_chart()
+        cls.engineer = cls._create_user("tour_act_engineer", "Tour Engineer")
+        cls.customer = cls._create_customer("Act Tour Mining", "service@act-tour.example.com")
+        work = cls._create_service("Act Tour Work", 90.0)
         cls.request = env["after_sales.request"].create(
             {
                 "title": "Commissioning of the pump",

@@ -1,11 +1,13 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTourDealer(HttpCase):
+class TestTourDealer(TourCommon):
     """A dealer's warranty claim in a real browser, from the portal to the posted vendor bill.
 
     Data is made here (no demo data): an authorized service centre with its portal claim user, a
@@ -17,20 +19,14 @@ class TestTourDealer(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        company = env.company
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        cls.manager = new_test_user(
-            env,
-            login="tour_dealer_manager",
-            name="Tour Claims Manager",
+        cls._ensure_chart()
+        cls.manager = cls._create_user(
+            "tour_dealer_manager",
+            "Tour Claims Manager",
             groups="after_sales_service.group_after_sales_manager",
         )
-        cls.accountant = new_test_user(
-            env,
-            login="tour_dealer_accountant",
-            name="Tour Accountant",
-            groups="account.group_account_invoice",
+        cls.accountant = cls._create_user(
+            "tour_dealer_accountant", "Tour Accountant", groups="account.group_account_invoice"
         )
         generators = env["product.category"].create(
             {
@@ -41,49 +37,32 @@ class TestTourDealer(HttpCase):
             }
         )
         spares = env["product.category"].create({"name": "Tour Spares"})
-        generator = env["product.product"].create(
-            {
-                "name": "Tour Dealer Generator",
-                "type": "consu",
-                "is_storable": True,
-                "tracking": "serial",
-                "categ_id": generators.id,
-            }
-        )
+        generator = cls._create_serial_product("Tour Dealer Generator", categ_id=generators.id)
         cls.part = env["product.product"].create(
             {"name": "Tour Alternator", "type": "consu", "categ_id": spares.id, "standard_price": 300.0}
         )
-        cls.dealer = env["res.partner"].create(
-            {
-                "name": "Tour Service Centre",
-                "is_company": True,
-                "email": "claims@tour-service.example.com",
-                "is_service_partner": True,
-                "service_categ_ids": [Command.set(generators.ids)],
-                "service_parts_categ_ids": [Command.set(spares.ids)],
-                "service_labour_rate": 60.0,
-                "service_parts_rule": "cost",
-                "service_handling_percent": 10.0,
-                "service_claim_deadline_days": 30,
-                "service_return_failed_parts": False,
-            }
+        cls.dealer = cls._create_customer(
+            "Tour Service Centre",
+            "claims@tour-service.example.com",
+            is_service_partner=True,
+            service_categ_ids=[Command.set(generators.ids)],
+            service_parts_categ_ids=[Command.set(spares.ids)],
+            service_labour_rate=60.0,
+            service_parts_rule="cost",
+            service_handling_percent=10.0,
+            service_claim_deadline_days=30,
+            service_return_failed_parts=False,
         )
-        mechanic = env["res.partner"].create(
-            {"name": "Dana Dealer", "parent_id": cls.dealer.id, "email": "dana@tour-service.example.com"}
-        )
-        cls.dealer_user = new_test_user(
-            env, login="tour_dealer", name="Dana Dealer", groups="base.group_portal", partner_id=mechanic.id
+        cls.dealer_user = cls._create_portal_user(
+            cls.dealer, "tour_dealer", "Dana Dealer", "dana@tour-service.example.com"
         )
         cls.dealer.service_claim_user_ids = cls.dealer_user
-        lot = env["stock.lot"].create({"name": "TOUR-DLR-0001", "product_id": generator.id})
-        cls.unit = env["after_sales.equipment"].create(
-            {
-                "product_id": generator.id,
-                "lot_id": lot.id,
-                "partner_id": env["res.partner"].create({"name": "Tour End Customer"}).id,
-                "dealer_id": cls.dealer.id,
-                "delivery_date": fields.Date.today() - relativedelta(months=2),
-            }
+        cls.unit = cls._create_unit(
+            generator,
+            cls._create_customer("Tour End Customer"),
+            "TOUR-DLR-0001",
+            fields.Date.today() - relativedelta(months=2),
+            dealer_id=cls.dealer.id,
         )
         cls.op_alternator = env["after_sales.labour.operation"].create(
             {"code": "TR-ALT", "name": "Replace alternator", "categ_id": generators.id, "norm_hours": 2.0}

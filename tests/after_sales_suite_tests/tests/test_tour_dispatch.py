@@ -1,11 +1,13 @@
 from datetime import datetime, time, timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTourDispatch(HttpCase):
+class TestTourDispatch(TourCommon):
     """The dispatch board in a real browser: the dispatcher (an After-Sales user) creates visits
     with the New button and by double-clicking an engineer's row, and drags a visit from one
     engineer's row to another's."""
@@ -14,26 +16,14 @@ class TestTourDispatch(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.dispatcher = new_test_user(
-            env,
-            login="board_tour_dispatcher",
-            name="Board Tour Dispatcher",
-            groups="after_sales_service.group_after_sales_user",
-            tz="UTC",
-        )
+        cls.dispatcher = cls._create_user("board_tour_dispatcher", "Board Tour Dispatcher", tz="UTC")
         cls.engineer_a, cls.engineer_b = (
-            new_test_user(
-                env,
-                login=f"board_tour_engineer_{code.lower()}",
-                name=f"Board Engineer {code}",
-                groups="after_sales_service.group_after_sales_user",
-                tz="UTC",
-            )
+            cls._create_user(f"board_tour_engineer_{code.lower()}", f"Board Engineer {code}", tz="UTC")
             for code in "AB"
         )
         requests = {}
         for customer in ("Board Alpha", "Board Beta", "Board Gamma", "Board Delta"):
-            partner = env["res.partner"].create({"name": customer, "is_company": True})
+            partner = cls._create_customer(customer)
             requests[customer] = env["after_sales.request"].create(
                 {"name": f"{customer} Job", "title": "Board tour", "partner_id": partner.id}
             )

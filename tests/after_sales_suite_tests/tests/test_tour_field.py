@@ -3,11 +3,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTourField(HttpCase):
+class TestTourField(TourCommon):
     """The field in a real browser, end to end: an e-mail arrives and opens a request, the
     dispatcher plans a visit and sees it on the board, the engineer checks in from the phone list,
     times the work, resolves, checks out and has the act signed, then the request is invoiced."""
@@ -17,22 +19,12 @@ class TestTourField(HttpCase):
         super().setUpClass()
         env = cls.env
         company = env.company
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        cls._ensure_chart()
         alias_domain = env["mail.alias.domain"].create({"name": "field-tour.example.com"})
         company.alias_domain_id = alias_domain
         cls.team = env["after_sales.team"].create({"name": "Field Tour Team", "alias_name": "field-desk"})
-        callout = env["product.product"].create(
-            {"name": "Field Tour Call-out", "type": "service", "list_price": 50.0}
-        )
-        labour = env["product.product"].create(
-            {
-                "name": "Field Tour Labour",
-                "type": "service",
-                "list_price": 80.0,
-                "uom_id": env.ref("uom.product_uom_hour").id,
-            }
-        )
+        callout = cls._create_service("Field Tour Call-out", 50.0)
+        labour = cls._create_service("Field Tour Labour", 80.0, uom_id=env.ref("uom.product_uom_hour").id)
         company.write(
             {
                 "after_sales_team_id": cls.team.id,
@@ -43,26 +35,17 @@ class TestTourField(HttpCase):
                 "after_sales_act_required": True,
             }
         )
-        cls.dispatcher = new_test_user(
-            env,
-            login="field_tour_dispatcher",
-            name="Field Tour Dispatcher",
+        cls.dispatcher = cls._create_user(
+            "field_tour_dispatcher",
+            "Field Tour Dispatcher",
             groups="after_sales_service.group_after_sales_manager,account.group_account_invoice",
             tz="UTC",
         )
-        cls.engineer = new_test_user(
-            env,
-            login="field_tour_engineer",
-            name="Field Tour Engineer",
-            groups="after_sales_service.group_after_sales_user",
-            tz="UTC",
-        )
+        cls.engineer = cls._create_user("field_tour_engineer", "Field Tour Engineer", tz="UTC")
         env["hr.employee"].create(
             {"name": "Field Tour Engineer", "user_id": cls.engineer.id, "hourly_cost": 30.0}
         )
-        cls.customer = env["res.partner"].create(
-            {"name": "Field Tour Mining", "is_company": True, "email": "desk@field-tour-mining.example.com"}
-        )
+        cls.customer = cls._create_customer("Field Tour Mining", "desk@field-tour-mining.example.com")
 
     def _receive_mail(self):
         """The customer's e-mail to the team's address, through the mail gateway."""

@@ -1,8 +1,10 @@
 import re
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.misc import format_date
+
+from .common import TourCommon
 
 WARRANTY_FACTS = [
     "warranty_state",
@@ -12,7 +14,7 @@ WARRANTY_FACTS = [
 ]
 
 
-class PortalTourCommon(HttpCase):
+class PortalTourCommon(TourCommon):
     """A portal customer with one unit under warranty, one out of it, and an estimate sent to them.
 
     Data is made here (no demo data); a second customer with its own portal user, unit and estimate
@@ -22,67 +24,31 @@ class PortalTourCommon(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        company = env.company
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        cls.customer = env["res.partner"].create(
-            {"name": "Portal Mining", "is_company": True, "email": "service@portal-mining.example.com"}
+        cls._ensure_chart()
+        cls.customer = cls._create_customer("Portal Mining", "service@portal-mining.example.com")
+        cls.portal_user = cls._create_portal_user(
+            cls.customer, "portal_tour_customer", "Pat Portal", "pat@portal-mining.example.com"
         )
-        contact = env["res.partner"].create(
-            {"name": "Pat Portal", "parent_id": cls.customer.id, "email": "pat@portal-mining.example.com"}
-        )
-        cls.portal_user = new_test_user(
-            env,
-            login="portal_tour_customer",
-            name="Pat Portal",
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
-        cls.rival = env["res.partner"].create({"name": "Rival Quarry", "is_company": True})
-        rival_contact = env["res.partner"].create({"name": "Rita Rival", "parent_id": cls.rival.id})
-        cls.rival_user = new_test_user(
-            env,
-            login="portal_tour_rival",
-            name="Rita Rival",
-            groups="base.group_portal",
-            partner_id=rival_contact.id,
-        )
-        cls.generator = env["product.product"].create(
-            {
-                "name": "Portal Generator",
-                "type": "consu",
-                "is_storable": True,
-                "tracking": "serial",
-                "warranty_custom": True,
-                "warranty_parts_months": 24,
-                "warranty_labour_months": 12,
-                "warranty_hours_limit": 5000,
-            }
+        cls.rival = cls._create_customer("Rival Quarry")
+        cls.rival_user = cls._create_portal_user(cls.rival, "portal_tour_rival", "Rita Rival")
+        cls.generator = cls._create_serial_product(
+            "Portal Generator",
+            warranty_custom=True,
+            warranty_parts_months=24,
+            warranty_labour_months=12,
+            warranty_hours_limit=5000,
         )
         today = fields.Date.today()
-        cls.unit_in = cls._create_unit(cls.customer, "PTOUR-IN-0001", fields.Date.subtract(today, months=2))
+        cls.unit_in = cls._create_unit(
+            cls.generator, cls.customer, "PTOUR-IN-0001", fields.Date.subtract(today, months=2)
+        )
         cls.unit_out = cls._create_unit(
-            cls.customer, "PTOUR-OUT-0001", fields.Date.subtract(today, months=36)
+            cls.generator, cls.customer, "PTOUR-OUT-0001", fields.Date.subtract(today, months=36)
         )
-        cls.rival_unit = cls._create_unit(cls.rival, "PTOUR-RIVAL-0001", today)
-        cls.work = env["product.product"].create(
-            {"name": "Portal Overhaul Work", "type": "service", "list_price": 1200.0}
-        )
+        cls.rival_unit = cls._create_unit(cls.generator, cls.rival, "PTOUR-RIVAL-0001", today)
+        cls.work = cls._create_service("Portal Overhaul Work", 1200.0)
         cls.estimate = cls._create_sent_estimate(cls.unit_out, "Annual overhaul")
         cls.rival_estimate = cls._create_sent_estimate(cls.rival_unit, "Rival inspection")
-
-    @classmethod
-    def _create_unit(cls, partner, serial, delivery_date):
-        lot = cls.env["stock.lot"].create({"name": serial, "product_id": cls.generator.id})
-        return cls.env["after_sales.equipment"].create(
-            {
-                "product_id": cls.generator.id,
-                "lot_id": lot.id,
-                "partner_id": partner.id,
-                "delivery_date": delivery_date,
-            }
-        )
 
     @classmethod
     def _create_sent_estimate(cls, unit, title):

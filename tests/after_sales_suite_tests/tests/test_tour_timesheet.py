@@ -1,8 +1,10 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTourTimesheet(HttpCase):
+class TestTourTimesheet(TourCommon):
     """Time on a request, in a real browser: the engineer's timer and timesheets."""
 
     @classmethod
@@ -10,16 +12,11 @@ class TestTourTimesheet(HttpCase):
         super().setUpClass()
         env = cls.env
         env.company.write({"after_sales_timer_rounding_minutes": 15, "after_sales_timer_minimum_minutes": 0})
-        cls.engineer = new_test_user(
-            env,
-            login="tour_ts_engineer",
-            name="Tour Timesheet Engineer",
-            groups="after_sales_service.group_after_sales_user",
-        )
+        cls.engineer = cls._create_user("tour_ts_engineer", "Tour Timesheet Engineer")
         cls.employee = env["hr.employee"].create(
             {"name": "Tour Timesheet Engineer", "user_id": cls.engineer.id, "hourly_cost": 30.0}
         )
-        customer = env["res.partner"].create({"name": "Timesheet Tour Mining", "is_company": True})
+        customer = cls._create_customer("Timesheet Tour Mining")
         cls.request = env["after_sales.request"].create(
             {"title": "Generator does not start", "partner_id": customer.id, "user_id": cls.engineer.id}
         )

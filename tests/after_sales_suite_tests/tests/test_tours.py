@@ -1,11 +1,13 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import TourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestTours(HttpCase):
+class TestTours(TourCommon):
     """The main flows of each role, clicked through in a real browser (headless Chromium).
 
     Data is made here (no demo data): a customer with a unit under warranty, a work and a
@@ -15,59 +17,37 @@ class TestTours(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # demo data has resolved requests, parts transfers and billable lines of its own
+        cls._use_own_company("Tours Ltd")
         env = cls.env
-        company = env.company
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        cls.clerk = new_test_user(
-            env, login="tour_clerk", name="Tour Clerk", groups="after_sales_service.group_after_sales_user"
-        )
-        cls.storekeeper = new_test_user(
-            env,
-            login="tour_storekeeper",
-            name="Tour Storekeeper",
+        cls._ensure_chart()
+        cls.clerk = cls._create_user("tour_clerk", "Tour Clerk")
+        cls.storekeeper = cls._create_user(
+            "tour_storekeeper",
+            "Tour Storekeeper",
             groups="stock.group_stock_user,after_sales_service.group_after_sales_user",
         )
-        cls.manager = new_test_user(
-            env,
-            login="tour_manager",
-            name="Tour Manager",
-            groups="after_sales_service.group_after_sales_manager",
+        cls.manager = cls._create_user(
+            "tour_manager", "Tour Manager", groups="after_sales_service.group_after_sales_manager"
         )
-        cls.finance = new_test_user(
-            env,
-            login="tour_finance",
-            name="Tour Finance",
+        cls.finance = cls._create_user(
+            "tour_finance",
+            "Tour Finance",
             groups="account.group_account_invoice,after_sales_service.group_after_sales_user",
         )
-        cls.customer = env["res.partner"].create(
-            {"name": "Tour Mining", "is_company": True, "email": "service@tour-mining.example.com"}
-        )
+        cls.customer = cls._create_customer("Tour Mining", "service@tour-mining.example.com")
         consumables = env["product.category"].create({"name": "Tour Consumables"})
-        cls.generator = env["product.product"].create(
-            {
-                "name": "Tour Generator",
-                "type": "consu",
-                "is_storable": True,
-                "tracking": "serial",
-                "warranty_custom": True,
-                "warranty_parts_months": 24,
-                "warranty_labour_months": 12,
-                "warranty_excluded_categ_ids": [Command.set(consumables.ids)],
-            }
+        cls.generator = cls._create_serial_product(
+            "Tour Generator",
+            warranty_custom=True,
+            warranty_parts_months=24,
+            warranty_labour_months=12,
+            warranty_excluded_categ_ids=[Command.set(consumables.ids)],
         )
-        lot = env["stock.lot"].create({"name": "TOUR-0001", "product_id": cls.generator.id})
-        cls.unit = env["after_sales.equipment"].create(
-            {
-                "product_id": cls.generator.id,
-                "lot_id": lot.id,
-                "partner_id": cls.customer.id,
-                "delivery_date": fields.Date.subtract(fields.Date.today(), months=2),
-            }
+        cls.unit = cls._create_unit(
+            cls.generator, cls.customer, "TOUR-0001", fields.Date.subtract(fields.Date.today(), months=2)
         )
-        cls.work = env["product.product"].create(
-            {"name": "Tour Diagnostics", "type": "service", "list_price": 1500.0}
-        )
+        cls.work = cls._create_service("Tour Diagnostics", 1500.0)
         cls.part = env["product.product"].create(
             {
                 "name": "Tour Oil Filter",
@@ -78,7 +58,7 @@ class TestTours(HttpCase):
                 "categ_id": consumables.id,
             }
         )
-        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
         env["stock.quant"]._update_available_quantity(cls.part, warehouse.lot_stock_id, 5)
 
     def test_clerk_registers_resolves_and_closes_a_request(self):
@@ -157,16 +137,7 @@ class TestTours(HttpCase):
 
     def test_finance_bills_last_month_and_posts(self):
         last_month = fields.Date.today().replace(day=1) - relativedelta(days=5)
-        out_of_warranty = self.env["after_sales.equipment"].create(
-            {
-                "product_id": self.generator.id,
-                "lot_id": self.env["stock.lot"]
-                .create({"name": "TOUR-OLD", "product_id": self.generator.id})
-                .id,
-                "partner_id": self.customer.id,
-                "delivery_date": "2015-01-10",
-            }
-        )
+        out_of_warranty = self._create_unit(self.generator, self.customer, "TOUR-OLD", "2015-01-10")
         request = self._clerk_request(
             "Paid visit",
             [(self.work, 2)],

@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { signActInDialog } from "./after_sales_tour_utils";
+
 // The engineer on site: on the resolved request, opens the act's signing form on the tablet;
 // the customer writes their name and signs on the pad. Data comes from test_tour_act.py.
 registry.category("web_tour.tours").add("after_sales_act_engineer_tour", {
@@ -13,39 +15,7 @@ registry.category("web_tour.tours").add("after_sales_act_engineer_tour", {
             content: "The works and parts are confirmed by the customer's signature",
             trigger: ".modal .o_form_view .alert-info:contains(act of completed work)",
         },
-        {
-            content: "The customer types their name",
-            trigger: ".modal .o_field_widget[name=signed_by] input",
-            run: "edit Sam Signer",
-        },
-        {
-            content: "Open the signature pad",
-            trigger: ".modal .o_field_widget[name=signature] .o_signature",
-            run: "click",
-        },
-        {
-            content: "Sign with the name written automatically",
-            trigger: ".modal .o_web_sign_auto_button",
-            run: "click",
-        },
-        {
-            trigger: ".modal canvas.o_web_sign_signature",
-            run: "canvasNotEmpty",
-        },
-        {
-            content: "Adopt the signature",
-            trigger: ".modal .modal-footer button.btn-primary:contains(Adopt):enabled",
-            run: "click",
-        },
-        {
-            content: "The signature is on the form",
-            trigger: ".modal .o_field_widget[name=signature] img.o_signature",
-        },
-        {
-            content: "Sign the act",
-            trigger: ".modal .modal-footer button[name=action_sign]",
-            run: "click",
-        },
+        ...signActInDialog("Sam Signer"),
         {
             content: "Back on the request: open its Signed Act page",
             trigger: "body:not(:has(.modal)) .o_form_view .o_notebook .nav-link:contains(Signed Act)",

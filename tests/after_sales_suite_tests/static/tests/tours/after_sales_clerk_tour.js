@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { resolveRequest } from "./after_sales_tour_utils";
+
 // A back-office clerk registers a repair request for a customer's unit, types a work and a part
 // line in the Service Lines tab, sees the coverage decided on save (work under warranty, the
 // consumable part paid), requests the parts from stock, resolves and closes the request.
@@ -102,32 +104,17 @@ registry.category("web_tour.tours").add("after_sales_clerk_tour", {
             content: "A parts transfer is linked",
             trigger: ".oe_stat_button[name=action_view_parts_pickings]",
         },
-        {
-            content: "Resolve",
-            trigger: ".o_form_statusbar button[name=action_resolve]",
-            run: "click",
-        },
-        {
-            content: "Write the resolution",
-            trigger: ".modal .o_field_widget[name=resolution] .odoo-editor-editable",
-            run: "editor Filter replaced, load test passed.",
-        },
-        {
-            content: "The work is offered as done",
-            trigger: ".modal div[name=line_ids] .o_data_row td:contains('Tour Diagnostics')",
-        },
-        {
-            content: "The resolve step warns: the filter is requested, not issued yet",
-            trigger: ".modal .o_resolve_warning:contains('Parts not issued yet'):contains('Tour Oil Filter')",
-        },
-        {
-            trigger: ".modal button[name=action_resolve]",
-            run: "click",
-        },
-        {
-            content: "Resolved",
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Resolved')",
-        },
+        ...resolveRequest(
+            "Filter replaced, load test passed.",
+            {
+                content: "The work is offered as done",
+                trigger: ".modal div[name=line_ids] .o_data_row td:contains('Tour Diagnostics')",
+            },
+            {
+                content: "The resolve step warns: the filter is requested, not issued yet",
+                trigger: ".modal .o_resolve_warning:contains('Parts not issued yet'):contains('Tour Oil Filter')",
+            },
+        ),
         {
             content: "The form still says the filter is not issued",
             trigger: ".o_form_view .o_request_resolve_warning:contains('Tour Oil Filter')",

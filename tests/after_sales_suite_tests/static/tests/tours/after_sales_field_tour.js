@@ -1,6 +1,12 @@
 import { registry } from "@web/core/registry";
 
-import { openMenu, openPages } from "./after_sales_tour_utils";
+import {
+    openMenu,
+    openPages,
+    resolveRequest,
+    signActInDialog,
+    timeTheWork,
+} from "./after_sales_tour_utils";
 
 // The field, end to end (data and the e-mail from test_tour_field.py). The dispatcher plans a
 // visit of the request an e-mail opened and finds it on the dispatch board; the engineer, on
@@ -76,45 +82,13 @@ registry.category("web_tour.tours").add("after_sales_field_engineer_tour", {
             trigger: ".o_form_view .o_field_widget[name=request_id] a",
             run: "click",
         },
-        {
-            content: "Start the timer",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_timer_start]",
-            run: "click",
-        },
-        {
-            trigger: ".o_form_view .alert-info[name=timer]",
-        },
-        {
-            content: "Work done: stop the timer",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_timer_stop]",
-            run: "click",
-        },
-        {
-            trigger: ".o_form_view .o_form_statusbar:has(button[name=action_timer_start]):not(:has(button[name=action_timer_stop]))",
-        },
+        ...timeTheWork(),
         ...openPages("Timesheets"),
         {
             content: "The time is logged",
             trigger: ".o_field_widget[name=timesheet_ids] .o_data_row td[name=unit_amount]:contains(00:15)",
         },
-        {
-            content: "Resolve the request",
-            trigger: ".o_form_statusbar button[name=action_resolve]",
-            run: "click",
-        },
-        {
-            content: "What was done",
-            trigger: ".modal .o_field_widget[name=resolution] .odoo-editor-editable",
-            run: "editor Starter relay replaced, generator starts.",
-        },
-        {
-            trigger: ".modal button[name=action_resolve]",
-            run: "click",
-        },
-        {
-            content: "Resolved",
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Resolved')",
-        },
+        ...resolveRequest("Starter relay replaced, generator starts."),
         {
             content: "Back to the visit",
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(-V1)",
@@ -134,35 +108,7 @@ registry.category("web_tour.tours").add("after_sales_field_engineer_tour", {
             trigger: ".o_form_view .o_form_statusbar button[name=action_open_sign_act]",
             run: "click",
         },
-        {
-            content: "The customer types their name",
-            trigger: ".modal .o_field_widget[name=signed_by] input",
-            run: "edit Fedor Field",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=signature] .o_signature",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_web_sign_auto_button",
-            run: "click",
-        },
-        {
-            trigger: ".modal canvas.o_web_sign_signature",
-            run: "canvasNotEmpty",
-        },
-        {
-            trigger: ".modal .modal-footer button.btn-primary:contains(Adopt):enabled",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=signature] img.o_signature",
-        },
-        {
-            content: "Sign the act",
-            trigger: ".modal .modal-footer button[name=action_sign]",
-            run: "click",
-        },
+        ...signActInDialog("Fedor Field"),
         {
             content: "The visit shows the act signed",
             trigger: "body:not(:has(.modal)) .o_form_view .o_field_widget[name=act_signed_on]:contains(/\\d/)",

@@ -1,30 +1,13 @@
 import { registry } from "@web/core/registry";
 
-import { openPages } from "./after_sales_tour_utils";
+import { openPages, timeTheWork } from "./after_sales_tour_utils";
 
 // The field engineer on a request: starts and stops the timer (the time is logged, rounded up to
 // the company's step), then logs more time by hand on the Timesheets tab; each timesheet is a
 // done work line of the request. Data comes from test_tour_timesheet.py.
 registry.category("web_tour.tours").add("after_sales_timesheet_tour", {
     steps: () => [
-        {
-            content: "Start the timer",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_timer_start]",
-            run: "click",
-        },
-        {
-            content: "The request says the timer runs",
-            trigger: ".o_form_view .alert-info[name=timer]:contains(Your timer runs)",
-        },
-        {
-            content: "Stop the timer",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_timer_stop]",
-            run: "click",
-        },
-        {
-            content: "The timer stopped",
-            trigger: ".o_form_view .o_form_statusbar:has(button[name=action_timer_start]):not(:has(button[name=action_timer_stop]))",
-        },
+        ...timeTheWork(),
         ...openPages("Timesheets"),
         {
             content: "The timer's time is logged: a started quarter of an hour",
