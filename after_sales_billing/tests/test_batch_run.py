@@ -95,6 +95,16 @@ class TestBatchRun(AfterSalesBillingCommon):
         self.assertEqual(outcome.partner_ids, self.billing_user.partner_id, "to the user who pressed Run")
         self.assertEqual(outcome.author_id, self.env.ref("base.partner_root"))
 
+    def test_each_chunk_done_refreshes_the_starters_form(self):
+        run = self._new_run()
+        Partner = type(self.env["res.partner"])
+        with patch.object(Partner, "_bus_send", autospec=True) as bus_send, run_jobs():
+            run.action_run()
+        calls = [(call.args[0], call.args[1], call.args[2]) for call in bus_send.call_args_list]
+        payload = {"model": "after_sales.billing.run", "id": run.id}
+        expected = (self.billing_user.partner_id, "after_sales_batch_run_progress", payload)
+        self.assertEqual(calls.count(expected), 4 + 1, "after each of the 4 chunks, then when done")
+
     def test_chunk_performed_twice_bills_nothing_twice(self):
         run = self._new_run()
         with run_jobs():

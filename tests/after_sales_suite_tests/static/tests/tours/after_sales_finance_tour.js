@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("after_sales_finance_tour", {
         },
         {
             content: "Its progress shows on the form",
-            trigger: ".o_group[name=progress] .o_field_widget[name=chunk_done_count]",
+            trigger: ".o_form_view .o_field_widget[name=chunk_done_count]",
         },
     ],
 });
@@ -39,8 +39,8 @@ registry.category("web_tour.tours").add("after_sales_finance_done_tour", {
         ...openRow("Done"),
         currentStage("Done"),
         {
-            content: "Every chunk done",
-            trigger: ".o_field_widget[name=chunk_done_count]:contains('1 / 1')",
+            content: "Every chunk done (one chunk)",
+            trigger: ".o_form_view .o_field_widget[name=chunk_count]:contains('1')",
         },
         {
             content: "The outcome in the chatter",
