@@ -4,6 +4,8 @@ from odoo.tests import new_test_user
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 from odoo.addons.after_sales_warranty.tests.common import DealerClaimCommon
 
+from .batch_jobs import run_jobs
+
 
 class AfterSalesBillingCommon(AfterSalesCommon):
     """Products, price lists, taxes and users for billing tests, built once."""
@@ -115,7 +117,8 @@ class AfterSalesBillingCommon(AfterSalesCommon):
             .with_user(user or self.billing_user)
             .create({"date_from": date_from, "date_to": date_to, "grouping": grouping, **vals})
         )
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         return run
 
 
@@ -162,5 +165,6 @@ class DealerSettlementCommon(DealerClaimCommon):
             .with_user(user or self.as_manager)
             .create({"date_from": "2025-06-01", "date_to": date_to, **vals})
         )
-        settlement.action_run()
+        with run_jobs():
+            settlement.action_run()
         return settlement

@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from markupsafe import escape
-from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -12,15 +11,14 @@ from odoo.tools import split_every
 
 from odoo.addons.queue_job.job import identity_exact
 
+from ..locks import RETRY_ERRORS
+
 _logger = logging.getLogger(__name__)
 
 SLA_KINDS = ("response", "resolution")
 
 # the channel of the escalation jobs (record after_sales_service.channel_after_sales_sla)
 SLA_JOB_CHANNEL = "root.after_sales.sla"
-
-# concurrency errors a job lets through: queue_job retries it, no request is skipped
-RETRY_ERRORS = (SerializationFailure, LockNotAvailable, DeadlockDetected)
 
 
 class SlaFields(NamedTuple):
