@@ -28,7 +28,6 @@
         "data/after_sales_phone_call_data.xml",
         "data/after_sales_act_data.xml",
         "data/after_sales_contract_fee_data.xml",
-        "data/queue_job_function_data.xml",
         "views/after_sales_request_views.xml",
         "views/after_sales_visit_views.xml",
         "views/after_sales_contract_views.xml",
