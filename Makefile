@@ -7,7 +7,7 @@ ADDONS := $(MODULES) tests/after_sales_suite_tests
 LINT_PATHS := $(MODULES) tests bench .ci/suite.py .ci/gen_readme.py .ci/test_gen_readme.py
 TAGS ?=
 
-.PHONY: help setup run test test-odoo race pytest lint format shell bench i18n readme
+.PHONY: help setup run test test-odoo race scale pytest lint format shell bench i18n readme
 
 help:
 	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
@@ -16,6 +16,8 @@ help:
 	@echo "make test-odoo  Odoo's own sale/stock/account/repair tests with the suite installed"
 	@echo "make race    two users at the same moment, real transactions: last unit, double return,"
 	@echo "             two billing runs, one phone call posted twice"
+	@echo "make scale   month-end billing as production runs Odoo (2 workers, 15 s limit, job runner):"
+	@echo "             Run answers in < 2 s, 3,000 requests billed once, a worker killed (ARGS=...)"
 	@echo "make pytest  pytest-odoo against the 'make run' database (ARGS=... for pytest)"
 	@echo "make lint    ruff (check + format), pylint-odoo's mandatory checks, README.rst up to date"
 	@echo "make format  apply ruff's fixes and formatting"
@@ -38,6 +40,9 @@ test-odoo:
 
 race:
 	$(SUITE) bench tests/race.py
+
+scale:
+	$(SUITE) scale $(ARGS)
 
 pytest:
 	$(SUITE) pytest $(ARGS)
