@@ -22,7 +22,7 @@ help:
 	@echo "make lint    ruff (check + format), pylint-odoo's mandatory checks, README.rst up to date"
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make shell   odoo shell on the 'make run' database"
-	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
+	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one, ARGS=... its options)"
 	@echo "make readme  write each addon's README.rst from its manifest and readme/*.md"
 	@echo "make i18n    export the .pot files, merge ru.po, fail while anything is untranslated"
 
@@ -64,7 +64,7 @@ format:
 	$(PYTHON) -m ruff format $(LINT_PATHS)
 
 bench:
-	$(SUITE) bench $(BENCH)
+	$(SUITE) bench $(BENCH) $(ARGS)
 
 i18n:
 	$(SUITE) i18n

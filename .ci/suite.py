@@ -129,13 +129,6 @@ class Odoo:
             raise SuiteError(f"Odoo {version} found at {src}; the suite needs Odoo 19.")
         self.src = src
         self.cmd = [sys.executable, "-m", "odoo"]
-        # A server with workers re-runs its own script for the bus's gevent process, which
-        # ``-m odoo`` cannot be: start such a server by a script (odoo-bin, or pip's ``odoo``).
-        script = next(
-            (path for path in (src / "odoo-bin", Path(sys.executable).with_name("odoo")) if path.is_file()),
-            None,
-        )
-        self.server_cmd = [sys.executable, str(script)] if script else self.cmd
         # A source install keeps the standard addons beside the odoo package;
         # packaged installs (deb, Docker) keep them inside odoo/addons, which
         # Odoo always adds by itself.
@@ -1191,7 +1184,7 @@ def run_scripts(scripts, *, throwaway, script_args=()):
 def cmd_bench(args):
     """Run the bench/ scripts against the private cluster of ``make run`` (or PGHOST)."""
     scripts = [Path(s) for s in args.scripts] or sorted((ROOT / "bench").glob("bench_*.py"))
-    return 1 if run_scripts(scripts, throwaway=False) else 0
+    return 1 if run_scripts(scripts, throwaway=False, script_args=args.script_args) else 0
 
 
 def cmd_scale(args):
@@ -1287,13 +1280,13 @@ def main(argv=None):
     sub.add_parser("i18n", help="export the .pot files, merge ru.po, count untranslated").set_defaults(
         func=cmd_i18n
     )
-    bench = sub.add_parser("bench", help="run the bench/ scripts (all, or the ones given)")
+    bench = sub.add_parser("bench", help="run the bench/ scripts (all, or those given, with their options)")
     bench.add_argument("scripts", nargs="*")
     bench.set_defaults(func=cmd_bench)
     scale = sub.add_parser("scale", help="month-end billing under workers and the job runner")
     scale.set_defaults(func=cmd_scale)  # its other arguments are tests/scale.py's
     args, extra = parser.parse_known_args(argv)
-    if args.command == "scale":
+    if args.command in ("scale", "bench"):
         args.script_args = extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

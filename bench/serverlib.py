@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def _load_suite():
 
 
 suite = _load_suite()
+# a script, not ``-m odoo``: a server with workers re-runs its script for the bus's gevent process
+LAUNCHER = Path(__file__).resolve().with_name("odoo_server.py")
 
 # Odoo's access log line of a request: ... "GET /path HTTP/1.1" 200 - <queries> <SQL s> <other s>
 ACCESS_RE = re.compile(
@@ -63,7 +66,8 @@ class OdooServer:
         )
         self.port = suite.free_port()
         cmd = [
-            *odoo.server_cmd,
+            sys.executable,
+            str(LAUNCHER),
             "-c",
             str(conf),
             "-d",
