@@ -2,7 +2,7 @@
     "name": "After-Sales Billing",
     "summary": "Priced service lines, contract billing models, billing runs into customer invoices "
     "and settlement of dealer claims into vendor bills",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -18,11 +18,13 @@
         "mail",
         "portal",
         "product",
+        "queue_job",
     ],
     "data": [
         "security/ir.model.access.csv",
         "security/after_sales_billing_rules.xml",
         "data/after_sales_billing_data.xml",
+        "data/queue_job_function_data.xml",
         "data/after_sales_phone_call_data.xml",
         "data/after_sales_act_data.xml",
         "views/after_sales_request_views.xml",
@@ -45,6 +47,11 @@
         "views/after_sales_dealer_claim_portal_templates.xml",
         "views/after_sales_exchange_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "after_sales_billing/static/src/batch_run/*",
+        ],
+    },
     "demo": [
         "demo/after_sales_billing_demo.xml",
         "demo/after_sales_dealer_settlement_demo.xml",

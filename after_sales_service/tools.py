@@ -3,7 +3,6 @@ import math
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 # the largest number a user may type in a float field: beyond it a double no longer holds the
 # cents exactly, and Odoo's rounding overflows (1e308) - no quantity, hour or amount comes near
@@ -122,50 +121,6 @@ def period_end(start, months=0, years=0):
     2025-03-01 cover 2026-03-01; 1 month from 2025-01-31 ends on 2025-02-28.
     """
     return start + relativedelta(months=months, years=years)
-
-
-def serialize_on_rows(records):
-    """Update the rows of ``records`` (in id order) so that a concurrent transaction doing the same
-    waits for this one, then fails with a serialization error and is retried, seeing what this one
-    wrote: the guard of read-decide-write checks (the last unit returned, a part claimed twice).
-
-    The rows are updated, not only locked: after a plain lock the waiter would go on with its old
-    snapshot. The serialization failure is expected (the request is replayed): not logged.
-    """
-    if not records:
-        return
-    records.flush_recordset()
-    records.env.cr.execute(
-        SQL(
-            "UPDATE %(table)s SET write_date = write_date WHERE id IN "
-            "(SELECT id FROM %(table)s WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE)",
-            table=SQL.identifier(records._table),
-            ids=list(records.ids),
-        ),
-        log_exceptions=False,
-    )
-
-
-def lock_free_rows(model, ids, condition):
-    """Lock the rows of ``model`` in ``ids`` still matching ``condition`` (an ``SQL``) and return them;
-    rows another transaction holds are skipped (``FOR UPDATE SKIP LOCKED``).
-
-    The guard of the billing run and the dealer settlement against a concurrent run: a row the
-    other run processed meanwhile is an expected conflict, retried by the caller, not an error.
-    """
-    if not ids:
-        return model
-    model.flush_model()
-    model.env.cr.execute(
-        SQL(
-            "SELECT id FROM %s WHERE id = ANY(%s) AND %s ORDER BY id FOR UPDATE SKIP LOCKED",
-            SQL.identifier(model._table),
-            list(ids),
-            condition,
-        ),
-        log_exceptions=False,
-    )
-    return model.browse([row[0] for row in model.env.cr.fetchall()])
 
 
 def context_chunk_size(env, key, default):

@@ -306,7 +306,10 @@ def race_billing_runs(env, registry, ctx, rounds):
         context = {"after_sales_billing_chunk_size": 2} if i % 2 else {}
 
         def press_run(e, run_id, context=context):
-            return e["after_sales.billing.run"].with_context(**context).browse(run_id).action_run() and True
+            # the run's synchronous path: the jobs of the pressed button do the same, chunk by chunk
+            run = e["after_sales.billing.run"].with_context(**context).browse(run_id)
+            run._check_can_run()
+            return run._run() and True
 
         results = together(
             registry,
@@ -448,10 +451,9 @@ def race_dealer_settlements(env, registry, ctx, rounds):
         context = {"after_sales_settlement_chunk_size": 2} if i % 2 else {}
 
         def press_run(e, settlement_id, context=context):
-            return (
-                e["after_sales.dealer.settlement"].with_context(**context).browse(settlement_id).action_run()
-                and True
-            )
+            settlement = e["after_sales.dealer.settlement"].with_context(**context).browse(settlement_id)
+            settlement._check_can_run()
+            return settlement._run() and True
 
         results = together(
             registry,

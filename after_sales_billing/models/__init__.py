@@ -10,6 +10,8 @@ from . import after_sales_request
 from . import after_sales_visit
 from . import after_sales_exchange
 from . import after_sales_phone_call
+from . import after_sales_batch_run_mixin
+from . import after_sales_batch_run_chunk
 from . import after_sales_billing_run
 from . import after_sales_billing_run_failure
 from . import after_sales_billing_run_skip

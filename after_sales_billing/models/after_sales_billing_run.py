@@ -2,51 +2,25 @@ import logging
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
-from psycopg2.errors import LockNotAvailable, SerializationFailure
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.tools import context_chunk_size, lock_free_rows
+from odoo.addons.after_sales_service.locks import skip_locked_rows
 
 _logger = logging.getLogger(__name__)
-
-# Errors after which a chunk is retried in a fresh transaction (another run got there first).
-RETRY_ERRORS = (SerializationFailure, LockNotAvailable)
-
-
-def _default_date_from(self):
-    return fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
-
-
-def _default_date_to(self):
-    return fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
 
 
 class AfterSalesBillingRun(models.Model):
     _name = "after_sales.billing.run"
     _description = "Billing Run"
-    _inherit = ["mail.thread"]
-    _order = "date_to desc, id desc"
-    _check_company_auto = True
-    _chunk_size = 100  # invoices per chunk (one create, one transaction)
-    _chunk_lines = 1000  # and at most so many invoice lines
+    _inherit = ["after_sales.batch.run.mixin"]
+    _chunk_context = "after_sales_billing"
+    _batch_sequence_code = "after_sales.billing.run"
 
-    name = fields.Char(string="Number", required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    user_id = fields.Many2one("res.users", string="Run By", default=lambda self: self.env.user, readonly=True)
-    date_from = fields.Date(string="From", required=True, default=_default_date_from)
-    date_to = fields.Date(
-        string="To",
-        required=True,
-        default=_default_date_to,
-        help="Billable lines dated up to this day are invoiced, older unbilled ones too.",
-    )
+    date_to = fields.Date(help="Billable lines dated up to this day are invoiced, older unbilled ones too.")
     grouping = fields.Selection(
         [("customer", "Per Customer"), ("contract", "Per Customer and Contract"), ("request", "Per Request")],
         string="One Invoice",
@@ -63,16 +37,6 @@ class AfterSalesBillingRun(models.Model):
     request_ids = fields.Many2many(
         "after_sales.request", string="Only Requests", check_company=True, readonly=True
     )
-    state = fields.Selection(
-        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
-        default="draft",
-        required=True,
-        readonly=True,
-        copy=False,
-        tracking=True,
-        index=True,
-    )
-    date_done = fields.Datetime(string="Finished On", readonly=True, copy=False)
     invoice_ids = fields.One2many(
         "account.move", "after_sales_billing_run_id", string="Invoices", readonly=True
     )
@@ -129,41 +93,12 @@ class AfterSalesBillingRun(models.Model):
             if run.date_from > run.date_to:
                 raise ValidationError(self.env._("The billing period cannot end before it starts."))
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("after_sales.billing.run")
-                    or "/"
-                )
-        return super().create(vals_list)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
         if any(run.invoice_ids for run in self):
             raise UserError(self.env._("A billing run that created invoices cannot be deleted."))
 
     # -------------------------------------------------------------- actions
-
-    def action_run(self):
-        """Invoice the billable lines and fees of the period; can be run again to finish."""
-        self._check_can_run()
-        for run in self:
-            run._run()
-        if len(self) == 1 and not self.invoice_ids:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "message": self._get_outcome_message(),
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
-        return True
 
     def action_view_invoices(self):
         self.ensure_one()
@@ -191,40 +126,18 @@ class AfterSalesBillingRun(models.Model):
             if run.state == "done" and not run.request_ids:
                 continue  # running a finished run again bills what became billable since
 
-    def _run(self, commit=None):
-        """Invoice the billable lines and fees of the run in committed chunks.
-
-        ``commit``: commit after each chunk of invoices (default: yes, except in
-        tests). A chunk that meets lines being invoiced by a concurrent run is
-        retried in a fresh transaction, where those lines are already invoiced.
-        """
-        self.ensure_one()
-        if commit is None:
-            commit = not modules.module.current_test
-        self.write({"state": "running"})
+    def _batch_before_collect(self):
         if self.include_fees and not self.request_ids:
             self._ensure_fees()
-        if commit:
-            self._commit()
-        groups = self._collect_groups()
-        for chunk in self._split_chunks(groups):
-            for attempt in range(5):
-                try:
-                    self._invoice_chunk(chunk)
-                    if commit:
-                        self._commit(len(chunk))
-                    break
-                except RETRY_ERRORS:
-                    if not commit or attempt == 4:
-                        raise
-                    _logger.info("Billing run %s: chunk busy in another run, retrying", self.name)
-                    self.env.cr.rollback()
+
+    def _batch_before_done(self):
         self._record_left_out()
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
-        self.message_post(body=self._get_outcome_message())
-        if commit:
-            self._commit()
-        return True
+
+    def _get_group_size(self, payload):
+        return len(payload["lines"]) + len(payload["fees"])
+
+    def _process_groups(self, groups):
+        return self._create_invoices(groups)
 
     def _get_left_out_domain(self):
         """Lines of the run's scope and period (or later) with something not invoiced."""
@@ -254,10 +167,15 @@ class AfterSalesBillingRun(models.Model):
         """Record which requests of the period this run left out, and why (one row per reason)."""
         self.ensure_one()
         self.skip_ids.sudo().unlink()
-        lines = self.env["after_sales.request.line"].search_fetch(
-            self._get_left_out_domain(),
-            ["request_id", "done", "date", "coverage", "price_unit", "line_type"],
-            order="request_id, id",
+        # as superuser: an invoicing user may run billing without reading requests
+        lines = (
+            self.env["after_sales.request.line"]
+            .sudo()
+            .search_fetch(
+                self._get_left_out_domain(),
+                ["request_id", "done", "date", "coverage", "price_unit", "line_type"],
+                order="request_id, id",
+            )
         )
         counts = defaultdict(int)
         for line in lines:
@@ -299,32 +217,6 @@ class AfterSalesBillingRun(models.Model):
         if self.failure_ids:
             message += " " + self.env._("%s group(s) failed (see the Failures tab).", self.failure_count)
         return message
-
-    def _split_chunks(self, groups):
-        """The groups in chunks of at most ``_chunk_size`` invoices and ``_chunk_lines`` lines.
-
-        One chunk is one ``account.move.create`` and one transaction: large enough to share
-        the ORM's fixed cost of a create among many invoices, small enough to keep the
-        transaction short (a group of more lines than the limit makes a chunk of its own).
-        """
-        size = context_chunk_size(self.env, "after_sales_billing_chunk_size", self._chunk_size)
-        max_lines = context_chunk_size(self.env, "after_sales_billing_chunk_lines", self._chunk_lines)
-        chunk, line_count = [], 0
-        for key, group in groups.items():
-            count = len(group["lines"]) + len(group["fees"])
-            if chunk and (len(chunk) >= size or line_count + count > max_lines):
-                yield chunk
-                chunk, line_count = [], 0
-            chunk.append((key, group))
-            line_count += count
-        if chunk:
-            yield chunk
-
-    def _commit(self, processed=0):
-        """Commit the work done so far (progress of the cron when run by it)."""
-        self.env["ir.cron"]._commit_progress(processed)
-        # keep the cache small over thousands of invoices
-        self.env.invalidate_all()
 
     def _ensure_fees(self):
         contracts = (
@@ -387,8 +279,11 @@ class AfterSalesBillingRun(models.Model):
         """{group key: {"lines": ids, "fees": ids}} of what this run bills."""
         self.ensure_one()
         groups = defaultdict(lambda: {"lines": [], "fees": []})
-        lines = self.env["after_sales.request.line"].search(
-            self._get_lines_domain(), order="request_id, sequence, id"
+        # as superuser: an invoicing user may run billing without reading requests
+        lines = (
+            self.env["after_sales.request.line"]
+            .sudo()
+            .search(self._get_lines_domain(), order="request_id, sequence, id")
         )
         for line in lines:
             request = line.request_id
@@ -412,26 +307,6 @@ class AfterSalesBillingRun(models.Model):
                 groups[key]["fees"].append(fee.id)
         return groups
 
-    def _invoice_chunk(self, chunk):
-        """Invoice a chunk of groups in one go; on error, one group at a time, recording failures."""
-        try:
-            with self.env.cr.savepoint():
-                return self._create_invoices(chunk)
-        except RETRY_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - find the failing groups one by one
-            _logger.info("Billing run %s: a chunk failed, invoicing its groups one by one", self.name)
-        moves = self.env["account.move"]
-        for key, group in chunk:
-            try:
-                with self.env.cr.savepoint():
-                    moves |= self._create_invoices([(key, group)])
-            except RETRY_ERRORS:
-                raise
-            except Exception as error:  # noqa: BLE001 - recorded on the run, others go on
-                self._record_failure(key, group, error)
-        return moves
-
     def _create_invoices(self, groups):
         """Draft invoices (or credit notes) of ``groups`` in one ``account.move.create``.
 
@@ -440,13 +315,15 @@ class AfterSalesBillingRun(models.Model):
         those links. The rows of the whole chunk are locked in one query per table and read
         as one batch (shared prefetch), so the queries of a chunk do not grow with its groups.
         """
-        Line = self.env["after_sales.request.line"]
+        Line = self.env["after_sales.request.line"].sudo()
         Fee = self.env["after_sales.contract.fee"].sudo()
         # another run may have invoiced some of them since they were collected
-        all_lines = lock_free_rows(
-            Line, [i for __, g in groups for i in g["lines"]], SQL("invoice_status = 'to_invoice'")
+        all_lines = skip_locked_rows(
+            Line.browse([i for __, g in groups for i in g["lines"]]), SQL("invoice_status = 'to_invoice'")
         )
-        all_fees = lock_free_rows(Fee, [i for __, g in groups for i in g["fees"]], SQL("NOT is_invoiced"))
+        all_fees = skip_locked_rows(
+            Fee.browse([i for __, g in groups for i in g["fees"]]), SQL("NOT is_invoiced")
+        )
         free_line_ids, free_fee_ids = set(all_lines.ids), set(all_fees.ids)
         all_lines.invalidate_recordset(["qty_to_invoice", "invoice_status"])
         all_fees.invalidate_recordset(["is_invoiced"])
@@ -548,7 +425,7 @@ class AfterSalesBillingRun(models.Model):
 
     def _record_failure(self, key, group, error):
         partner_id, __, contract_id, request_id = key
-        message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        message = self._get_failure_reason(error)
         self.env["after_sales.billing.run.failure"].sudo().create(
             {
                 "run_id": self.id,
@@ -585,4 +462,4 @@ class AfterSalesBillingRun(models.Model):
                     "contract_ids": [fields.Command.set(company_contracts.ids)],
                 }
             )
-            run._run()
+            run._action_run()

@@ -46,7 +46,7 @@ class AfterSalesDealerClaim(models.Model):
                 "grouping": "claim",
             }
         )
-        settlement.action_run()
+        settlement._run()
         return settlement._get_records_action()
 
     def action_view_settlement_moves(self):

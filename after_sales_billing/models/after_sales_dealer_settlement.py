@@ -1,52 +1,24 @@
 import logging
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-from psycopg2.errors import LockNotAvailable, SerializationFailure
-
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.tools import context_chunk_size, lock_free_rows
+from odoo.addons.after_sales_service.locks import skip_locked_rows
 
 _logger = logging.getLogger(__name__)
-
-# Errors after which a chunk is retried in a fresh transaction (another settlement got there first).
-RETRY_ERRORS = (SerializationFailure, LockNotAvailable)
-
-
-def _default_date_from(self):
-    return fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
-
-
-def _default_date_to(self):
-    return fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
 
 
 class AfterSalesDealerSettlement(models.Model):
     _name = "after_sales.dealer.settlement"
     _description = "Dealer Claim Settlement"
-    _inherit = ["mail.thread"]
-    _order = "date_to desc, id desc"
-    _check_company_auto = True
-    _chunk_size = 100  # bills per chunk (one create, one transaction)
-    _chunk_lines = 1000  # and at most so many bill lines
+    _inherit = ["after_sales.batch.run.mixin"]
+    _chunk_context = "after_sales_settlement"
+    _batch_sequence_code = "after_sales.dealer.settlement"
 
-    name = fields.Char(string="Number", required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    user_id = fields.Many2one("res.users", string="Run By", default=lambda self: self.env.user, readonly=True)
-    date_from = fields.Date(string="From", required=True, default=_default_date_from)
-    date_to = fields.Date(
-        string="To",
-        required=True,
-        default=_default_date_to,
-        help="Claims decided up to this day are settled, older unsettled ones too.",
-    )
+    date_to = fields.Date(help="Claims decided up to this day are settled, older unsettled ones too.")
     grouping = fields.Selection(
         [("dealer", "Per Dealer"), ("claim", "Per Claim")],
         string="One Document",
@@ -62,16 +34,6 @@ class AfterSalesDealerSettlement(models.Model):
     claim_ids = fields.Many2many(
         "after_sales.dealer.claim", string="Only Claims", check_company=True, readonly=True
     )
-    state = fields.Selection(
-        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
-        default="draft",
-        required=True,
-        readonly=True,
-        copy=False,
-        tracking=True,
-        index=True,
-    )
-    date_done = fields.Datetime(string="Finished On", readonly=True, copy=False)
     move_ids = fields.One2many(
         "account.move", "after_sales_dealer_settlement_id", string="Bills and Credit Notes", readonly=True
     )
@@ -109,43 +71,12 @@ class AfterSalesDealerSettlement(models.Model):
             if settlement.date_from > settlement.date_to:
                 raise ValidationError(self.env._("The settlement period cannot end before it starts."))
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("after_sales.dealer.settlement")
-                    or "/"
-                )
-        return super().create(vals_list)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_settled(self):
         if any(settlement.move_count for settlement in self):
             raise UserError(self.env._("A settlement that created bills or credit notes cannot be deleted."))
 
     # -------------------------------------------------------------- actions
-
-    def action_run(self):
-        """Settle the approved claim lines of the period; can be run again to finish."""
-        self._check_can_settle()
-        for settlement in self:
-            settlement._run()
-        if len(self) == 1 and not self.move_count:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "message": self._get_outcome_message(),
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
-        return True
 
     def action_view_moves(self):
         self.ensure_one()
@@ -173,40 +104,11 @@ class AfterSalesDealerSettlement(models.Model):
         if not (self.env.su or self.env.user.has_group("after_sales_service.group_after_sales_manager")):
             raise AccessError(self.env._("Only After-Sales managers settle dealer claims."))
 
-    def _run(self, commit=None):
-        """Settle the claim lines of the settlement in committed chunks of documents.
+    def _check_can_run(self):
+        self._check_can_settle()
 
-        ``commit``: commit after each chunk (default: yes, except in tests). A chunk that meets
-        lines being settled by a concurrent settlement is retried in a fresh transaction,
-        where those lines are settled already. Documents are made as superuser on behalf of
-        the After-Sales manager who runs it: finance checks and posts them in Accounting.
-        """
-        self.ensure_one()
-        if commit is None:
-            commit = not modules.module.current_test
-        self.write({"state": "running"})
-        if commit:
-            self._commit()
-        groups = self._collect_groups()
-        for chunk in self._split_chunks(groups):
-            for attempt in range(5):
-                try:
-                    self._settle_chunk(chunk)
-                    if commit:
-                        self._commit(len(chunk))
-                    break
-                except RETRY_ERRORS:
-                    if not commit or attempt == 4:
-                        raise
-                    _logger.info(
-                        "Dealer settlement %s: chunk busy in another settlement, retrying", self.name
-                    )
-                    self.env.cr.rollback()
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
-        self.message_post(body=self._get_outcome_message())
-        if commit:
-            self._commit()
-        return True
+    def _process_groups(self, groups):
+        return self._create_moves(groups)
 
     def _get_outcome_message(self):
         self.ensure_one()
@@ -223,11 +125,6 @@ class AfterSalesDealerSettlement(models.Model):
         if self.failure_ids:
             message += " " + self.env._("%s group(s) failed (see the Failures tab).", self.failure_count)
         return message
-
-    def _commit(self, processed=0):
-        """Commit the work done so far (progress of the cron when run by it)."""
-        self.env["ir.cron"]._commit_progress(processed)
-        self.env.invalidate_all()
 
     def _get_lines_domain(self):
         """Claim lines this settlement pays: owed to the dealer, not settled, decided by ``date_to``."""
@@ -265,40 +162,6 @@ class AfterSalesDealerSettlement(models.Model):
             groups[key].append(line.id)
         return groups
 
-    def _split_chunks(self, groups):
-        """The groups in chunks of at most ``_chunk_size`` documents and ``_chunk_lines`` lines."""
-        size = context_chunk_size(self.env, "after_sales_settlement_chunk_size", self._chunk_size)
-        max_lines = context_chunk_size(self.env, "after_sales_settlement_chunk_lines", self._chunk_lines)
-        chunk, line_count = [], 0
-        for key, line_ids in groups.items():
-            if chunk and (len(chunk) >= size or line_count + len(line_ids) > max_lines):
-                yield chunk
-                chunk, line_count = [], 0
-            chunk.append((key, line_ids))
-            line_count += len(line_ids)
-        if chunk:
-            yield chunk
-
-    def _settle_chunk(self, chunk):
-        """Settle a chunk of groups in one go; on error, one group at a time, recording failures."""
-        try:
-            with self.env.cr.savepoint():
-                return self._create_moves(chunk)
-        except RETRY_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - find the failing groups one by one
-            _logger.info("Dealer settlement %s: a chunk failed, settling its groups one by one", self.name)
-        moves = self.env["account.move"]
-        for key, line_ids in chunk:
-            try:
-                with self.env.cr.savepoint():
-                    moves |= self._create_moves([(key, line_ids)])
-            except RETRY_ERRORS:
-                raise
-            except Exception as error:  # noqa: BLE001 - recorded on the settlement, others go on
-                self._record_failure(key, line_ids, error)
-        return moves
-
     def _create_moves(self, groups):
         """Draft vendor bills (or credit notes) of ``groups`` in one ``account.move.create``.
 
@@ -306,9 +169,8 @@ class AfterSalesDealerSettlement(models.Model):
         from its creation: whether a claim line is settled is derived from those links. The
         lines of the whole chunk are locked in one query and read as one batch.
         """
-        all_lines = lock_free_rows(
-            self.env["after_sales.dealer.claim.line"].sudo(),
-            [i for __, ids in groups for i in ids],
+        all_lines = skip_locked_rows(
+            self.env["after_sales.dealer.claim.line"].sudo().browse([i for __, ids in groups for i in ids]),
             SQL("settlement_status = 'to_settle'"),
         )
         free_ids = set(all_lines.ids)
@@ -397,7 +259,7 @@ class AfterSalesDealerSettlement(models.Model):
 
     def _record_failure(self, key, line_ids, error):
         dealer_id, __, __, claim_id = key
-        message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        message = self._get_failure_reason(error)
         self.env["after_sales.dealer.settlement.failure"].sudo().create(
             {
                 "settlement_id": self.id,

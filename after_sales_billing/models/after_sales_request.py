@@ -4,6 +4,8 @@ from odoo.fields import Domain
 from odoo.tools import float_compare
 from odoo.tools.image import base64_to_image
 
+from odoo.addons.after_sales_service.locks import wait_for_rows
+
 from .after_sales_estimate import ESTIMATE_STATES
 
 # Request types whose work is done at the customer's site (field service): with the company's
@@ -322,10 +324,7 @@ class AfterSalesRequest(models.Model):
         signed_by = (signed_by or "").strip()
         if self.ids:
             # the back office and the portal may sign at the same moment: one signature wins
-            self.env.cr.execute(
-                "SELECT id FROM after_sales_request WHERE id IN %s FOR NO KEY UPDATE", [tuple(self.ids)]
-            )
-            self.invalidate_recordset(["act_signed_on", "act_signed_by"])
+            wait_for_rows(self, ["act_signed_on", "act_signed_by"])
         self._check_can_sign_act(signed_by, signature)
         self._sign_act(signed_by, signature)
         return True

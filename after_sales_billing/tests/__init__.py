@@ -19,3 +19,4 @@ from . import test_dealer_claim_report
 from . import test_dealer_settlement_portal
 from . import test_pricelist_feature
 from . import test_quantity_owner
+from . import test_batch_run

@@ -3,6 +3,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
 
+from .batch_jobs import run_jobs
+
 
 class AfterSalesBillingCommon(AfterSalesCommon):
     """Products, price lists, taxes and users for billing tests, built once."""
@@ -114,5 +116,6 @@ class AfterSalesBillingCommon(AfterSalesCommon):
             .with_user(user or self.billing_user)
             .create({"date_from": date_from, "date_to": date_to, "grouping": grouping, **vals})
         )
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         return run

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
+from .batch_jobs import run_jobs
 from .common import AfterSalesBillingCommon
 
 
@@ -161,9 +162,10 @@ class TestBillingRun(AfterSalesBillingCommon):
             .with_user(self.billing_user)
             .create({"date_from": "2001-01-01", "date_to": "2001-01-31"})  # nothing done then
         )
-        action = run.action_run()
+        with run_jobs():
+            action = run.action_run()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn("Nothing to bill", action["params"]["message"])
+        self.assertIn("Nothing to bill", run.message_ids[0].body)
         self.assertEqual(run.state, "done")
 
     def test_rerun_is_idempotent_and_crash_safe(self):
@@ -174,7 +176,7 @@ class TestBillingRun(AfterSalesBillingCommon):
             .with_context(after_sales_billing_chunk_size=1)
             .create({"date_from": "2026-03-01", "date_to": "2026-03-31", "grouping": "request"})
         )
-        original = type(run)._invoice_chunk
+        original = type(run)._process_chunk
         calls = []
 
         def crash_after_two(self_run, chunk):
@@ -185,19 +187,22 @@ class TestBillingRun(AfterSalesBillingCommon):
 
         # not assertRaises: its savepoint would undo the two committed chunks
         crashed = False
-        with patch.object(type(run), "_invoice_chunk", crash_after_two):
+        with patch.object(type(run), "_process_chunk", crash_after_two):
             try:
-                run.action_run()
+                with run_jobs():
+                    run.action_run()
             except RuntimeError:
                 crashed = True
         self.assertTrue(crashed)
         self.assertEqual(run.state, "running")
         self.assertEqual(len(run.invoice_ids), 2)
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         self.assertEqual(run.invoice_count, 4)
         again = self._run("request")
         self.assertFalse(again.invoice_ids, "a second run finds nothing left")
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         self.assertEqual(run.invoice_count, 4)
         lines = sum(requests, self.env["after_sales.request"]).line_ids.filtered(
             lambda ln: ln.coverage == "paid"

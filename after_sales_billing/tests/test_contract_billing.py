@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
+from .batch_jobs import run_jobs
 from .common import AfterSalesBillingCommon
 
 
@@ -187,7 +188,7 @@ class TestContractBilling(AfterSalesBillingCommon):
         auto = self._subscription(self._create_customer("Auto"), auto_billing=True)
         manual = self._subscription(self._create_customer("Manual"))
         request = self._create_request(auto.partner_id, [self._work_line(date="2026-03-15")])
-        with freeze_time("2026-04-01"):
+        with freeze_time("2026-04-01"), run_jobs():
             self.env["after_sales.billing.run"]._cron_monthly_billing()
         run = self.env["after_sales.billing.run"].search([("contract_ids", "=", auto.id)])
         self.assertRecordValues(run, [{"state": "done", "date_to": auto.date_start.replace(month=3, day=31)}])

@@ -5,6 +5,7 @@ from odoo.tests import tagged
 
 from odoo.addons.after_sales_service.tests.test_request_xlsx import read_workbook, table
 
+from .batch_jobs import run_jobs
 from .test_dealer_settlement import DealerSettlementCommon
 
 
@@ -39,7 +40,8 @@ class TestDealerClaimReportSettlement(DealerSettlementCommon):
                     }
                 )
             )
-            settlement.action_run()
+            with run_jobs():
+                settlement.action_run()
             cls.bills = settlement.sudo().move_ids
             cls.bills.with_user(cls.accountant).action_post()
         cls.bill_a = cls.claim_a.line_ids.sudo().settle_move_id

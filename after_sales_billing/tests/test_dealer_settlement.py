@@ -8,6 +8,8 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.after_sales_warranty.tests.common import DealerClaimCommon
 
+from .batch_jobs import run_jobs
+
 
 class DealerSettlementCommon(DealerClaimCommon):
     """Dealers' approved claims and the accounts to settle them on."""
@@ -51,7 +53,8 @@ class DealerSettlementCommon(DealerClaimCommon):
             .with_user(user or self.as_manager)
             .create({"date_from": "2025-06-01", "date_to": date_to, **vals})
         )
-        settlement.action_run()
+        with run_jobs():
+            settlement.action_run()
         return settlement
 
 
@@ -112,7 +115,7 @@ class TestDealerSettlement(DealerSettlementCommon):
             .with_context(after_sales_settlement_chunk_size=1)
             .create({"date_from": "2025-06-01", "date_to": "2025-06-30", "grouping": "claim"})
         )
-        original = type(settlement)._settle_chunk
+        original = type(settlement)._process_chunk
         calls = []
 
         def crash_after_two(self_settlement, chunk):
@@ -123,18 +126,21 @@ class TestDealerSettlement(DealerSettlementCommon):
 
         # not assertRaises: its savepoint would undo the chunks done
         crashed = False
-        with patch.object(type(settlement), "_settle_chunk", crash_after_two):
+        with patch.object(type(settlement), "_process_chunk", crash_after_two):
             try:
-                settlement.action_run()
+                with run_jobs():
+                    settlement.action_run()
             except RuntimeError:
                 crashed = True
         self.assertTrue(crashed)
         self.assertEqual(settlement.state, "running")
         self.assertEqual(settlement.move_count, 2)
-        settlement.action_run()
+        with run_jobs():
+            settlement.action_run()
         self.assertEqual(settlement.move_count, 4)
         self.assertFalse(self._settle().move_ids)
-        settlement.action_run()
+        with run_jobs():
+            settlement.action_run()
         self.assertEqual(settlement.move_count, 4)
         lines = self.env["after_sales.dealer.claim"].concat(*claims).line_ids
         self.assertEqual(len(lines.settle_line_ids), len(lines), "each line on one bill line")

@@ -17,6 +17,7 @@ class TestInstall(AfterSalesCommon):
                 "mail",
                 "portal",
                 "product",
+                "queue_job",
             ],
         )
 

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import tagged
 
+from .batch_jobs import run_jobs
 from .common import AfterSalesBillingCommon
 
 
@@ -287,7 +288,8 @@ class TestInvoiceCreation(AfterSalesBillingCommon):
             self.env["after_sales.contract.fee"],
             self.customer.address_get(["invoice"])["invoice"],
         )
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         invoice = run.invoice_ids
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.partner_id.id, vals["partner_id"])

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+
+from odoo.addons.after_sales_service.locks import wait_for_rows
 
 
 class AfterSalesRequest(models.Model):
@@ -236,20 +237,12 @@ class AfterSalesRequest(models.Model):
         """
         if not products:
             return
-        self.env["stock.quant"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT quant.id FROM stock_quant quant
-                  JOIN stock_location loc ON loc.id = quant.location_id
-                 WHERE quant.product_id = ANY(%s) AND loc.parent_path LIKE %s
-              ORDER BY quant.id
-                   FOR NO KEY UPDATE OF quant
-                """,
-                products.ids,
-                f"{location.parent_path}%",
-            )
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search([("product_id", "in", products.ids), ("location_id", "child_of", location.id)])
         )
+        wait_for_rows(quants)
 
     def _on_stage_change(self, old_stages, new_stage, keep_open_lines=None):
         """Closing a request (not cancelling it) consumes the parts still issued to it."""

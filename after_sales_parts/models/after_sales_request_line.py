@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
-from odoo.addons.after_sales_service.tools import serialize_on_rows
+from odoo.addons.after_sales_service.locks import serialize_on_rows
 
 from .stock_lot import GRADES
 

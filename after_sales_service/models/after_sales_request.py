@@ -3,14 +3,13 @@ import re
 from collections import defaultdict
 from datetime import timedelta
 
-from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_datetime, html2plaintext, is_html_empty
 from odoo.tools.mail import email_normalize, parse_contact_from_email
 
+from ..locks import RETRY_ERRORS
 from ..tools import check_finite_numbers
 
 _logger = logging.getLogger(__name__)
@@ -78,9 +77,6 @@ SLA_DEADLINE_SOURCES = {
 }
 
 SLA_KINDS = ("response", "resolution")
-
-# concurrency errors the cron lets through: its transaction is retried, not the request skipped
-RETRY_ERRORS = (SerializationFailure, LockNotAvailable, DeadlockDetected)
 
 _logger = logging.getLogger(__name__)
 

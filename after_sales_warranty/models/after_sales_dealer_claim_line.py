@@ -5,7 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.after_sales_service.tools import check_finite_numbers, serialize_on_rows
+from odoo.addons.after_sales_service.locks import serialize_on_rows
+from odoo.addons.after_sales_service.tools import check_finite_numbers
 
 from ..tools import coverage_reason, coverage_reason_display
 

@@ -6,6 +6,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools.misc import file_path
 
+from odoo.addons.after_sales_billing.tests.batch_jobs import run_jobs
+
 SUITE = ["after_sales_service", "after_sales_warranty", "after_sales_parts", "after_sales_billing"]
 READ_KEY = re.compile(r"""context(?:\.get\(|\[)\s*["']([\w.]+)["']""")
 # chunk sizes are read through the service tools' helper, by their literal name too
@@ -122,7 +124,8 @@ class TestContextKeys(HttpCase):
                 }
             )
         )
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         run.invoice_ids.with_user(billing_user).action_post()
         cls.invoiced_line = invoiced.line_ids
         # a line recording a timesheet

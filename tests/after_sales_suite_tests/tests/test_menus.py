@@ -3,6 +3,7 @@ from lxml import etree
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.after_sales_billing.tests.batch_jobs import run_jobs
 from odoo.addons.after_sales_billing.tests.common import AfterSalesBillingCommon
 
 
@@ -40,7 +41,8 @@ class TestMenusPerRole(AfterSalesBillingCommon):
         run = cls.env["after_sales.billing.run"].create(
             {"date_from": "2026-03-01", "date_to": "2026-03-31", "grouping": "request"}
         )
-        run.action_run()
+        with run_jobs():
+            run.action_run()
         claim._create_estimate()
         contract.write(
             {"billing_model": "subscription", "fee_product_id": cls.fee_product.id, "fee_amount": 100}

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.after_sales_billing.tests.batch_jobs import perform_stored_jobs
+
 
 @tagged("post_install", "-at_install")
 class TestTours(HttpCase):
@@ -177,5 +179,10 @@ class TestTours(HttpCase):
         request._action_resolve("<p>Adjusted.</p>")
         self.assertEqual(request.line_ids.coverage, "paid")
         self.start_tour("/odoo", "after_sales_finance_tour", login="tour_finance")
+        run = self.env["after_sales.billing.run"].search([("user_id", "=", self.finance.id)])
+        self.assertRecordValues(run, [{"state": "running"}])
+        self.assertFalse(request.sudo().line_ids.invoice_line_ids, "Run only enqueued the work")
+        perform_stored_jobs(run)  # what the job runner does
+        self.start_tour("/odoo", "after_sales_finance_done_tour", login="tour_finance")
         invoice = request.sudo().line_ids.invoice_id
         self.assertRecordValues(invoice, [{"state": "posted", "amount_untaxed": 3000.0}])

@@ -1,8 +1,8 @@
 import { registry } from "@web/core/registry";
-import { currentStage } from "./after_sales_tour_utils";
+import { currentStage, openRow } from "./after_sales_tour_utils";
 
-// Finance runs billing for last month, opens the draft invoice it made from the resolved
-// request's paid line, and posts it.
+// Finance runs billing for last month: Run returns at once, the run works in the background
+// (queue jobs, performed by the test between the two tours as the job runner would).
 registry.category("web_tour.tours").add("after_sales_finance_tour", {
     url: "/odoo/action-after_sales_billing.after_sales_billing_run_action",
     steps: () => [
@@ -15,7 +15,37 @@ registry.category("web_tour.tours").add("after_sales_finance_tour", {
             trigger: ".o_form_statusbar button[name=action_run]:contains('Run')",
             run: "click",
         },
+        {
+            content: "Told the run works in the background",
+            trigger: ".o_notification:contains('runs in the background')",
+        },
+        currentStage("Running"),
+        {
+            content: "The run can be cancelled while it runs",
+            trigger: ".o_form_statusbar button[name=action_cancel]",
+        },
+        {
+            content: "Its progress shows on the form",
+            trigger: ".o_group[name=progress] .o_field_widget[name=chunk_done_count]",
+        },
+    ],
+});
+
+// ... then opens the run done, reads what it did in its chatter, opens the draft invoice it made
+// from the resolved request's paid line, and posts it.
+registry.category("web_tour.tours").add("after_sales_finance_done_tour", {
+    url: "/odoo/action-after_sales_billing.after_sales_billing_run_action",
+    steps: () => [
+        ...openRow("Done"),
         currentStage("Done"),
+        {
+            content: "Every chunk done",
+            trigger: ".o_field_widget[name=chunk_done_count]:contains('1 / 1')",
+        },
+        {
+            content: "The outcome in the chatter",
+            trigger: ".o-mail-Message-body:contains('1 draft invoice(s)')",
+        },
         {
             content: "One draft invoice",
             trigger: ".oe_stat_button[name=action_view_invoices]:contains('1')",
