@@ -7,7 +7,7 @@ ADDONS := $(MODULES) tests/after_sales_suite_tests
 LINT_PATHS := $(MODULES) tests bench .ci/suite.py .ci/gen_readme.py .ci/test_gen_readme.py .ci/test_suite.py
 TAGS ?=
 
-.PHONY: help setup run test test-demo test-odoo race pytest lint format shell bench i18n readme
+.PHONY: help setup run test test-demo test-odoo race scale pytest lint format shell bench i18n readme
 
 help:
 	@echo "make setup   install what is missing (Debian packages, Odoo 19, Python deps), check"
@@ -17,11 +17,13 @@ help:
 	@echo "make test-odoo  Odoo's own sale/stock/account/repair tests with the suite installed"
 	@echo "make race    two users at the same moment, real transactions: last unit, double return,"
 	@echo "             two billing runs, one phone call posted twice"
+	@echo "make scale   month-end billing as production runs Odoo (2 workers, 15 s limit, job runner):"
+	@echo "             Run answers in < 2 s, 3,000 requests billed once, a worker killed (ARGS=...)"
 	@echo "make pytest  pytest-odoo against the 'make run' database (ARGS=... for pytest)"
 	@echo "make lint    ruff (check + format), pylint-odoo's mandatory checks, README.rst up to date"
 	@echo "make format  apply ruff's fixes and formatting"
 	@echo "make shell   odoo shell on the 'make run' database"
-	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one)"
+	@echo "make bench   run the benchmarks in bench/ (BENCH=bench/bench_x.py for one, ARGS=... its options)"
 	@echo "make readme  write each addon's README.rst from its manifest and readme/*.md"
 	@echo "make i18n    export the .pot files, merge ru.po, fail while anything is untranslated"
 
@@ -43,6 +45,9 @@ test-odoo:
 race:
 	$(SUITE) bench tests/race.py
 
+scale:
+	$(SUITE) scale $(ARGS)
+
 pytest:
 	$(SUITE) pytest $(ARGS)
 
@@ -63,7 +68,7 @@ format:
 	$(PYTHON) -m ruff format $(LINT_PATHS)
 
 bench:
-	$(SUITE) bench $(BENCH)
+	$(SUITE) bench $(BENCH) $(ARGS)
 
 i18n:
 	$(SUITE) i18n

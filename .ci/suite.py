@@ -13,6 +13,7 @@ test service share the same logic:
     suite.py shell            odoo shell on the ``run`` database
     suite.py i18n             export the .pot files, merge ru.po into them, count what is untranslated
     suite.py bench [script]   the bench/ scripts on the private (or PGHOST) server
+    suite.py scale [args]     month-end billing as production runs it (tests/scale.py), throwaway server
 
 PostgreSQL: when ``PGHOST`` is set the given server is used (``PGPORT``,
 ``PGUSER``, ``PGPASSWORD`` as usual); otherwise a private cluster is started on
@@ -59,6 +60,14 @@ STATE_DIR = Path(os.environ.get("AFTER_SALES_STATE_DIR", ROOT / ".run"))
 RUN_DB = os.environ.get("AFTER_SALES_DB", "after_sales")
 DB_USER = "odoo"
 RESULTS_DIR = STATE_DIR / "results"
+# Channels of the job runner of ``run``: two jobs at once in all, and the suite's kinds of work
+# each capped so that a long billing run leaves room for the SLA escalation (README, "Background
+# jobs"). ``ODOO_QUEUE_JOB_CHANNELS`` overrides it, as for any queue_job deployment.
+RUN_CHANNELS = (
+    "root:2,root.after_sales.billing:2,root.after_sales.sla:1,"
+    "root.after_sales.planning:1,root.after_sales.report:1"
+)
+SCALE_SCRIPT = ROOT / "tests" / "scale.py"
 
 HOW_TO_GET_ODOO = """\
 No Odoo 19 found: `python3 -c "import odoo"` fails and ODOO_SRC is not set.
@@ -137,7 +146,9 @@ class Odoo:
             raise SuiteError(f"Cannot read the Odoo version from {release}.")
         return int(match.group(1))
 
-    def write_config(self, path, pg, *, data_dir, extra_addons=()):
+    def write_config(self, path, pg, *, data_dir, extra_addons=(), channels=None):
+        """Odoo's configuration file; with ``channels``, the OCA queue_job runner starts inside the
+        server (``server_wide_modules``) and dispatches the jobs to its workers by these channels."""
         lines = [
             "[options]",
             f"addons_path = {','.join([*self.addons_paths, *map(str, extra_addons)])}",
@@ -150,6 +161,9 @@ class Odoo:
             "max_cron_threads = 0",
             "",
         ]
+        if channels:
+            lines[1:1] = ["server_wide_modules = base,web,queue_job"]
+            lines += ["[queue_job]", f"channels = {channels}", ""]
         Path(path).write_text("\n".join(lines))
         return path
 
@@ -1060,6 +1074,7 @@ def _ensure_run_db(odoo, pg, *, with_tests=False):
         pg,
         data_dir=STATE_DIR / "data",
         extra_addons=[SUITE_TEST_DIR],
+        channels=RUN_CHANNELS,
     )
     to_install = [m for m in MODULES if not pg.module_installed(RUN_DB, m)]
     if with_tests and not pg.module_installed(RUN_DB, SUITE_TEST_MODULE):
@@ -1107,6 +1122,11 @@ def cmd_run(args):
             "127.0.0.1",
             "--http-port",
             str(args.port),
+            # the job runner starts inside the server and runs the background jobs (billing runs,
+            # escalations...) in its threads: one process, so that the bus's websocket is served
+            # on the same port without a proxy (production runs workers: README, "Background jobs")
+            "--load",
+            "base,web,queue_job",
         ]
         if not args.no_update and not fresh:
             # the code may have changed since the database was made
@@ -1166,11 +1186,11 @@ def cmd_pytest(args):
         pg.stop()
 
 
-def cmd_bench(args):
-    """Run the bench/ scripts against the private cluster of ``make run`` (or PGHOST)."""
+def run_scripts(scripts, *, throwaway, script_args=()):
+    """Run each script against a PostgreSQL server given in ``PGHOST``...: the private cluster
+    of ``make run`` (a throwaway one when ``throwaway``), or PGHOST's. Return the failed count."""
     Odoo()  # fail early, with the instructions, when there is no Odoo
-    pg = make_postgres(throwaway=False)
-    scripts = [Path(s) for s in args.scripts] or sorted((ROOT / "bench").glob("bench_*.py"))
+    pg = make_postgres(throwaway=throwaway)
     failed = 0
     try:
         pg.start()
@@ -1178,12 +1198,29 @@ def cmd_bench(args):
         if pg.password:
             env["PGPASSWORD"] = pg.password
         for script in scripts:
-            say(f"bench {script.name}")
+            say(f"running {script.name}")
+            started = time.monotonic()
             failed += bool(
-                subprocess.run([sys.executable, str(script)], env=env, cwd=ROOT, check=False).returncode
+                subprocess.run(
+                    [sys.executable, str(script), *script_args], env=env, cwd=ROOT, check=False
+                ).returncode
             )
+            say(f"{script.name}: {time.monotonic() - started:.0f}s")
     finally:
         pg.stop()
+    return failed
+
+
+def cmd_bench(args):
+    """Run the bench/ scripts against the private cluster of ``make run`` (or PGHOST)."""
+    scripts = [Path(s) for s in args.scripts] or sorted((ROOT / "bench").glob("bench_*.py"))
+    return 1 if run_scripts(scripts, throwaway=False, script_args=args.script_args) else 0
+
+
+def cmd_scale(args):
+    """Month-end billing as production runs it (``tests/scale.py``), on a throwaway cluster."""
+    failed = run_scripts([SCALE_SCRIPT], throwaway=True, script_args=args.script_args)
+    print(count_line("scale", 0 if failed else 1, 1 if failed else 0), flush=True)
     return 1 if failed else 0
 
 
@@ -1280,10 +1317,16 @@ def main(argv=None):
     sub.add_parser("i18n", help="export the .pot files, merge ru.po, count untranslated").set_defaults(
         func=cmd_i18n
     )
-    bench = sub.add_parser("bench", help="run the bench/ scripts (all, or the ones given)")
+    bench = sub.add_parser("bench", help="run the bench/ scripts (all, or those given, with their options)")
     bench.add_argument("scripts", nargs="*")
     bench.set_defaults(func=cmd_bench)
-    args = parser.parse_args(argv)
+    scale = sub.add_parser("scale", help="month-end billing under workers and the job runner")
+    scale.set_defaults(func=cmd_scale)  # its other arguments are tests/scale.py's
+    args, extra = parser.parse_known_args(argv)
+    if args.command in ("scale", "bench"):
+        args.script_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except SuiteError as exc:
