@@ -236,13 +236,16 @@ class AfterSalesPartsForecast(models.AbstractModel):
         return demand
 
     @api.model
-    def _maintenance_demand(self, today, months):
-        """{(part id, warehouse id): quantity} of the maintenance plans' kits due before today + months.
+    def _maintenance_demand(self, today, horizons):
+        """{months: {(part id, warehouse id): quantity}}: the maintenance plans' kits due before
+        today + months, for each of ``horizons`` (months).
 
         The next occurrence of each plan and unit (due now when overdue), then the following
         ones from the later of its due date and today.
         """
-        end = today + relativedelta(months=months)
+        ends = {months: today + relativedelta(months=months) for months in horizons}
+        last_end = max(ends.values())
+        demand = {months: defaultdict(float) for months in horizons}
         plans = (
             self.env["after_sales.maintenance.plan"]
             .sudo()
@@ -250,22 +253,25 @@ class AfterSalesPartsForecast(models.AbstractModel):
         )
         units = plans._get_units()
         if not units:
-            return {}
+            return demand
         warehouses = self._warehouse_of_companies(set(units.company_id.ids))
         last_by_key = plans._last_occurrences(units)
-        demand = defaultdict(float)
         for plan in plans:
             kit = plan.line_ids.filtered(lambda line: line.line_type == "part" and line.product_id)
             for unit in plan._units_of(units):
                 warehouse = warehouses.get(unit.company_id.id)
+                if not warehouse:
+                    continue
                 last = last_by_key.get((plan.id, unit.id))
-                for _i in range(400):
+                # at most one occurrence a day over the longest horizon
+                for _i in range((last_end - today).days + 1):
                     due = plan._next_due(unit, last, today)
-                    if not due or due[1] >= end:
+                    if not due or due[1] >= last_end:
                         break
-                    for line in kit:
-                        qty = line.product_id.uom_id._compute_quantity(line.quantity, line.product_id.uom_id)
-                        demand[line.product_id.id, warehouse.id] += qty
+                    for months, end in ends.items():
+                        if due[1] < end:
+                            for line in kit:
+                                demand[months][line.product_id.id, warehouse.id] += line.quantity
                     last = (due[0], max(due[1], today), due[2])
         return demand
 
@@ -352,11 +358,14 @@ class AfterSalesPartsForecast(models.AbstractModel):
         rates = self._get_rates(today - datetime.timedelta(days=1))
         open_demand = self._open_request_demand()
         backtest = self._backtest(today)
+        # the failures' demand is linear in the days: computed for one day, scaled
+        per_day = self._failure_demand(rates, 1)
+        maintenance_by_horizon = self._maintenance_demand(today, HORIZONS)
         vals_list = []
         for months in HORIZONS:
             days = (today + relativedelta(months=months) - today).days
-            failures = self._failure_demand(rates, days)
-            maintenance = self._maintenance_demand(today, months)
+            failures = {key: (qty * days, sources) for key, (qty, sources) in per_day.items()}
+            maintenance = maintenance_by_horizon[months]
             for part_id, warehouse_id in set(failures) | set(maintenance) | set(open_demand):
                 key = (part_id, warehouse_id)
                 test = backtest.get(part_id, {})

@@ -99,13 +99,25 @@ class AfterSalesPartsForecastLine(models.TransientModel):
 
     @api.depends("qty_failures", "qty_maintenance", "qty_open_requests", "product_id", "warehouse_id")
     def _compute_stock(self):
+        # Odoo's quantities of all the parts of a warehouse at once (a context per warehouse)
+        quantities = {}
+        for warehouse in self.warehouse_id:
+            lines = self.filtered(lambda line, w=warehouse: line.warehouse_id == w)
+            for product in lines.product_id.with_context(warehouse_id=warehouse.id):
+                quantities[product.id, warehouse.id] = (
+                    product.qty_available,
+                    product.free_qty,
+                    product.incoming_qty,
+                )
         for line in self:
-            product = line.product_id.with_context(warehouse_id=line.warehouse_id.id)
+            on_hand, free, incoming = quantities.get(
+                (line.product_id.id, line.warehouse_id.id), (0.0, 0.0, 0.0)
+            )
             line.qty_demand = line.qty_failures + line.qty_maintenance + line.qty_open_requests
-            line.qty_available = product.qty_available
-            line.qty_reserved = product.qty_available - product.free_qty
-            line.qty_incoming = product.incoming_qty
-            missing = line.qty_demand - product.free_qty - line.qty_incoming
+            line.qty_available = on_hand
+            line.qty_reserved = on_hand - free
+            line.qty_incoming = incoming
+            missing = line.qty_demand - free - incoming
             # parts are ordered whole: up to the next unit (a rounding of the part's unit off)
             line.shortfall = max(math.ceil(line.product_id.uom_id.round(missing)), 0)
 

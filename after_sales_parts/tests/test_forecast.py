@@ -2,7 +2,7 @@ import math
 from datetime import date, datetime, timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.after_sales_service.tests.common import AfterSalesCommon
@@ -201,6 +201,12 @@ class TestPartsForecast(AfterSalesCommon):
     def test_send_to_replenishment_as_stock_manager(self):
         """A storekeeper manager without After-Sales rights plans the parts: the shortfall becomes
         the warehouse orderpoint's quantity to order, and the Replenishment opens."""
+        self.assertFalse(
+            self.stock_manager.all_group_ids.filtered(
+                lambda g: g.get_external_id()[g.id].startswith("after_sales_service.")
+            ),
+            "no After-Sales rights",
+        )
         lines = self._forecast(self.stock_manager)
         y = self._line(lines, self.part_y, 3)
         self.assertEqual(y.shortfall, 7)  # 2.18 + 2 + 3 - (3 - 2)
@@ -219,6 +225,32 @@ class TestPartsForecast(AfterSalesCommon):
         self.assertEqual(
             self.env["stock.warehouse.orderpoint"].search_count([("product_id", "=", self.part_y.id)]), 1
         )
+
+    def test_backtest_says_when_naive_wins(self):
+        Line = self.env["after_sales.parts.forecast.line"]
+        vals = {"product_id": self.part_y.id, "warehouse_id": self.warehouse.id, "horizon": "1"}
+        lines = Line.create(
+            [
+                dict(vals, mape=30, naive_mape=20, backtest_months=12),
+                dict(vals, mape=10, naive_mape=20, backtest_months=12),
+                dict(vals, mape=0, naive_mape=0, backtest_months=0),
+            ]
+        )
+        self.assertRecordValues(
+            lines,
+            [
+                {"beats_naive": False, "backtest_note": "Does not beat the naive forecast"},
+                {"beats_naive": True, "backtest_note": "Beats the naive forecast"},
+                {"beats_naive": False, "backtest_note": "No parts issued in the backtest"},
+            ],
+        )
+
+    def test_send_nothing(self):
+        """No line selected: a clear error, no orderpoint."""
+        Line = self.env["after_sales.parts.forecast.line"].with_user(self.stock_manager)
+        with self.assertRaisesRegex(UserError, "Select the forecast lines"):
+            Line.browse().action_send_to_replenishment()
+        self.assertFalse(self.env["stock.warehouse.orderpoint"].search([("product_id", "=", self.part_y.id)]))
 
     def test_service_users_cannot_replenish(self):
         """A service manager reads the forecast but Inventory does not let them order; a service
