@@ -24,6 +24,7 @@
         "views/product_template_views.xml",
         "views/after_sales_loan_views.xml",
         "views/after_sales_equipment_views.xml",
+        "views/after_sales_parts_forecast_line_views.xml",
     ],
     "demo": [
         "demo/after_sales_parts_demo.xml",

@@ -10,3 +10,5 @@ from . import after_sales_request
 from . import after_sales_request_line
 from . import after_sales_loan
 from . import after_sales_exchange
+from . import after_sales_parts_forecast
+from . import after_sales_parts_forecast_line
