@@ -203,10 +203,12 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
             run._batch_chunks().filtered(lambda chunk: chunk.state == "pending").write({"state": "cancelled"})
             run.write({"state": "cancelled", "date_done": fields.Datetime.now()})
             run.invalidate_recordset(PROGRESS_FIELDS)
-            outcome = run._get_outcome_message()
-            run._batch_post_outcome(
-                self.env._("Cancelled by %(user)s. %(outcome)s", user=self.env.user.name, outcome=outcome)
-            )
+            if run._batch_chunks().filtered(lambda chunk: chunk.state == "done"):
+                outcome, user = run._get_outcome_message(), self.env.user.name
+                body = self.env._("Cancelled by %(user)s. %(outcome)s", user=user, outcome=outcome)
+            else:  # its outcome would read "nothing to bill": nothing was even looked at
+                body = self.env._("Cancelled by %s before anything was processed.", self.env.user.name)
+            run._batch_post_outcome(body)
         return True
 
     def _batch_identity_key(self, *parts):
@@ -300,6 +302,7 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
                 identity_key=self._batch_identity_key("finish"),
             )._batch_job_finish(batch_round)
             group(*jobs).on_done(finish).delay()
+            self._batch_notify()  # the form shows the chunks to come
             return True
 
     @staticmethod

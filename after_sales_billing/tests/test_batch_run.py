@@ -140,6 +140,18 @@ class TestBatchRun(AfterSalesBillingCommon):
         self.assertEqual(run.state, "done")
         self._assert_billed_once()
 
+    def test_cancel_before_any_chunk_says_so(self):
+        run = self._new_run()
+        run.action_run()
+        perform_stored_jobs(run, limit=1)  # collect only
+        self.assertRecordValues(run, [{"state": "running", "chunk_count": 4, "chunk_done_count": 0}])
+        run.action_cancel()
+        self.assertEqual(run.state, "cancelled")
+        self.assertEqual(run.invoice_count, 0)
+        body = run.message_ids[0].body
+        self.assertIn("before anything was processed", body)
+        self.assertNotIn("Nothing to bill", body, "the lines were never looked at")
+
     def test_failing_group_is_recorded_and_the_rest_invoiced(self):
         customer_b = self._create_customer("Batch Archived")
         self._create_contract(customer_b)

@@ -25,8 +25,8 @@ registry.category("web_tour.tours").add("after_sales_finance_tour", {
             trigger: ".o_form_statusbar button[name=action_cancel]",
         },
         {
-            content: "Its progress shows on the form",
-            trigger: ".o_form_view .o_field_widget[name=chunk_done_count]",
+            content: "Its progress shows on the form (no chunk yet: the run is being collected)",
+            trigger: ".o_form_view .o_field_widget[name=chunk_count]",
         },
     ],
 });
