@@ -265,6 +265,7 @@ class TestReliability(AfterSalesCommon):
             form.product_ids.add(self.product)
             wizard = form.save()
             wizard.action_compute()
+        self.assertEqual(wizard.display_name, "Fleet Reliability", "the page's title, not model,id")
         self.assertRecordValues(
             wizard.line_ids,
             [

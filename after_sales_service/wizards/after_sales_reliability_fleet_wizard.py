@@ -27,6 +27,13 @@ class AfterSalesReliabilityFleetWizard(models.TransientModel):
         "after_sales.reliability.fleet.line", "wizard_id", string="Figures", readonly=True
     )
 
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        # the page's title: the model's (translated) name, not "model,NewId_..."
+        title = self.env["ir.model"]._get(self._name).name
+        for wizard in self:
+            wizard.display_name = title
+
     @api.constrains("date_from", "date_to")
     def _check_period(self):
         for wizard in self:
