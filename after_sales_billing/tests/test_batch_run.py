@@ -103,7 +103,9 @@ class TestBatchRun(AfterSalesBillingCommon):
         calls = [(call.args[0], call.args[1], call.args[2]) for call in bus_send.call_args_list]
         payload = {"model": "after_sales.billing.run", "id": run.id}
         expected = (self.billing_user.partner_id, "after_sales_batch_run_progress", payload)
-        self.assertEqual(calls.count(expected), 4 + 1, "after each of the 4 chunks, then when done")
+        self.assertEqual(
+            calls.count(expected), 1 + 4 + 1, "once its chunks exist, after each of the 4 chunks, when done"
+        )
 
     def test_chunk_performed_twice_bills_nothing_twice(self):
         run = self._new_run()
