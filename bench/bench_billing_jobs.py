@@ -46,30 +46,22 @@ from bench_billing import (
     warm_up,
 )
 from benchlib import PG, say
-from serverlib import OdooServer, WebClient, jobs_since, last_job_id, open_sql, run_state, wait_done
+from serverlib import (
+    OdooServer,
+    WebClient,
+    create_biller,
+    jobs_since,
+    last_job_id,
+    open_sql,
+    run_state,
+    wait_done,
+)
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.modules.registry import Registry
 
 BENCH = BillingBenchDatabase("as_bench_billing_jobs", MODULES, context=QUIET)
 BILLER = ("bench_biller", "bench-biller-password")
-
-
-def create_biller(env):
-    env["res.users"].create(
-        {
-            "name": "Bench Biller",
-            "login": BILLER[0],
-            "password": BILLER[1],
-            "group_ids": [
-                Command.link(env.ref("base.group_user").id),
-                Command.link(env.ref("account.group_account_invoice").id),
-                # the run's form reads its requests: finance's role (README) has After-Sales / User
-                Command.link(env.ref("after_sales_service.group_after_sales_user").id),
-            ],
-        }
-    )
-    env.cr.commit()
 
 
 def bench_jobs(env, products, data_dir, workdir, options, capacity):
@@ -175,7 +167,8 @@ def main():
             env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
         clock = MoveCreateClock(env)
         products = create_masters(env)
-        create_biller(env)
+        create_biller(env, "Bench Biller", *BILLER)
+        env.cr.commit()
         warm_up(env, products, clock)
         orders = create_orders(env, products, options.orders, "ref")
         odoo_seconds, odoo_queries, __, __, __ = bench_sale(env, orders, True, clock, CHUNK)

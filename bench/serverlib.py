@@ -21,6 +21,25 @@ import psycopg2
 import requests
 from benchlib import PG, ROOT, say
 
+from odoo import Command
+
+
+def create_biller(env, name, login, password):
+    """The invoicing user who presses Run over HTTP: Accounting / Invoicing and After-Sales / User
+    (the run's form reads its requests: finance's role in the README)."""
+    env["res.users"].create(
+        {
+            "name": name,
+            "login": login,
+            "password": password,
+            "group_ids": [
+                Command.link(env.ref("base.group_user").id),
+                Command.link(env.ref("account.group_account_invoice").id),
+                Command.link(env.ref("after_sales_service.group_after_sales_user").id),
+            ],
+        }
+    )
+
 
 def _load_suite():
     spec = importlib.util.spec_from_file_location("after_sales_ci_suite", ROOT / ".ci" / "suite.py")

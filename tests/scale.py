@@ -40,9 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import requests as http
 from bench_billing import QUIET, create_masters, create_requests
 from benchlib import PG, BenchDatabase, say
-from serverlib import OdooServer, RpcError, WebClient, jobs_since, last_job_id, open_sql, run_state, wait_done
+from serverlib import (
+    OdooServer,
+    RpcError,
+    WebClient,
+    create_biller,
+    jobs_since,
+    last_job_id,
+    open_sql,
+    run_state,
+    wait_done,
+)
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.modules.registry import Registry
 
 BENCH = BenchDatabase("as_scale", "after_sales_billing", context=QUIET)
@@ -70,19 +80,7 @@ def prepare(env):
     if not env.company.chart_template:
         env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
     products = create_masters(env)
-    env["res.users"].create(
-        {
-            "name": "Scale Biller",
-            "login": BILLER[0],
-            "password": BILLER[1],
-            "group_ids": [
-                Command.link(env.ref("base.group_user").id),
-                Command.link(env.ref("account.group_account_invoice").id),
-                # the run's form reads its requests: finance's role (README) has After-Sales / User
-                Command.link(env.ref("after_sales_service.group_after_sales_user").id),
-            ],
-        }
-    )
+    create_biller(env, "Scale Biller", *BILLER)
     env.cr.commit()
     return products
 
