@@ -28,6 +28,7 @@
         "security/ir.model.access.csv",
         "security/after_sales_rules.xml",
         "security/after_sales_reliability_rules.xml",
+        "security/after_sales_standard_solution_rules.xml",
         "data/after_sales_sequence_data.xml",
         "data/mail_template_data.xml",
         "data/after_sales_stage_data.xml",
@@ -44,6 +45,7 @@
         "views/after_sales_contract_views.xml",
         "views/after_sales_config_views.xml",
         "views/after_sales_reliability_views.xml",
+        "views/after_sales_standard_solution_views.xml",
         "views/after_sales_timesheet_views.xml",
         "views/product_template_views.xml",
         "views/repair_order_views.xml",
@@ -53,6 +55,7 @@
     ],
     "demo": [
         "demo/after_sales_demo.xml",
+        "demo/after_sales_standard_solution_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

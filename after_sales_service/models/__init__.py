@@ -9,6 +9,7 @@ from . import after_sales_equipment_reliability_mixin
 from . import after_sales_timer_mixin
 from . import after_sales_sla_mixin
 from . import after_sales_mail_intake_mixin
+from . import after_sales_request_solution_mixin
 from . import after_sales_equipment
 from . import after_sales_meter_reading
 from . import after_sales_request
@@ -28,3 +29,5 @@ from . import stock_picking
 from . import mail_thread
 from . import after_sales_visit
 from . import after_sales_reliability_report
+from . import after_sales_standard_solution
+from . import after_sales_standard_solution_line

@@ -68,6 +68,40 @@ class AfterSalesReliability(models.AbstractModel):
         )
 
     @api.model
+    def _sql_visit_count(self, request):
+        """The number of on-site visits (not cancelled) of the request aliased ``request``."""
+        return SQL(
+            "(SELECT COUNT(*) FROM after_sales_visit visit "
+            "WHERE visit.request_id = %s.id AND visit.state != 'cancelled')",
+            SQL.identifier(request),
+        )
+
+    @api.model
+    def _sql_is_first_time_fix(self, request, visit_count=None):
+        """Condition on the request aliased ``request``: it is a first-time fix (see the class).
+
+        ``visit_count``: the SQL of its visits' number, when the query has it already (else
+        ``_sql_visit_count``). The one definition of the Reliability Analysis, the fleet figures
+        and the suggestions of standard solutions.
+        """
+        return SQL(
+            """%(r)s.is_resolved IS TRUE AND %(r)s.sla_resolution_date IS NOT NULL
+                AND COALESCE(%(visits)s, 0) <= 1
+                AND NOT EXISTS (
+                    SELECT 1 FROM after_sales_request n
+                      JOIN after_sales_request_stage n_stage ON n_stage.id = n.stage_id
+                     WHERE n.equipment_id = %(r)s.equipment_id AND n.cause_id = %(r)s.cause_id
+                       AND n_stage.is_cancel IS NOT TRUE
+                       AND (n.date_open > %(r)s.date_open
+                            OR (n.date_open = %(r)s.date_open AND n.id > %(r)s.id))
+                       AND n.date_open < %(r)s.sla_resolution_date + %(days)s * INTERVAL '1 day'
+                )""",
+            r=SQL.identifier(request),
+            visits=visit_count if visit_count is not None else self._sql_visit_count(request),
+            days=FIRST_TIME_FIX_DAYS,
+        )
+
+    @api.model
     def _sql_service_start(self, unit):
         """The service start date of the unit aliased ``unit``."""
         return SQL(

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .after_sales_reliability import AGE_BANDS, FIRST_TIME_FIX_DAYS, HOURS_BANDS
+from .after_sales_reliability import AGE_BANDS, HOURS_BANDS
 from .after_sales_request import REQUEST_TYPES
 
 
@@ -172,19 +172,7 @@ class AfterSalesReliabilityReport(models.Model):
                 for code, _label, lower in reversed(HOURS_BANDS)
             ),
         )
-        first_time_fix = SQL(
-            """r.is_resolved IS TRUE AND r.sla_resolution_date IS NOT NULL
-                AND COALESCE(visits.nbr, 0) <= 1
-                AND NOT EXISTS (
-                    SELECT 1 FROM after_sales_request n
-                      JOIN after_sales_request_stage n_stage ON n_stage.id = n.stage_id
-                     WHERE n.equipment_id = r.equipment_id AND n.cause_id = r.cause_id
-                       AND n_stage.is_cancel IS NOT TRUE
-                       AND (n.date_open > r.date_open OR (n.date_open = r.date_open AND n.id > r.id))
-                       AND n.date_open < r.sla_resolution_date + %s * INTERVAL '1 day'
-                )""",
-            FIRST_TIME_FIX_DAYS,
-        )
+        first_time_fix = self.env["after_sales.reliability"]._sql_is_first_time_fix("r", SQL("visits.nbr"))
         return SQL(
             """
                 r.id AS id,

@@ -65,9 +65,10 @@ class AfterSalesRequest(models.Model):
 
     Composed, as ``project.task`` is, of its concerns, each an abstract model in a file of its
     own: ``after_sales.sla.mixin`` (the SLA clock, breaches and escalation jobs),
-    ``after_sales.mail.intake.mixin`` (requests created and updated by e-mail) and
-    ``after_sales.timer.mixin`` (timesheets and each user's timer). Sibling modules extend
-    all of it through ``_inherit = "after_sales.request"``.
+    ``after_sales.mail.intake.mixin`` (requests created and updated by e-mail),
+    ``after_sales.timer.mixin`` (timesheets and each user's timer) and
+    ``after_sales.request.solution.mixin`` (suggestions from history, standard solutions).
+    Sibling modules extend all of it through ``_inherit = "after_sales.request"``.
     """
 
     _name = "after_sales.request"
@@ -79,6 +80,7 @@ class AfterSalesRequest(models.Model):
         "after_sales.sla.mixin",
         "after_sales.mail.intake.mixin",
         "after_sales.timer.mixin",
+        "after_sales.request.solution.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "after_sales.portal.mixin",
