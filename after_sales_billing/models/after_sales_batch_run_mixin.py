@@ -406,7 +406,8 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
             _logger.exception("%s: could not record the failure of job %s", self.display_name, job.uuid)
 
     def _batch_handle_job_failure(self, job):
-        if self.state != "running":
+        # a job of an earlier press of Run (its identity key names its round) changes nothing now
+        if self.state != "running" or (job.identity_key or "").split("/")[1:2] != [str(self.batch_round)]:
             return
         reason = job.exc_message or job.exc_name or ""
         if job.method_name == "_batch_job_chunk":
