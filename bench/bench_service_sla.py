@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SLA cron and request list of after_sales_service at volume.
 
-    python3 bench/bench_service_sla.py [--keep] [--requests N] [--units N]
+    python3 bench/bench_service_sla.py [--keep] [--requests N] [--units N] [--due N]
 
 Creates a throwaway database (a copy of ``as_base`` when it exists on the server,
 else an empty one), installs after_sales_service, generates 20,000 units and
@@ -515,13 +515,14 @@ def bench_cron(env, refs, options):
                   sla_response_deadline = now() - interval '2 days',
                   sla_escalation_next = now() - interval '2 days'
             WHERE id IN (SELECT id FROM after_sales_request WHERE NOT is_closed AND stage_id = %s
-                          ORDER BY id LIMIT 1000) RETURNING id""",
-        [refs["stage_new"]],
+                          ORDER BY id LIMIT %s) RETURNING id""",
+        [refs["stage_new"], options.due],
     )
-    due_1000 = [row[0] for row in env.cr.fetchall()]
-    rows.append((f"1,000 due of {open_2:,} open", *cron_run(env, due_1000)))
+    due_many = [row[0] for row in env.cr.fetchall()]
+    many = f"{len(due_many):,} due"
+    rows.append((f"{many} of {open_2:,} open", *cron_run(env, due_many)))
     escalations = []
-    for label, ids in (("100 due", due_100), ("1,000 due", due_1000)):
+    for label, ids in (("100 due", due_100), (many, due_many)):
         escalations.append(
             (label, len(ids), escalation_run(env, ids), escalation_run(env, ids, legacy=True, runs=1))
         )
@@ -636,6 +637,9 @@ def main():
     )
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument(
+        "--due", type=int, default=1_000, help="due requests of the large escalation case (default 1,000)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
     options = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="bench_service_sla_")

@@ -25,8 +25,9 @@ from odoo import Command
 
 
 def create_biller(env, name, login, password):
-    """The invoicing user who presses Run over HTTP: Accounting / Invoicing and After-Sales / User
-    (the run's form reads its requests: finance's role in the README)."""
+    """The invoicing user who presses Run over HTTP: Accounting / Invoicing only, no After-Sales
+    group (creating a billing run and pressing Run need no more: ``TestBatchRun.
+    test_invoicing_user_without_after_sales_groups_runs_billing``)."""
     env["res.users"].create(
         {
             "name": name,
@@ -35,7 +36,6 @@ def create_biller(env, name, login, password):
             "group_ids": [
                 Command.link(env.ref("base.group_user").id),
                 Command.link(env.ref("account.group_account_invoice").id),
-                Command.link(env.ref("after_sales_service.group_after_sales_user").id),
             ],
         }
     )

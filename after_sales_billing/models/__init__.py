@@ -25,3 +25,4 @@ from . import after_sales_dealer_claim
 from . import after_sales_dealer_settlement
 from . import after_sales_dealer_settlement_failure
 from . import after_sales_dealer_claim_report
+from . import queue_job

@@ -20,8 +20,10 @@ class AfterSalesBatchRunChunk(models.Model):
         string="Round", required=True, readonly=True, help="Which press of Run made this chunk."
     )
     sequence = fields.Integer(required=True, readonly=True)
+    # failed: its job failed for good (queue_job gave up after its retries); Run Again takes up
+    # what it held, collected again
     state = fields.Selection(
-        [("pending", "Pending"), ("done", "Done"), ("cancelled", "Cancelled")],
+        [("pending", "Pending"), ("done", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled")],
         required=True,
         default="pending",
         readonly=True,

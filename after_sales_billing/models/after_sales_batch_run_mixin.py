@@ -9,8 +9,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from odoo.addons.after_sales_service.locks import RETRY_ERRORS, serialize_on_rows
+from odoo.addons.after_sales_service.locks import RETRY_ERRORS, serialize_on_rows, skip_locked_rows
 from odoo.addons.after_sales_service.tools import context_chunk_size
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -21,7 +22,9 @@ _logger = logging.getLogger(__name__)
 # jobs of a run not finished yet: a second press of Run adds nothing while one of them lives
 LIVE_JOB_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED, STARTED)
 # counted from the chunks, not stored on the run
-PROGRESS_FIELDS = ["chunk_count", "chunk_done_count", "date_eta"]
+PROGRESS_FIELDS = ["chunk_count", "chunk_done_count", "chunk_failed_count", "date_eta"]
+# seconds after which the finishing job looks again whether the chunks still at work are done
+FINISH_WAIT_SECONDS = 10
 
 
 def _default_date_from(self):
@@ -94,6 +97,12 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
         help="Chunks of the last press of Run.",
     )
     chunk_done_count = fields.Integer(string="Chunks Done", compute="_compute_progress", compute_sudo=True)
+    chunk_failed_count = fields.Integer(
+        string="Chunks Failed",
+        compute="_compute_progress",
+        compute_sudo=True,
+        help="Chunks whose job failed for good: Run Again takes up what they held.",
+    )
     date_eta = fields.Datetime(
         string="Expected End",
         compute="_compute_progress",
@@ -118,9 +127,11 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
         for run in self:
             key = (run.id, run.batch_round)
             done = counts[(*key, "done")]
-            total = done + counts[(*key, "pending")] + counts[(*key, "cancelled")]
+            failed = counts[(*key, "failed")]
+            total = done + failed + counts[(*key, "pending")] + counts[(*key, "cancelled")]
             run.chunk_count = total
             run.chunk_done_count = done
+            run.chunk_failed_count = failed
             run.date_eta = (
                 run.date_started + (now - run.date_started) * total / done
                 if run.state == "running" and run.date_started and done
@@ -200,7 +211,9 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
         """Cancel the jobs of the runs not started yet and their pending chunks."""
         for run in self.filtered(lambda r: r.state == "running"):
             run._batch_live_jobs().filtered(lambda job: job.state != STARTED).button_cancelled()
-            run._batch_chunks().filtered(lambda chunk: chunk.state == "pending").write({"state": "cancelled"})
+            # a chunk a job is processing (its row locked) goes on to the end: only the others stop
+            pending = run._batch_chunks().filtered(lambda chunk: chunk.state == "pending")
+            skip_locked_rows(pending, SQL("state = 'pending'")).write({"state": "cancelled"})
             run.write({"state": "cancelled", "date_done": fields.Datetime.now()})
             run.invalidate_recordset(PROGRESS_FIELDS)
             if run._batch_chunks().filtered(lambda chunk: chunk.state == "done"):
@@ -312,28 +325,124 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
         return hashlib.sha1(content, usedforsecurity=False).hexdigest()[:16]
 
     def _batch_job_chunk(self, chunk):
-        """Job: process one chunk of the run. A chunk done or cancelled is not processed again;
-        the row locks of the documents' lines keep a chunk replayed after a crash from making
-        anything twice."""
+        """Job: process one chunk of the run. A chunk done, failed or cancelled is not processed
+        again: its row is locked first (a Cancel pressed meanwhile leaves it to this job), then
+        its state read; the row locks of the documents' lines keep a chunk replayed after a
+        crash from making anything twice. Returns what it did (the job's result)."""
         self.ensure_one()
         with self._batch_retry_on_conflict():
             chunk = chunk.sudo()
+            self._batch_lock_chunk(chunk)
             if chunk.state != "pending":
-                return False
+                states = dict(chunk._fields["state"]._description_selection(self.env))
+                return self.env._(
+                    "Chunk %(chunk)s is %(state)s: nothing to do.",
+                    chunk=chunk.sequence,
+                    state=states[chunk.state].lower(),
+                )
             moves = self._process_chunk(chunk._get_groups())
             chunk.write({"state": "done", "move_count": len(moves), "date_done": fields.Datetime.now()})
             self.invalidate_recordset(PROGRESS_FIELDS)
             self._batch_notify()
-            return True
+            return self.env._(
+                "Chunk %(chunk)s: %(count)s document(s).", chunk=chunk.sequence, count=len(moves)
+            )
+
+    @api.model
+    def _batch_lock_chunk(self, chunk):
+        """Lock the row of ``chunk`` until the end of this transaction and read its state anew.
+
+        Taken before anything else, so that a chunk cancelled meanwhile is seen as such. A chunk
+        changed since this transaction began fails with a serialization error, expected (the job
+        is retried and sees the change): not logged as an error.
+        """
+        chunk.flush_recordset()
+        self.env.cr.execute(
+            SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE", SQL.identifier(chunk._table), chunk.id),
+            log_exceptions=False,
+        )
+        chunk.invalidate_recordset(["state"])
 
     def _batch_job_finish(self, batch_round):
-        """Job: once every chunk is done, say what the run did and mark it done."""
+        """Job: once every chunk is done (or failed for good), say what the run did and mark it
+        done. Enqueued after the chunks' jobs, or by the failure of one of them
+        (``_batch_on_job_failed``): then it waits, retried every few seconds, while other chunk
+        jobs of the run are still at work."""
         self.ensure_one()
         with self._batch_retry_on_conflict():
+            # two finishing jobs of one round (the chunks' and a failure's): one finishes
+            serialize_on_rows(self)
             if self.state != "running" or self.batch_round != batch_round:
-                return False
+                return self.env._("%s is not running this round any more: nothing to do.", self.display_name)
+            me = self.env.context.get("job_uuid")
+            if self._batch_live_jobs().filtered(
+                lambda job: job.uuid != me and job.method_name != "_batch_job_finish"
+            ):
+                raise RetryableJobError(
+                    self.env._("Chunks of %s still at work.", self.display_name),
+                    seconds=FINISH_WAIT_SECONDS,
+                    ignore_retry=True,
+                )
+            # a chunk left pending with no job to process it (its job gone) failed as well
+            self._batch_chunks().filtered(lambda chunk: chunk.state == "pending").write({"state": "failed"})
             self._batch_finish()
-            return True
+            return self.env._("%s done.", self.display_name)
+
+    def _batch_on_job_failed(self, job):
+        """``job`` (a ``queue.job`` of this run) failed for good: queue_job gave up after its
+        retries. The run must not stay "running": its chunk is marked failed and a job that
+        finishes the run is enqueued (the one waiting for every chunk would never run); a run
+        whose collecting job failed ends at once. Either way the user who started the run is told
+        in its chatter what failed; Run Again collects what is still to do.
+
+        Called in the transaction that stores the job's failure: it never raises (the failure
+        would not be stored), it logs.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._batch_handle_job_failure(job)
+        except Exception:
+            _logger.exception("%s: could not record the failure of job %s", self.display_name, job.uuid)
+
+    def _batch_handle_job_failure(self, job):
+        # a job of an earlier press of Run (its identity key names its round) changes nothing now
+        if self.state != "running" or (job.identity_key or "").split("/")[1:2] != [str(self.batch_round)]:
+            return
+        reason = job.exc_message or job.exc_name or ""
+        if job.method_name == "_batch_job_chunk":
+            chunk = job.args[0].sudo() if job.args else self.env["after_sales.batch.run.chunk"]
+            if chunk.exists() and chunk.batch_round == self.batch_round and chunk.state == "pending":
+                chunk.write({"state": "failed"})
+            waiting = self._batch_live_jobs().filtered(
+                lambda other: other.state == WAIT_DEPENDENCIES and other.method_name == "_batch_job_finish"
+            )
+            waiting.button_cancelled()
+            self.delayable(
+                description=self.env._("%s: finish", self.display_name),
+                identity_key=self._batch_identity_key("finish", "failed"),
+            )._batch_job_finish(self.batch_round).delay()
+            _logger.warning("%s: a chunk failed for good: %s", self.display_name, reason)
+        elif job.method_name == "_batch_job_prepare":
+            self.write({"state": "done", "date_done": fields.Datetime.now()})
+            self.invalidate_recordset(PROGRESS_FIELDS)
+            self._batch_post_outcome(
+                self.env._(
+                    "The run failed before anything was processed: %s. Nothing was made; press Run "
+                    "Again once the cause is fixed.",
+                    reason,
+                )
+            )
+        elif job.method_name == "_batch_job_finish":
+            self.write({"state": "done", "date_done": fields.Datetime.now()})
+            self.invalidate_recordset(PROGRESS_FIELDS)
+            self._batch_post_outcome(
+                self.env._(
+                    "The run could not be finished: %(reason)s. %(outcome)s",
+                    reason=reason,
+                    outcome=self._get_outcome_message(),
+                )
+            )
 
     @contextmanager
     def _batch_retry_on_conflict(self):
@@ -345,11 +454,21 @@ class AfterSalesBatchRunMixin(models.AbstractModel):
             raise RetryableJobError(str(error), seconds=random.randint(1, 5)) from error
 
     def _batch_finish(self):
-        """Mark the run done and tell the user who started it."""
+        """Mark the run done and tell the user who started it (and what failed for good)."""
         self.ensure_one()
         self._batch_before_done()
         self.write({"state": "done", "date_done": fields.Datetime.now()})
-        self._batch_post_outcome(self._get_outcome_message())
+        self.invalidate_recordset(PROGRESS_FIELDS)
+        body = self._get_outcome_message()
+        if self.chunk_failed_count:
+            body = self.env._(
+                "%(outcome)s %(failed)s of %(count)s chunk(s) failed for good (their jobs are in Job "
+                "Queue): press Run Again to process what they held.",
+                outcome=body,
+                failed=self.chunk_failed_count,
+                count=self.chunk_count,
+            )
+        self._batch_post_outcome(body)
 
     def _batch_post_outcome(self, body):
         """Post ``body`` in the run's chatter, addressed to who started it, and refresh its form."""

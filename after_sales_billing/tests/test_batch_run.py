@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import CANCELLED, DONE
+from odoo.addons.queue_job.job import CANCELLED, DONE, FAILED, PENDING, Job
 
 from .batch_jobs import perform_stored_jobs, run_jobs, stored_jobs
 from .common import AfterSalesBillingCommon
@@ -113,10 +113,14 @@ class TestBatchRun(AfterSalesBillingCommon):
             run.action_run()
         self.assertEqual(run.invoice_count, 4)
         chunk = run._batch_chunks()[:1]
-        self.assertFalse(run._batch_job_chunk(chunk), "a chunk done is not processed again")
+        self.assertEqual(
+            run._batch_job_chunk(chunk),
+            "Chunk 1 is done: nothing to do.",
+            "a chunk done is not processed again",
+        )
         # even replayed as if it had never finished (a worker killed before it said so)
         chunk.state = "pending"
-        self.assertTrue(run._batch_job_chunk(chunk))
+        self.assertEqual(run._batch_job_chunk(chunk), "Chunk 1: 0 document(s).")
         self.assertEqual(run.invoice_count, 4)
         self._assert_billed_once()
 
@@ -215,3 +219,94 @@ class TestBatchRun(AfterSalesBillingCommon):
             trap.assert_jobs_count(1, only=settlement._batch_job_prepare)
         self.assertEqual(settlement.state, "done")
         self.assertIn("Nothing to settle", settlement.message_ids[0].body)
+
+    # ------------------------------------------------- robustness of the jobs
+
+    def _fail_job(self, job_record, error):
+        """Perform ``job_record`` as queue_job's runner does (``RunJobController._runjob``),
+        ``error`` raised by its work: queue_job gives up (a non-retryable error, as after its last
+        retry) and stores the job failed with the error."""
+        job = Job.load(self.env, job_record.uuid)
+        job.set_started()
+        job.store()
+        run = job_record.records
+        with (
+            patch.object(type(run), "_process_chunk", side_effect=error),
+            patch.object(type(run), "_collect_groups", side_effect=error),
+            self.assertRaises(type(error)),
+            self.env.cr.savepoint(),
+        ):
+            job.perform()
+        job.set_failed(exc_name=type(error).__name__, exc_message=str(error), exc_info="Traceback...")
+        job.store()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(job_record.state, FAILED)
+
+    def test_chunk_failing_for_good_ends_the_run_and_run_again_takes_it_up(self):
+        run = self._new_run()
+        run.action_run()
+        perform_stored_jobs(run, limit=1)  # collect: 4 chunks
+        chunk_job = stored_jobs(run).filtered(lambda job: job.method_name == "_batch_job_chunk")[:1]
+        self._fail_job(chunk_job, RuntimeError("disk full"))
+        failed = chunk_job.args[0]
+        self.assertEqual(failed.state, "failed", "the chunk shows it failed")
+        self.assertEqual(run._batch_chunks().mapped("state").count("pending"), 3)
+        self.assertEqual(run.state, "running", "the other chunks are still to do")
+        finish_jobs = stored_jobs(run).filtered(lambda job: job.method_name == "_batch_job_finish")
+        self.assertEqual(
+            sorted(finish_jobs.mapped("state")), [CANCELLED, PENDING], "the waiting finish replaced"
+        )
+        # the new finishing job waits for the chunks still at work
+        with self.assertRaises(RetryableJobError):
+            run.with_context(job_uuid="not-a-chunk")._batch_job_finish(run.batch_round)
+        perform_stored_jobs(run)
+        self.assertRecordValues(
+            run, [{"state": "done", "chunk_count": 4, "chunk_done_count": 3, "chunk_failed_count": 1}]
+        )
+        self.assertEqual(run.invoice_count, 3)
+        outcome = run.message_ids[0]
+        self.assertIn("1 of 4 chunk(s) failed for good", outcome.body)
+        self.assertEqual(outcome.partner_ids, self.billing_user.partner_id, "to the user who pressed Run")
+        self.assertFalse(
+            stored_jobs(run).filtered(lambda job: job.state not in (DONE, CANCELLED, FAILED)), "no job left"
+        )
+        # Run Again processes only what the failed chunk held
+        run.action_run()
+        perform_stored_jobs(run)
+        self.assertRecordValues(run, [{"state": "done", "chunk_count": 1, "chunk_failed_count": 0}])
+        self.assertEqual(run.invoice_count, 4)
+        self._assert_billed_once()
+
+    def test_collecting_failing_for_good_ends_the_run(self):
+        run = self._new_run()
+        run.action_run()
+        self._fail_job(stored_jobs(run), RuntimeError("disk full"))
+        self.assertEqual(run.state, "done")
+        self.assertIn("failed before anything was processed", run.message_ids[0].body)
+        self.assertEqual(run.message_ids[0].partner_ids, self.billing_user.partner_id)
+        run.action_run()
+        perform_stored_jobs(run)
+        self.assertEqual(run.invoice_count, 4)
+        self._assert_billed_once()
+
+    def test_settlement_chunk_failing_for_good_ends_it(self):
+        settlement = self.env["after_sales.dealer.settlement"].with_user(self.as_manager).create({})
+        settlement.action_run()
+        self._fail_job(stored_jobs(settlement), RuntimeError("disk full"))
+        self.assertEqual(settlement.state, "done")
+        self.assertIn("failed before anything was processed", settlement.message_ids[0].body)
+
+    def test_cancelled_chunk_job_retried_is_a_clean_no_op(self):
+        """A chunk job retried after its run was cancelled reads the chunk's state under lock and
+        says there is nothing to do: no error, nothing billed."""
+        run = self._new_run()
+        run.action_run()
+        perform_stored_jobs(run, limit=1)
+        run.action_cancel()
+        chunk = run._batch_chunks()[:1]
+        self.assertEqual(chunk.state, "cancelled")
+        with self.assertNoLogs(level="ERROR"):
+            result = run._batch_job_chunk(chunk)
+        self.assertEqual(result, "Chunk 1 is cancelled: nothing to do.")
+        self.assertEqual(run.invoice_count, 0)

@@ -7,7 +7,10 @@ from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import split_every
+from odoo.tools import clean_context, is_html_empty, split_every
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.misc import get_lang
+from odoo.tools.translate import get_translation
 
 from odoo.addons.queue_job.job import identity_exact
 
@@ -605,18 +608,24 @@ class AfterSalesSlaMixin(models.AbstractModel):
                     vals["user_id"] = leader_of_team.id
             writes[tuple(sorted(vals.items()))].append(record.id)
         # addressed to the user assigned before a reassignment by this escalation
-        self._post_sla_escalation_notes(notes)
+        posted = self._post_sla_escalation_notes(notes)
         for vals, ids in writes.items():
             self.browse(ids)._write_unchecked(dict(vals))
         if activity_vals:
-            self.env["mail.activity"].create(activity_vals)
+            # their "assigned to you" notices go out below with the notes, in bulk, as
+            # ``mail.activity.action_notify`` sends them one by one (Odoo's own key for it)
+            activities = (
+                self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(activity_vals)
+            )
+            posted += self._post_sla_activity_notices(activities)
+        self._notify_sla_messages(posted)
 
     def _post_sla_escalation_notes(self, notes):
         """Post the escalation ``notes`` ([(record, body)]) as ``message_post`` posts a note
-        addressed to the record's assigned user, in bulk: one ``mail.message`` create for all,
-        then each message's notification (inbox or e-mail, as the user chose)."""
+        addressed to the record's assigned user, in bulk: one ``mail.message`` create for all.
+        Returns [(record, message, values, notify kwargs)] for ``_notify_sla_messages``."""
         if not notes:
-            return
+            return []
         records = self.browse([record.id for record, _body in notes])
         author_id, email_from = records._message_compute_author()
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
@@ -643,9 +652,163 @@ class AfterSalesSlaMixin(models.AbstractModel):
             for record, body in notes
         ]
         messages = records._message_create(values_list)
+        posted = []
         for (record, _body), message, msg_vals in zip(notes, messages, values_list, strict=True):
             record._message_post_after_hook(message, msg_vals)
-            record._notify_thread(message, msg_vals)
+            posted.append((record, message, msg_vals, {}))
+        return posted
+
+    def _post_sla_activity_notices(self, activities):
+        """The "assigned to you" notices of the escalation ``activities``, as
+        ``mail.activity.action_notify`` makes them with ``message_notify`` (the same body, subject
+        and layout, in the assigned user's language), in one ``mail.message`` create.
+        Returns [(record, message, values, notify kwargs)] for ``_notify_sla_messages``."""
+        activities = activities.filtered(lambda act: act.user_id and act.user_id != self.env.user)
+        if not activities:
+            return []
+        records = self.browse(activities.mapped("res_id"))
+        author_id, email_from = records._message_compute_author()
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        alias_domains = records.sudo()._mail_get_alias_domains(default_company=self.env.company)
+        companies = records._mail_get_companies(default=self.env.company)
+        reply_to = records._notify_get_reply_to(default=email_from, author_id=author_id)
+        values_list, notify_kwargs = [], []
+        for activity in activities:
+            if activity.user_id.lang:
+                activity = activity.with_context(lang=activity.user_id.lang)
+            env = activity.env
+            model_description = env["ir.model"]._get(activity.res_model).display_name
+            body = env["ir.qweb"]._render(
+                "mail.message_activity_assigned",
+                {
+                    "activity": activity,
+                    "model_description": model_description,
+                    "is_html_empty": is_html_empty,
+                },
+                minimal_qcontext=True,
+            )
+            type_name = activity.activity_type_id.name
+            lang = env.lang or "en_US"
+
+            def mail_text(source, *args, lang=lang, **kwargs):
+                # the mail module's own words (and translations), as action_notify says them
+                return get_translation("mail", lang, source, args or kwargs)
+
+            values_list.append(
+                {
+                    "author_id": author_id,
+                    "email_from": email_from,
+                    "model": self._name,
+                    "res_id": activity.res_id,
+                    "body": escape(body),
+                    "is_internal": True,
+                    "message_type": "user_notification",
+                    "subject": mail_text(
+                        '"%(activity_name)s: %(summary)s" assigned to you',
+                        activity_name=activity.res_name,
+                        summary=activity.summary or type_name or "",
+                    ),
+                    "subtype_id": subtype_id,
+                    "message_id": generate_tracking_message_id("message-notify"),
+                    "partner_ids": activity.user_id.partner_id.ids,
+                    "email_add_signature": True,
+                    "email_layout_xmlid": "mail.mail_notification_layout",
+                    "record_alias_domain_id": alias_domains[activity.res_id].id,
+                    "record_company_id": companies[activity.res_id].id,
+                    "reply_to": reply_to[activity.res_id],
+                }
+            )
+            notify_kwargs.append(
+                {
+                    "model_description": model_description,
+                    "subtitles": [
+                        mail_text("Activity: %s", type_name or mail_text("Todo")),
+                        mail_text("Deadline: %s", activity.date_deadline.strftime(get_lang(env).date_format)),
+                    ],
+                    "notify_author_mention": True,
+                }
+            )
+        messages = records._message_create(values_list)
+        return [
+            (self.browse(vals["res_id"]), message, vals, kwargs)
+            for message, vals, kwargs in zip(messages, values_list, notify_kwargs, strict=True)
+        ]
+
+    def _notify_sla_messages(self, posted):
+        """Notify the escalation messages ``posted`` ([(record, message, values, notify kwargs)]) as
+        ``mail.thread._notify_thread`` does for each (recipients, inbox, web push, out of office,
+        e-mail), except that the e-mails of all of them are made in one ``mail.mail`` create and
+        their notifications in one ``mail.notification`` create, then sent after the commit
+        (Odoo sends one message's e-mails so, below ``mail.mail.force.send.limit``)."""
+        mail_values, notification_values = [], []
+        for record, message, msg_vals, kwargs in posted:
+            record = record._fallback_lang()
+            recipients = record._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+            uid2pid = {r["uid"]: r["id"] for r in recipients if r["id"] and r["uid"]}
+            users = self.env["res.users"].browse(uid2pid)
+            users._fields["partner_id"]._insert_cache(users, uid2pid.values())
+            record._notify_thread_with_out_of_office(message, recipients, msg_vals=msg_vals, **kwargs)
+            if not recipients:
+                continue
+            record._notify_thread_by_inbox(message, recipients, msg_vals=msg_vals, **kwargs)
+            record._prepare_sla_notification_emails(
+                message, recipients, msg_vals, kwargs, mail_values, notification_values
+            )
+            record._notify_thread_by_web_push(message, recipients, msg_vals=msg_vals, **kwargs)
+        if not mail_values:
+            return
+        mails = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(mail_values)
+        self.env["mail.notification"].sudo().with_context(clean_context(self.env.context)).create(
+            [{**values, "mail_mail_id": mails[index].id} for index, values in notification_values]
+        )
+        limit = int(self.env["ir.config_parameter"].sudo().get_param("mail.mail.force.send.limit", 100))
+        if self.env.context.get("mail_notify_force_send", True) and len(mails) < limit:
+            mails.send_after_commit()
+
+    def _prepare_sla_notification_emails(
+        self, message, recipients, msg_vals, kwargs, mail_values, notification_values
+    ):
+        """Add the e-mails of ``message`` to ``recipients`` who are notified by e-mail to
+        ``mail_values`` and their notifications to ``notification_values`` ([(index of the e-mail in
+        ``mail_values``, values)]), as ``mail.thread._notify_thread_by_email`` makes them."""
+        self.ensure_one()
+        partners_data = [r for r in recipients if r["notif"] == "email"]
+        if not partners_data:
+            return
+        base_mail_values = self._notify_by_email_get_base_mail_values(
+            message, partners_data, additional_values={"auto_delete": True}
+        )
+        base_notification_values = self._notify_by_email_get_base_notification_values(message)
+        batch_size = int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size")) or 50
+        for _lang, render_values, group in self._notify_get_classified_recipients_iterator(
+            message,
+            partners_data,
+            msg_vals=msg_vals,
+            model_description=kwargs.get("model_description"),
+            subtitles=kwargs.get("subtitles"),
+        ):
+            body = self._notify_by_email_render_layout(
+                message, group, msg_vals=msg_vals, render_values=render_values
+            )
+            for chunk in split_every(batch_size, group["recipients_ids"]):
+                values = self._notify_by_email_get_final_mail_values(
+                    chunk, base_mail_values, additional_values={"body_html": body}
+                )
+                mail_values.append(values)
+                notification_values += [
+                    (len(mail_values) - 1, {"res_partner_id": partner_id, **base_notification_values})
+                    for partner_id in chunk
+                ]
+            if group["recipients_emails"]:
+                values = self._notify_by_email_get_final_mail_values(
+                    [], base_mail_values, additional_values={"body_html": body}
+                )
+                values["email_to"] = ",".join(group["recipients_emails"])
+                mail_values.append(values)
+                notification_values += [
+                    (len(mail_values) - 1, {"mail_email_address": email, **base_notification_values})
+                    for email in group["recipients_emails"]
+                ]
 
     def _get_sla_note_parents(self):
         """{record id: message id} of the message a note posted now replies to, as

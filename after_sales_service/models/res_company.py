@@ -78,6 +78,12 @@ class ResCompany(models.Model):
         "the background: the user gets it in the inbox when it is ready instead of waiting for the "
         "download.",
     )
+    after_sales_registry_keep_days = fields.Integer(
+        string="Keep Background Registries (Days)",
+        default=7,
+        help="The XLSX registries built in the background are deleted this many days after they "
+        "were built (their inbox message stays).",
+    )
 
     _after_sales_timer_rounding_check = models.Constraint(
         "CHECK(after_sales_timer_rounding_minutes >= 0 AND after_sales_timer_minimum_minutes >= 0)",
@@ -107,6 +113,14 @@ class ResCompany(models.Model):
             )
             self.sudo().after_sales_project_id = project
         return self.after_sales_project_id
+
+    @api.constrains("after_sales_registry_keep_days")
+    def _check_after_sales_registry_keep_days(self):
+        for company in self:
+            if company.after_sales_registry_keep_days < 1:
+                raise ValidationError(
+                    self.env._("Registries built in the background are kept at least one day.")
+                )
 
     @api.constrains("after_sales_registry_background_rows")
     def _check_after_sales_registry_background_rows(self):

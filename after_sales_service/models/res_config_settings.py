@@ -44,3 +44,6 @@ class ResConfigSettings(models.TransientModel):
     after_sales_registry_background_rows = fields.Integer(
         related="company_id.after_sales_registry_background_rows", readonly=False
     )
+    after_sales_registry_keep_days = fields.Integer(
+        related="company_id.after_sales_registry_keep_days", readonly=False
+    )

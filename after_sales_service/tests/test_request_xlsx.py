@@ -1,5 +1,5 @@
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -317,6 +317,44 @@ class TestRequestXlsx(AfterSalesCommon):
             (job,) = trap.enqueued_jobs
             trap.perform_enqueued_jobs()
         self.assertEqual(read_workbook(job.result.raw), direct)
+
+    def test_background_registries_deleted_after_the_days_to_keep(self):
+        """The registries built by a job are deleted by the autovacuum once older than the
+        company's days to keep; downloaded ones and other files stay, the inbox message too."""
+        self.env.company.after_sales_registry_background_rows = 0
+        with trap_jobs() as trap:
+            self._wizard().action_export()
+            (job,) = trap.enqueued_jobs
+            trap.perform_enqueued_jobs()
+        built = job.result
+        self.env.company.after_sales_registry_background_rows = 5000
+        downloaded = self._wizard().action_export()
+        downloaded = self.env["ir.attachment"].browse(int(downloaded["url"].split("/")[3].split("?")[0]))
+        other = self.env["ir.attachment"].with_user(self.as_user).create({"name": "notes.txt", "raw": b"x"})
+        message = self.env["mail.message"].search([("attachment_ids", "in", built.ids)])
+        self.assertTrue(message)
+        Attachment = self.env["ir.attachment"]
+        created = built.create_date
+        with freeze_time(created + timedelta(days=6, hours=23)):
+            Attachment._gc_after_sales_registries()
+        self.assertTrue(built.exists(), "kept 7 days by default")
+        self.env.company.after_sales_registry_keep_days = 3
+        with freeze_time(created + timedelta(days=3, minutes=1)):
+            Attachment._gc_after_sales_registries()
+        self.assertFalse(built.exists())
+        self.assertTrue(downloaded.exists(), "a registry downloaded at once is not the job's")
+        self.assertTrue(other.exists())
+        self.assertTrue(message.exists(), "the inbox message stays")
+
+    def test_days_to_keep_setting(self):
+        settings = Form(self.env["res.config.settings"])
+        self.assertEqual(settings.after_sales_registry_keep_days, 7)
+        settings.after_sales_registry_keep_days = 30
+        settings.save().execute()
+        self.assertEqual(self.env.company.after_sales_registry_keep_days, 30)
+        with self.assertRaisesRegex(ValidationError, "at least one day"), self.env.cr.savepoint():
+            self.env.company.after_sales_registry_keep_days = 0
+        self.assertEqual(self.env.company.after_sales_registry_keep_days, 30)
 
     def test_background_setting(self):
         settings = Form(self.env["res.config.settings"])

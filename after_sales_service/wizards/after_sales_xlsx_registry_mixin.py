@@ -115,6 +115,8 @@ class AfterSalesXlsxRegistryMixin(models.AbstractModel):
         wizard = self.exists() or self.create(vals)
         wizard._check_company_allowed()  # the user's companies may have changed since
         attachment = wizard._create_registry_attachment(wizard._get_registry_records())
+        # cleaned away after the company's days (``ir.attachment._gc_after_sales_registries``)
+        attachment.sudo().after_sales_registry_company_id = wizard.company_id
         wizard._notify_registry_ready(attachment)
         return attachment
 
