@@ -28,3 +28,4 @@ from . import stock_picking
 from . import mail_thread
 from . import after_sales_visit
 from . import after_sales_reliability_report
+from . import after_sales_demo_history

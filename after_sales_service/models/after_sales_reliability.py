@@ -291,7 +291,7 @@ class AfterSalesReliability(models.AbstractModel):
 
     @api.model
     def _get_unit_exposure(self, date_from=None, date_to=None, unit_domain=None):
-        """{unit id: {product_id, date_from, date_to, days, hours}}: each unit's days at risk.
+        """{unit id: {product_id, company_id, date_from, date_to, days, hours}}: each unit's days at risk.
 
         ``date_from``/``date_to`` of a unit are its first day at risk and the day after its last;
         ``hours`` its operating hours over them (None without any reading). See the class.
@@ -313,6 +313,7 @@ class AfterSalesReliability(models.AbstractModel):
             query.select(
                 SQL("%s.id AS unit_id", unit),
                 SQL("%s.product_id AS product_id", unit),
+                SQL("%s.company_id AS company_id", unit),
                 SQL("%s AS start_day", start),
                 SQL("%s AS lo", lo),
                 SQL("%s AS hi", hi),
@@ -327,7 +328,8 @@ class AfterSalesReliability(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT window_unit.unit_id, window_unit.product_id, window_unit.lo, window_unit.hi,
+                SELECT window_unit.unit_id, window_unit.product_id, window_unit.company_id,
+                       window_unit.lo, window_unit.hi,
                        EXISTS (SELECT 1 FROM after_sales_meter_reading rd
                                 WHERE rd.equipment_id = window_unit.unit_id),
                        %s, %s
@@ -344,10 +346,11 @@ class AfterSalesReliability(models.AbstractModel):
         return {
             unit_id: {
                 "product_id": product_id,
+                "company_id": company_id,
                 "date_from": day_from,
                 "date_to": day_to,
                 "days": (day_to - day_from).days,
                 "hours": (hi_value - lo_value) if has_readings else None,
             }
-            for unit_id, product_id, day_from, day_to, has_readings, lo_value, hi_value in rows
+            for unit_id, product_id, company_id, day_from, day_to, has_readings, lo_value, hi_value in rows
         }
