@@ -28,6 +28,7 @@
     ],
     "demo": [
         "demo/after_sales_parts_demo.xml",
+        "demo/after_sales_history_demo.xml",
     ],
     "post_init_hook": "_after_sales_parts_post_init",
 }

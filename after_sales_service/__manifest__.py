@@ -56,6 +56,7 @@
     "demo": [
         "demo/after_sales_demo.xml",
         "demo/after_sales_standard_solution_demo.xml",
+        "demo/after_sales_history_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

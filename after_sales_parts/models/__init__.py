@@ -12,3 +12,4 @@ from . import after_sales_loan
 from . import after_sales_exchange
 from . import after_sales_parts_forecast
 from . import after_sales_parts_forecast_line
+from . import after_sales_demo_history

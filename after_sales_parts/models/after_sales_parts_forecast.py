@@ -99,20 +99,20 @@ class AfterSalesPartsForecast(models.AbstractModel):
         return band
 
     @api.model
-    def _get_fleet(self, as_of):
+    def _get_fleet(self, as_of, life=None):
         """{unit id: {product_id, company_id, band, utilisation}}: units at risk on ``as_of``.
 
         ``utilisation``: operating hours per day over the last ``UTILISATION_DAYS`` (0 without
-        readings).
+        readings). ``life``: the units' exposure over their service life up to ``as_of`` when the
+        caller has it already.
         """
         reliability = self.env["after_sales.reliability"]
-        life = reliability._get_unit_exposure(None, as_of, self._unit_domain())
+        if life is None:
+            life = reliability._get_unit_exposure(None, as_of, self._unit_domain())
         recent = reliability._get_unit_exposure(
             as_of - datetime.timedelta(days=UTILISATION_DAYS - 1), as_of, self._unit_domain()
         )
         end = as_of + datetime.timedelta(days=1)
-        units = self.env["after_sales.equipment"].with_context(active_test=False).browse(list(life))
-        company_of = {unit.id: unit.company_id.id for unit in units}
         fleet = {}
         for unit_id, row in life.items():
             if row["date_to"] != end:
@@ -123,7 +123,7 @@ class AfterSalesPartsForecast(models.AbstractModel):
                 utilisation = window["hours"] / window["days"]
             fleet[unit_id] = {
                 "product_id": row["product_id"],
-                "company_id": company_of[unit_id],
+                "company_id": row["company_id"],
                 "band": self._hours_band(row["hours"]),
                 "utilisation": utilisation,
             }
@@ -138,9 +138,9 @@ class AfterSalesPartsForecast(models.AbstractModel):
         """
         reliability = self.env["after_sales.reliability"]
         date_from = as_of - datetime.timedelta(days=HISTORY_DAYS - 1)
-        fleet = self._get_fleet(as_of)
-        window = reliability._get_unit_exposure(date_from, as_of, self._unit_domain())
         life = reliability._get_unit_exposure(None, as_of, self._unit_domain())
+        fleet = self._get_fleet(as_of, life)
+        window = reliability._get_unit_exposure(date_from, as_of, self._unit_domain())
         issued = self._get_issued(date_from, as_of + datetime.timedelta(days=1))
         band_sums = defaultdict(lambda: [0.0, 0, 0.0])
         product_sums = defaultdict(lambda: [0.0, 0, 0.0])
@@ -219,19 +219,23 @@ class AfterSalesPartsForecast(models.AbstractModel):
     def _failure_demand(self, rates, days):
         """{(part id, warehouse id): (quantity, rate sources)} expected from failures over ``days``.
 
-        Each unit at risk: its utilisation × ``days`` × the part's rate for its product and band.
+        Each unit at risk: its utilisation × ``days`` × the part's rate for its product and band
+        (summed per product, band and company first: the rates are the same within them).
         """
         fleet = rates["fleet"]
-        warehouses = self._warehouse_of_companies({row["company_id"] for row in fleet.values()})
-        demand = defaultdict(lambda: [0.0, set()])
+        usage = defaultdict(float)
         for row in fleet.values():
-            warehouse = warehouses.get(row["company_id"])
+            usage[row["product_id"], row["band"], row["company_id"]] += row["utilisation"]
+        warehouses = self._warehouse_of_companies({company_id for __, __, company_id in usage})
+        demand = defaultdict(lambda: [0.0, set()])
+        for (product_id, band, company_id), utilisation in usage.items():
+            warehouse = warehouses.get(company_id)
             if not warehouse:
                 continue
-            for part_id in rates["parts"].get(row["product_id"], ()):
-                rate, source = self._rate_of(rates, row["product_id"], part_id, row["band"])
+            for part_id in rates["parts"].get(product_id, ()):
+                rate, source = self._rate_of(rates, product_id, part_id, band)
                 entry = demand[part_id, warehouse.id]
-                entry[0] += row["utilisation"] * days * rate
+                entry[0] += utilisation * days * rate
                 entry[1].add(source)
         return demand
 

@@ -32,3 +32,4 @@ from . import after_sales_reliability_report
 from . import after_sales_standard_solution
 from . import after_sales_standard_solution_line
 from . import ir_attachment
+from . import after_sales_demo_history

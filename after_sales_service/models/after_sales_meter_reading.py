@@ -28,6 +28,10 @@ class AfterSalesMeterReading(models.Model):
     )
     note = fields.Char()
 
+    # the reliability figures read each unit's readings just before and after a day (an index-only
+    # scan per unit instead of all its readings, sorted): after_sales.reliability._sql_hours_at
+    _equipment_date_hours_idx = models.Index("(equipment_id, date, hours)")
+
     @api.model_create_multi
     def create(self, vals_list):
         check_finite_numbers(self, vals_list)

@@ -77,17 +77,25 @@ class AfterSalesReliability(models.AbstractModel):
         )
 
     @api.model
-    def _sql_is_first_time_fix(self, request, visit_count=None):
+    def _sql_is_first_time_fix(self, request, visit_count=None, next_open=None):
         """Condition on the request aliased ``request``: it is a first-time fix (see the class).
 
         ``visit_count``: the SQL of its visits' number, when the query has it already (else
-        ``_sql_visit_count``). The one definition of the Reliability Analysis, the fleet figures
-        and the suggestions of standard solutions.
+        ``_sql_visit_count``); ``next_open``: the SQL of when the next request of the same unit and
+        cause (not cancelled, in the order received) came, when the query has it already (a window
+        over the requests; else a subquery looks for one). The one definition of the Reliability
+        Analysis, the fleet figures and the suggestions of standard solutions.
         """
-        return SQL(
-            """%(r)s.is_resolved IS TRUE AND %(r)s.sla_resolution_date IS NOT NULL
-                AND COALESCE(%(visits)s, 0) <= 1
-                AND NOT EXISTS (
+        if next_open is not None:
+            returned = SQL(
+                "COALESCE(%(next)s < %(r)s.sla_resolution_date + %(days)s * INTERVAL '1 day', FALSE)",
+                next=next_open,
+                r=SQL.identifier(request),
+                days=FIRST_TIME_FIX_DAYS,
+            )
+        else:
+            returned = SQL(
+                """EXISTS (
                     SELECT 1 FROM after_sales_request n
                       JOIN after_sales_request_stage n_stage ON n_stage.id = n.stage_id
                      WHERE n.equipment_id = %(r)s.equipment_id AND n.cause_id = %(r)s.cause_id
@@ -96,9 +104,16 @@ class AfterSalesReliability(models.AbstractModel):
                             OR (n.date_open = %(r)s.date_open AND n.id > %(r)s.id))
                        AND n.date_open < %(r)s.sla_resolution_date + %(days)s * INTERVAL '1 day'
                 )""",
+                r=SQL.identifier(request),
+                days=FIRST_TIME_FIX_DAYS,
+            )
+        return SQL(
+            """%(r)s.is_resolved IS TRUE AND %(r)s.sla_resolution_date IS NOT NULL
+                AND COALESCE(%(visits)s, 0) <= 1
+                AND NOT %(returned)s""",
             r=SQL.identifier(request),
             visits=visit_count if visit_count is not None else self._sql_visit_count(request),
-            days=FIRST_TIME_FIX_DAYS,
+            returned=returned,
         )
 
     @api.model
@@ -325,7 +340,7 @@ class AfterSalesReliability(models.AbstractModel):
 
     @api.model
     def _get_unit_exposure(self, date_from=None, date_to=None, unit_domain=None):
-        """{unit id: {product_id, date_from, date_to, days, hours}}: each unit's days at risk.
+        """{unit id: {product_id, company_id, date_from, date_to, days, hours}}: each unit's days at risk.
 
         ``date_from``/``date_to`` of a unit are its first day at risk and the day after its last;
         ``hours`` its operating hours over them (None without any reading). See the class.
@@ -347,6 +362,7 @@ class AfterSalesReliability(models.AbstractModel):
             query.select(
                 SQL("%s.id AS unit_id", unit),
                 SQL("%s.product_id AS product_id", unit),
+                SQL("%s.company_id AS company_id", unit),
                 SQL("%s AS start_day", start),
                 SQL("%s AS lo", lo),
                 SQL("%s AS hi", hi),
@@ -361,7 +377,8 @@ class AfterSalesReliability(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT window_unit.unit_id, window_unit.product_id, window_unit.lo, window_unit.hi,
+                SELECT window_unit.unit_id, window_unit.product_id, window_unit.company_id,
+                       window_unit.lo, window_unit.hi,
                        EXISTS (SELECT 1 FROM after_sales_meter_reading rd
                                 WHERE rd.equipment_id = window_unit.unit_id),
                        %s, %s
@@ -378,10 +395,11 @@ class AfterSalesReliability(models.AbstractModel):
         return {
             unit_id: {
                 "product_id": product_id,
+                "company_id": company_id,
                 "date_from": day_from,
                 "date_to": day_to,
                 "days": (day_to - day_from).days,
                 "hours": (hi_value - lo_value) if has_readings else None,
             }
-            for unit_id, product_id, day_from, day_to, has_readings, lo_value, hi_value in rows
+            for unit_id, product_id, company_id, day_from, day_to, has_readings, lo_value, hi_value in rows
         }

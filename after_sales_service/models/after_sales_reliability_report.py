@@ -141,16 +141,11 @@ class AfterSalesReliabilityReport(models.Model):
         )
 
     def _sql_repeat(self, days):
-        """The failure ``r`` repeats an earlier one of its unit and cause within ``days``."""
+        """The failure ``r`` repeats an earlier one of its unit and cause within ``days``: the
+        latest resolution of the earlier ones (infinity while one is open, ``history``) is less
+        than ``days`` before it was received."""
         return SQL(
-            """EXISTS (
-                SELECT 1 FROM after_sales_request p
-                  JOIN after_sales_request_stage p_stage ON p_stage.id = p.stage_id
-                 WHERE p.equipment_id = r.equipment_id AND p.cause_id = r.cause_id
-                   AND p_stage.is_cancel IS NOT TRUE
-                   AND (p.date_open < r.date_open OR (p.date_open = r.date_open AND p.id < r.id))
-                   AND COALESCE(p.sla_resolution_date, r.date_open) > r.date_open - %s * INTERVAL '1 day'
-            )""",
+            "COALESCE(history.earlier_resolved > r.date_open - %s * INTERVAL '1 day', FALSE)",
             days,
         )
 
@@ -172,7 +167,10 @@ class AfterSalesReliabilityReport(models.Model):
                 for code, _label, lower in reversed(HOURS_BANDS)
             ),
         )
-        first_time_fix = self.env["after_sales.reliability"]._sql_is_first_time_fix("r", SQL("visits.nbr"))
+        # the next failure of the same unit and cause (``history``, a window) gives the return
+        first_time_fix = self.env["after_sales.reliability"]._sql_is_first_time_fix(
+            "r", SQL("visits.nbr"), next_open=SQL("history.next_open")
+        )
         return SQL(
             """
                 r.id AS id,
@@ -183,13 +181,14 @@ class AfterSalesReliabilityReport(models.Model):
                 r.company_id AS company_id,
                 company.currency_id AS currency_id,
                 r.partner_id AS partner_id,
-                r.equipment_id AS equipment_id,
+                -- the unit from the subquery with windows: a filter on it goes inside them
+                history.equipment_id AS equipment_id,
                 unit.product_id AS product_id,
                 template.id AS product_tmpl_id,
                 template.categ_id AS product_categ_id,
                 r.cause_id AS cause_id,
                 r.request_type AS request_type,
-                component.product_id AS component_id,
+                parts.product_id AS component_id,
                 component_template.categ_id AS component_categ_id,
                 COALESCE(site.state_id, customer.state_id) AS state_id,
                 COALESCE(site.country_id, customer.country_id) AS country_id,
@@ -241,26 +240,42 @@ class AfterSalesReliabilityReport(models.Model):
                     SELECT %(start)s AS start_day, (r.date_open)::date AS day,
                            (r.date_open)::date - %(start)s AS age_days
                 ) dates
-                LEFT JOIN LATERAL (
-                    SELECT line.product_id FROM after_sales_request_line line
-                     WHERE line.request_id = r.id AND line.line_type = 'part'
-                       AND line.done IS TRUE AND line.product_id IS NOT NULL
-                     ORDER BY line.sequence, line.id LIMIT 1
-                ) component ON TRUE
-                LEFT JOIN product_product component_product ON component_product.id = component.product_id
+                LEFT JOIN (
+                    SELECT line.request_id,
+                           (ARRAY_AGG(line.product_id ORDER BY line.sequence, line.id)
+                                FILTER (WHERE line.product_id IS NOT NULL))[1] AS product_id,
+                           SUM(line.quantity) AS qty
+                      FROM after_sales_request_line line
+                     WHERE line.line_type = 'part' AND line.done IS TRUE
+                     GROUP BY line.request_id
+                ) parts ON parts.request_id = r.id
+                LEFT JOIN product_product component_product ON component_product.id = parts.product_id
                 LEFT JOIN product_template component_template
                     ON component_template.id = component_product.product_tmpl_id
-                LEFT JOIN LATERAL (
-                    SELECT SUM(line.quantity) AS qty FROM after_sales_request_line line
-                     WHERE line.request_id = r.id AND line.line_type = 'part' AND line.done IS TRUE
-                ) parts ON TRUE
-                LEFT JOIN LATERAL (
-                    SELECT COUNT(*) AS nbr,
+                LEFT JOIN (
+                    SELECT visit.request_id, COUNT(*) AS nbr,
                            SUM(EXTRACT(EPOCH FROM visit.check_out - visit.check_in) / 3600.0)
                                AS onsite_hours
                       FROM after_sales_visit visit
-                     WHERE visit.request_id = r.id AND visit.state != 'cancelled'
-                ) visits ON TRUE
+                     WHERE visit.state != 'cancelled'
+                     GROUP BY visit.request_id
+                ) visits ON visits.request_id = r.id
+                JOIN (
+                    -- per unit and cause, in the order received: the latest resolution of the
+                    -- earlier requests (infinity while one is open) and when the next one came
+                    SELECT f.id, f.equipment_id,
+                           MAX(COALESCE(f.sla_resolution_date, 'infinity'::timestamp)) OVER (
+                               PARTITION BY f.equipment_id, f.cause_id ORDER BY f.date_open, f.id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                           ) AS earlier_resolved,
+                           LEAD(f.date_open) OVER (
+                               PARTITION BY f.equipment_id, f.cause_id ORDER BY f.date_open, f.id
+                           ) AS next_open
+                      FROM after_sales_request f
+                      JOIN after_sales_request_stage f_stage ON f_stage.id = f.stage_id
+                     WHERE f.equipment_id IS NOT NULL AND f.cause_id IS NOT NULL
+                       AND f_stage.is_cancel IS NOT TRUE
+                ) history ON history.id = r.id
                 %(hours_joins)s
                 CROSS JOIN LATERAL (SELECT (%(hours_at)s)::float AS at_failure) hours
                 CROSS JOIN LATERAL (SELECT %(repeat_30)s AS in_30, %(repeat_90)s AS in_90) repeats
