@@ -40,7 +40,6 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
         default=lambda self: new_public_token(),
         copy=False,
         readonly=True,
-        index=True,
         groups="after_sales_service.group_after_sales_user",
         help="The secret part of the address the unit's QR code opens. Rotate it when a label may "
         "have been copied: the labels printed before no longer open the unit's page.",
@@ -58,6 +57,7 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
         groups="after_sales_service.group_after_sales_user",
     )
 
+    # its unique index is the index the public page finds the unit by
     _public_token_uniq = models.Constraint("UNIQUE(public_token)", "A unit's QR code token must be unique.")
 
     def _auto_init(self):

@@ -41,7 +41,6 @@ class AfterSalesEquipmentSubscription(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        index=True,
         groups="base.group_system",
     )
 

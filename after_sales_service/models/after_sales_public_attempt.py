@@ -22,13 +22,16 @@ class AfterSalesPublicAttempt(models.Model):
     _order = "id desc"
     _log_access = False
 
-    address_key = fields.Char(required=True, index=True, readonly=True)
+    address_key = fields.Char(required=True, readonly=True)
     kind = fields.Selection(
         [("report", "Problem Report"), ("call", "Call Request"), ("follow", "Follow by E-mail")],
         required=True,
         readonly=True,
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True, readonly=True)
+
+    # the count of an address's forms of the last hour
+    _address_date_idx = models.Index("(address_key, date)")
 
     @api.model
     def _address_key(self, address):
