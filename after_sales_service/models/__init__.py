@@ -10,7 +10,10 @@ from . import after_sales_timer_mixin
 from . import after_sales_sla_mixin
 from . import after_sales_mail_intake_mixin
 from . import after_sales_request_solution_mixin
+from . import after_sales_equipment_public_mixin
 from . import after_sales_equipment
+from . import after_sales_equipment_subscription
+from . import after_sales_public_attempt
 from . import after_sales_meter_reading
 from . import after_sales_request
 from . import after_sales_request_line

@@ -11,6 +11,7 @@ class AfterSalesEquipment(models.Model):
         "mail.activity.mixin",
         "after_sales.portal.mixin",
         "after_sales.equipment.reliability.mixin",
+        "after_sales.equipment.public.mixin",
     ]
     _order = "partner_id, product_id, id desc"
     _check_company_auto = True

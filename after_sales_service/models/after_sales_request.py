@@ -24,7 +24,13 @@ REQUEST_TYPES = [
     ("modernization", "Modernization"),
 ]
 
-CHANNELS = [("phone", "Phone"), ("email", "E-mail"), ("portal", "Portal"), ("visit", "Visit")]
+CHANNELS = [
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("portal", "Portal"),
+    ("visit", "Visit"),
+    ("qr", "QR Code"),
+]
 
 LIFECYCLE_STAGES = [
     ("delivery", "Delivery"),
@@ -452,6 +458,7 @@ class AfterSalesRequest(models.Model):
             if request.partner_id:
                 request.message_subscribe(partner_ids=request.partner_id.ids)
         requests._notify_customer_created()
+        self.env["after_sales.equipment.subscription"]._notify_units(requests.equipment_id, "opened")
         # created past New (answered at once, entered afterwards): as if it had moved there from New
         started = requests.filtered(lambda r: r.stage_id and not r.stage_id.is_new)
         if started:
@@ -733,6 +740,7 @@ class AfterSalesRequest(models.Model):
     def _on_stage_change(self, old_stages, new_stage, keep_open_lines=None):
         """SLA clock, reached dates and closing after a stage change."""
         now = fields.Datetime.now()
+        resolved_units = self.env["after_sales.equipment"]
         for request in self:
             old_stage = old_stages[request.id]
             if old_stage == new_stage:
@@ -742,6 +750,7 @@ class AfterSalesRequest(models.Model):
             was_resolved = old_stage.is_resolved or (old_stage.is_closed and not old_stage.is_cancel)
             if resolved and not was_resolved:
                 request._complete_work_lines(keep_open_lines)
+                resolved_units |= request.equipment_id
             if new_stage.is_closed and not old_stage.is_closed:
                 vals["date_closed"] = now
             elif not new_stage.is_closed and old_stage.is_closed:
@@ -752,6 +761,7 @@ class AfterSalesRequest(models.Model):
                 request.rating_send_request(
                     new_stage.rating_template_id, lang=request.partner_id.lang, force_send=False
                 )
+        self.env["after_sales.equipment.subscription"]._notify_units(resolved_units, "resolved")
 
     def _notify_customer_created(self):
         template = self.env.ref("after_sales_service.mail_template_request_created", raise_if_not_found=False)
@@ -783,6 +793,30 @@ class AfterSalesRequest(models.Model):
 
     def _rating_get_operator(self):
         return self.user_id.partner_id
+
+    @api.model
+    def _create_from_public_page(self, unit, contact, title, description, request_type="repair"):
+        """Create the request sent from ``unit``'s public page (its QR code) by ``contact``.
+
+        The request is the unit's customer's; ``contact`` (the person who sent it, who may be
+        nobody of that customer) is only named on it, and learns nothing of the customer.
+        """
+        if not (title or "").strip():
+            raise UserError(self.env._("Describe the problem."))
+        company = unit.company_id
+        return self.sudo().create(
+            {
+                "title": title.strip(),
+                "description": description,
+                "contact_id": contact.id,
+                "equipment_id": unit.id,
+                "company_id": company.id,
+                "team_id": company.after_sales_team_id.id,
+                "channel": "qr",
+                "request_type": request_type,
+                "user_id": False,
+            }
+        )
 
     @api.model
     def _create_from_portal(self, partner, equipment, title, description):

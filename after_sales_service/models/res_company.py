@@ -33,6 +33,12 @@ class ResCompany(models.Model):
         help="The largest file a customer or dealer may upload on the portal (photos and documents "
         "of requests and warranty claims); a larger one is refused.",
     )
+    after_sales_public_form_limit = fields.Integer(
+        string="Public Forms per Hour",
+        default=5,
+        help="How many forms (problem reports, call requests, follow requests) one address may send "
+        "from the units' public pages (their QR codes) in an hour; more are refused.",
+    )
     after_sales_visit_product_id = fields.Many2one(
         "product.product",
         string="Visit Product",
@@ -132,6 +138,12 @@ class ResCompany(models.Model):
                         "cannot be negative."
                     )
                 )
+
+    @api.constrains("after_sales_public_form_limit")
+    def _check_after_sales_public_form_limit(self):
+        for company in self:
+            if company.after_sales_public_form_limit < 1:
+                raise ValidationError(self.env._("Allow at least one public form per hour."))
 
     @api.constrains("after_sales_portal_upload_mb")
     def _check_after_sales_portal_upload_mb(self):

@@ -26,6 +26,9 @@ class ResConfigSettings(models.TransientModel):
     after_sales_portal_upload_mb = fields.Integer(
         related="company_id.after_sales_portal_upload_mb", readonly=False
     )
+    after_sales_public_form_limit = fields.Integer(
+        related="company_id.after_sales_public_form_limit", readonly=False
+    )
     after_sales_visit_product_id = fields.Many2one(
         related="company_id.after_sales_visit_product_id", readonly=False
     )

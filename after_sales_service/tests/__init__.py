@@ -14,3 +14,4 @@ from . import test_sla_escalation
 from . import test_visit
 from . import test_reliability
 from . import test_standard_solution
+from . import test_unit_public

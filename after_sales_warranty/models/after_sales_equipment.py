@@ -355,6 +355,21 @@ class AfterSalesEquipment(models.Model):
             result[f"{side}_reason"] = reason
         return result
 
+    def _get_public_page_values(self):
+        """The unit's public page (its QR code) shows its warranty: the state, the parts and labour
+        end dates and the hours limit (never why a warranty is void)."""
+        values = super()._get_public_page_values()
+        state = self._get_warranty_state()
+        values["warranty"] = {
+            "state": state["state"],
+            "parts": state["parts"],
+            "labour": state["labour"],
+            "parts_end_date": self.warranty_parts_end_date,
+            "labour_end_date": self.warranty_labour_end_date,
+            "hours_limit": self.warranty_hours_limit,
+        }
+        return values
+
     def _decide_warranty(self, day, line_type, product=None, hours=None):
         """(covered, reason): does this unit's warranty cover work or a part on ``day``?
 

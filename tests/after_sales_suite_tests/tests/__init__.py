@@ -18,3 +18,4 @@ from . import test_read_only
 from . import test_i18n_files
 from . import test_standard_solution_lines
 from . import test_tour_solution
+from . import test_tour_qr
