@@ -337,5 +337,6 @@ class TestInvoiceCreation(AfterSalesBillingCommon):
             self.assertEqual(len(moves.message_ids), count, "one creation message per invoice")
             return queries
 
+        bill(2)  # once first: what the first chunk reads once per process (caches) counts in neither
         two, six = bill(2), bill(6)
         self.assertLess(six - two, 4, (two, six))
