@@ -139,7 +139,9 @@ class AccountMove(models.Model):
 
     def _after_sales_log_creation(self, moves):
         """Log the creation message of ``moves`` as ``mail.thread.create`` does, in one batch."""
-        for subtype, group in moves.grouped(lambda move: move._creation_subtype()).items():
+        # the creation subtype follows the document's type: asked once per type, not per invoice
+        for group in moves.grouped("move_type").values():
+            subtype = group[:1]._creation_subtype()
             messages = group._message_log_batch(
                 bodies={
                     move.id: Markup('<div summary="o_mail_notification"><p>%s</p></div>')

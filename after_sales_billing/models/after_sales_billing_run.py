@@ -331,6 +331,7 @@ class AfterSalesBillingRun(models.Model):
         all_fees.invalidate_recordset(["is_invoiced"])
         journal = self._get_sale_journal()
         invoice_partners = {}
+        invoice_journals = {}
         vals_list = []
         for key, group in groups:
             # in the order they were collected: per request and sequence, fees per period
@@ -344,7 +345,14 @@ class AfterSalesBillingRun(models.Model):
             self._check_group(partner, lines, fees, journal)
             if partner.id not in invoice_partners:
                 invoice_partners[partner.id] = partner.address_get(["invoice"])["invoice"]
-            vals_list.append(self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id]))
+            vals = self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id])
+            if "journal_id" not in vals:
+                # the journal account.move would search for each invoice, found once per chunk
+                move_key = (vals.get("move_type", "out_invoice"), vals.get("currency_id", key[1]))
+                if move_key not in invoice_journals:
+                    invoice_journals[move_key] = self._get_invoice_journal(*move_key)
+                vals["journal_id"] = invoice_journals[move_key].id
+            vals_list.append(vals)
         if not vals_list:
             return self.env["account.move"]
         return (
@@ -358,6 +366,17 @@ class AfterSalesBillingRun(models.Model):
         return self.env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
         )
+
+    def _get_invoice_journal(self, move_type, currency_id):
+        """The journal ``account.move`` picks for a new document of this type and currency
+        (``_search_default_journal``: the company's first sales journal, one in the currency
+        first), asked once per chunk instead of once per invoice."""
+        move = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .new({"move_type": move_type, "company_id": self.company_id.id, "currency_id": currency_id})
+        )
+        return move._search_default_journal()
 
     def _check_group(self, partner, lines, fees, journal):
         """Raise a UserError naming what keeps this group from being invoiced."""

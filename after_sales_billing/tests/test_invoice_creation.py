@@ -299,5 +299,44 @@ class TestInvoiceCreation(AfterSalesBillingCommon):
         vals["after_sales_billing_run_id"] = False
         reference = self.env["account.move"].create(vals)
         self.assertEqual(self._snapshot(invoice), self._snapshot(reference))
+        # the run gives the journal Odoo would search for the invoice
+        self.assertEqual(invoice.journal_id, reference.journal_id)
         # 1.5 x 83.33 and 3 x 12.35: prices are stored to the cent
         self.assertEqual(invoice.amount_untaxed, 125.0 + 37.05)
+
+    def test_chunk_queries_do_not_grow_with_its_invoices(self):
+        """A chunk of 6 invoices costs no more queries than one of 2 but Odoo's own per-line
+        work: the sales journal and the creation message's subtype, which account.move would
+        query for each invoice, are found once per chunk. Mail logging on, as a user bills."""
+        env = self.env(user=self.billing_user, context={})
+
+        def bill(count):
+            requests = self.env["after_sales.request"].concat(
+                *(
+                    self._create_request(self.customer, [self._work_line(), self._part_line()])
+                    for __ in range(count)
+                )
+            )
+            run = env["after_sales.billing.run"].create(
+                {
+                    "date_from": "2026-03-01",
+                    "date_to": "2026-03-31",
+                    "grouping": "request",
+                    "include_fees": False,
+                    "request_ids": [Command.set(requests.ids)],
+                }
+            )
+            groups = list(run._collect_groups().items())
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            moves = run._process_chunk(groups)
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(moves), count)
+            self.assertEqual(len(moves.message_ids), count, "one creation message per invoice")
+            return queries
+
+        bill(2)  # once first: what the first chunk reads once per process (caches) counts in neither
+        two, six = bill(2), bill(6)
+        self.assertLess(six - two, 4, (two, six))
