@@ -141,11 +141,14 @@ class AfterSalesReliability(models.AbstractModel):
         ``date_from`` empty: from each unit's service start; ``date_to`` empty: today. Only the
         units (``unit_domain``, read with the current user's rights) and failures the user may
         read count. Returns ``{product: {figure: value}}``, a figure None when undefined
-        (nothing to divide by):
+        (nothing to divide by, or no known hours): never 0 in its place, so that nothing averages
+        or shows an unknown figure as a zero.
 
-        - ``units``: units at risk for at least one day of the period;
-        - ``unit_days``, ``unit_years`` (unit_days / 365), ``hours``: the operating hours;
-        - ``failures``; ``failures_with_hours``: those of units with known hours;
+        - ``units``: units at risk for at least one day of the period; ``units_with_hours``: those
+          with meter readings;
+        - ``unit_days``, ``unit_years`` (unit_days / 365), ``hours``: the operating hours of the
+          units with readings (None when none has any);
+        - ``failures``; ``failures_with_hours``: those of units with known hours; ``resolved``;
         - ``failures_per_1000_hours`` = failures_with_hours / hours × 1000;
         - ``failures_per_unit_year`` = failures / unit_years;
         - ``mtbf_hours`` = hours / failures_with_hours; ``mtbf_days`` = unit_days / failures;
@@ -171,11 +174,14 @@ class AfterSalesReliability(models.AbstractModel):
                 for key, value in sums.get(uid, {}).items():
                     totals[key] += value
             unit_days = sum(row["days"] for row in units.values())
-            hours = sum(row["hours"] for row in units.values() if row["hours"] is not None)
+            with_hours = [row["hours"] for row in units.values() if row["hours"] is not None]
+            # no unit with readings: the hours are unknown (None), not 0
+            hours = sum(with_hours) if with_hours else None
             totals["failures_with_hours"] = sum(
                 sums.get(uid, {}).get("failures", 0) for uid, row in units.items() if row["hours"] is not None
             )
             figures[product] = self._figures_from(len(units), unit_days, hours, totals)
+            figures[product]["units_with_hours"] = len(with_hours)
         return figures
 
     @api.model
@@ -188,7 +194,8 @@ class AfterSalesReliability(models.AbstractModel):
             totals = self._empty_sums()
             totals.update(sums.get(uid, {}))
             totals["failures_with_hours"] = totals["failures"] if row["hours"] is not None else 0
-            figures[uid] = self._figures_from(1, row["days"], row["hours"] or 0.0, totals)
+            figures[uid] = self._figures_from(1, row["days"], row["hours"], totals)
+            figures[uid]["units_with_hours"] = int(row["hours"] is not None)
         return figures
 
     @api.model
@@ -196,7 +203,7 @@ class AfterSalesReliability(models.AbstractModel):
         """The figures (see ``_get_fleet_figures``) from the totals of a set of units."""
 
         def ratio(num, den, factor=1.0):
-            return num * factor / den if den else None
+            return num * factor / den if den and num is not None else None
 
         failures = sums["failures"]
         return {
@@ -206,6 +213,7 @@ class AfterSalesReliability(models.AbstractModel):
             "hours": hours,
             "failures": failures,
             "failures_with_hours": sums["failures_with_hours"],
+            "resolved": sums["resolved"],
             "failures_per_1000_hours": ratio(sums["failures_with_hours"], hours, 1000.0),
             "failures_per_unit_year": ratio(failures, unit_days / DAYS_PER_YEAR),
             "mtbf_hours": ratio(hours, sums["failures_with_hours"]),

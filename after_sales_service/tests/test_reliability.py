@@ -352,3 +352,122 @@ class TestReliability(AfterSalesCommon):
             self.env["after_sales.reliability.report"].with_user(self.internal_user).search([])
         with self.assertRaises(AccessError), freeze_time(TODAY):
             self.env["after_sales.reliability"].with_user(self.internal_user)._get_fleet_figures(*PERIOD)
+
+    # ------------------------------------------------------------ found in the browser
+
+    def test_hours_bands_in_their_order(self):
+        """The hours bands group in their numeric order (pivot, graph), not as text, where
+        "10000_20000" comes before "2500_5000"."""
+        product = self._create_serial_product("Reliability band pump")
+        units = [self._create_unit(product=product, commissioning_date=date(2025, 1, 1)) for __ in range(3)]
+        with freeze_time(TODAY):
+            self.env["after_sales.meter.reading"].create(
+                [
+                    {"equipment_id": unit.id, "date": "2026-06-01", "hours": hours}
+                    for unit, hours in zip(units, (12000, 3000, 500), strict=True)
+                ]
+            )
+        for unit in units:
+            with freeze_time("2026-06-01 10:00:00"):
+                self.env["after_sales.request"].create(
+                    {"title": "Band failure", "equipment_id": unit.id, "cause_id": self.defect.id}
+                )
+        self.env.flush_all()
+        Report = self.env["after_sales.reliability.report"].with_user(self.as_user)
+        domain = [("product_id", "=", product.id)]
+        groups = Report.formatted_read_group(domain, ["hours_band"], ["__count"])
+        self.assertEqual([g["hours_band"] for g in groups], ["0_1000", "2500_5000", "10000_20000"])
+        groups = Report._read_group(domain, ["hours_band"], ["__count"], order="hours_band desc")
+        self.assertEqual([band for band, __ in groups], ["10000_20000", "2500_5000", "0_1000"])
+        # as the pivot asks: rows by product then band, the band in its order within the product
+        groups = Report.formatted_read_group(
+            domain, ["product_id", "hours_band"], ["__count"], order="product_id, hours_band"
+        )
+        self.assertEqual([g["hours_band"] for g in groups], ["0_1000", "2500_5000", "10000_20000"])
+
+    def test_unknown_hours_are_blank_not_zero(self):
+        """A unit without meter readings has no hours: its figures per operating hour are None
+        (blank in the views), not 0, and averages leave them out."""
+        rows = {row.request_id: row for row in self._rows()}
+        self.assertRecordValues(rows[self.f6], [{"has_hours": False}])
+        self.assertRecordValues(rows[self.f5], [{"has_hours": True}])
+        Report = self.env["after_sales.reliability.report"].with_user(self.as_user)
+        [[average]] = Report._read_group(
+            [("request_id", "in", (self.f5 | self.f6).ids)], [], ["hours_at_failure:avg"]
+        )
+        self.assertEqual(average, 1230.0, "F6's unknown hours are not averaged as 0")
+        # unit 20 alone: 91 days, one failure, no reading
+        with freeze_time(TODAY):
+            figures = (
+                self.env["after_sales.reliability"]
+                .with_user(self.as_user)
+                ._get_fleet_figures(*PERIOD, [("id", "=", self.unit[20].id)])[
+                    self.product.with_user(self.as_user)
+                ]
+            )
+        self.assertEqual(
+            {
+                key: figures[key]
+                for key in (
+                    "units_with_hours",
+                    "hours",
+                    "failures",
+                    "failures_with_hours",
+                    "failures_per_1000_hours",
+                    "mtbf_hours",
+                    "mtbf_days",
+                )
+            },
+            {
+                "units_with_hours": 0,
+                "hours": None,
+                "failures": 1,
+                "failures_with_hours": 0,
+                "failures_per_1000_hours": None,
+                "mtbf_hours": None,
+                "mtbf_days": 91.0,
+            },
+        )
+        # the Fleet Reliability page of its customer: the counts the view hides the figures on
+        other = self.env["res.partner"].create({"name": "Reliability fleet without meters"})
+        self.unit[20].partner_id = other
+        with freeze_time(TODAY):
+            form = Form(self.env["after_sales.reliability.fleet.wizard"].with_user(self.as_user))
+            form.date_from, form.date_to = PERIOD
+            form.partner_id = other
+            wizard = form.save()
+            wizard.action_compute()
+        self.assertRecordValues(
+            wizard.line_ids,
+            [{"units": 1, "units_with_hours": 0, "hours": 0.0, "failures": 1, "failures_with_hours": 0}],
+        )
+        arch = wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        for name, condition in (
+            ("hours", "not units_with_hours"),
+            ("failures_per_1000_hours", "not hours"),
+            ("mtbf_hours", "not failures_with_hours"),
+            ("mtbf_days", "not failures"),
+            ("mttr_hours", "not resolved"),
+            ("first_time_fix_rate", "not resolved"),
+        ):
+            self.assertIn(f'name="{name}" invisible="{condition}"', arch)
+        # a unit's health: MTBF in hours unknown without readings, in days unknown without failure
+        with freeze_time(TODAY):
+            unit_20, unit_3 = self.unit[20].with_user(self.as_user), self.unit[3].with_user(self.as_user)
+            self.assertRecordValues(
+                unit_20 | unit_3,
+                [
+                    {
+                        "reliability_failure_count": 1,
+                        "reliability_mtbf_hours_known": False,
+                        "reliability_mtbf_days_known": True,
+                        "reliability_product_mtbf_hours_known": True,
+                    },
+                    {
+                        "reliability_failure_count": 0,
+                        "reliability_mtbf_hours_known": False,
+                        "reliability_mtbf_days_known": False,
+                        "reliability_product_mtbf_hours_known": True,
+                    },
+                ],
+            )
