@@ -49,6 +49,7 @@
         "views/repair_order_views.xml",
         "views/after_sales_portal_templates.xml",
         "wizards/after_sales_request_xlsx_wizard_views.xml",
+        "wizards/after_sales_reliability_xlsx_wizard_views.xml",
         "wizards/after_sales_request_resolve_wizard_views.xml",
     ],
     "demo": [

@@ -5,7 +5,9 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import AfterSalesCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import AfterSalesCommon, read_workbook, table
 
 TODAY = "2026-12-31 12:00:00"
 PERIOD = (date(2026, 1, 1), date(2026, 11, 30))
@@ -471,3 +473,99 @@ class TestReliability(AfterSalesCommon):
                     },
                 ],
             )
+
+    # ------------------------------------------------------------ the XLSX export
+
+    def _export_xlsx(self, **defaults):
+        """Export from the Fleet Reliability page of the period (and ``defaults``), as a user."""
+        with freeze_time(TODAY):
+            page = Form(self.env["after_sales.reliability.fleet.wizard"].with_user(self.as_user))
+            page.date_from, page.date_to = PERIOD
+            page.product_ids.add(self.product)
+            for name, value in defaults.items():
+                setattr(page, name, value)
+            action = page.save().action_export_xlsx()
+            self.assertEqual(action["res_model"], "after_sales.reliability.xlsx.wizard")
+            form = Form(
+                self.env[action["res_model"]].with_user(self.as_user).with_context(**action["context"])
+            )
+            wizard = form.save()
+            result = wizard.action_export()
+        return wizard, result
+
+    def _read_export(self, wizard, result):
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", wizard._name), ("res_id", "=", wizard.id)]
+        )
+        self.assertEqual(result["url"], f"/web/content/{attachment.id}?download=true")
+        self.assertEqual(attachment.name, "reliability_2026-01-01_2026-11-30.xlsx")
+        return read_workbook(attachment.raw)
+
+    def test_xlsx_registry_of_the_fleet_page(self):
+        wizard, result = self._export_xlsx()
+        self.assertEqual((wizard.date_from, wizard.date_to), PERIOD)
+        self.assertEqual(wizard.product_ids, self.product)
+        book = self._read_export(wizard, result)
+        self.assertEqual(
+            list(book),
+            [
+                "Registry",
+                "By Product",
+                "By Component",
+                "By Cause",
+                "By Hours Band",
+                "By Month",
+                "Fleet by Product",
+            ],
+        )
+        registry = {row["Number"]: row for row in table(book["Registry"]) if row["Number"] != "Total"}
+        # the failures the fleet figures count: F10 came before its unit's service start
+        failures = self.f1 | self.f2 | self.f3 | self.f4 | self.f5 | self.f6 | self.f9
+        self.assertEqual(set(registry), set(failures.mapped("name")))
+        self.assertNotIn("Hours at Failure", registry[self.f6.name], "unknown hours: blank, not 0")
+        self.assertEqual(registry[self.f5.name]["Hours at Failure"], 1230.0)
+        self.assertNotIn("Repair Time (h)", registry[self.f5.name], "open: no repair time")
+        self.assertEqual(registry[self.f3.name]["Component"], self.bearing.display_name)
+        self.assertEqual(registry[self.f3.name]["Parts Replaced"], 3.0)
+        self.assertEqual(registry[self.f2.name]["Repeat within 30 Days"], "Yes")
+        [product] = [row for row in table(book["By Product"]) if row["Product"] != "Total"]
+        self.assertEqual(product["Product"], self.product.display_name)
+        self.assertEqual(product["Failures"], 7)
+        self.assertEqual(product["MTTR (h)"], 9.0)
+        self.assertAlmostEqual(product["Repeats 30 Days (%)"], 200 / 7)
+        self.assertAlmostEqual(product["First-time Fix (%)"], 400 / 6)
+        by_cause = {row["Cause"]: row["Failures"] for row in table(book["By Cause"])}
+        self.assertEqual(by_cause, {"Reliability defect": 6, "Reliability wear": 1, "Total": 7})
+        bands = [row["Hours Band"] for row in table(book["By Hours Band"])]
+        self.assertEqual(bands, ["1,000 to 2,500 h", "Undefined", "Total"])
+        [fleet] = table(book["Fleet by Product"])
+        self.assertEqual(
+            {key: fleet.get(key) for key in ("Units at Risk", "Operating Hours", "Failures", "MTBF (h)")},
+            {"Units at Risk": 20, "Operating Hours": 33180.0, "Failures": 7, "MTBF (h)": 5530.0},
+        )
+        self.assertAlmostEqual(fleet["Failures per 1,000 h"], 6 / 33180 * 1000)
+
+    def test_xlsx_fleet_without_meters_leaves_hours_blank(self):
+        other = self.env["res.partner"].create({"name": "Reliability export without meters"})
+        self.unit[20].partner_id = other
+        wizard, result = self._export_xlsx(partner_id=other)
+        [fleet] = table(self._read_export(wizard, result)["Fleet by Product"])
+        self.assertEqual(fleet["Failures"], 1)
+        self.assertEqual(fleet["MTBF (days)"], 91.0)
+        for blank in ("Operating Hours", "Failures per 1,000 h", "MTBF (h)"):
+            self.assertNotIn(blank, fleet)
+
+    def test_xlsx_large_registry_goes_to_the_background_job(self):
+        self.env.company.after_sales_registry_background_rows = 6
+        with trap_jobs() as trap:
+            __, result = self._export_xlsx()
+            self.assertEqual(result["tag"], "display_notification")
+            self.assertIn("7", result["params"]["message"])
+            trap.assert_jobs_count(1)
+            (job,) = trap.enqueued_jobs
+            self.assertEqual(job.channel, "root.after_sales.report")
+            self.assertEqual(job.user_id, self.as_user.id)
+            with freeze_time(TODAY):
+                trap.perform_enqueued_jobs()
+        self.assertEqual(job.result.name, "reliability_2026-01-01_2026-11-30.xlsx")
+        self.assertEqual(len(table(read_workbook(job.result.raw)["Registry"])), 8, "7 failures and the total")
