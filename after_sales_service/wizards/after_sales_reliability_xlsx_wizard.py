@@ -100,7 +100,7 @@ class AfterSalesReliabilityXlsxWizard(models.TransientModel):
                     "visit_count": failure.visit_count,
                     "repeat_30": yes if failure.is_repeat_30 else "",
                     "repeat_90": yes if failure.is_repeat_90 else "",
-                    "first_time_fix": (yes if failure.is_first_time_fix else no) if failure.is_resolved else "",
+                    "first_time_fix": failure.is_resolved and (yes if failure.is_first_time_fix else no),
                     "is_repeat_30": failure.is_repeat_30,
                     "is_repeat_90": failure.is_repeat_90,
                     "is_resolved": failure.is_resolved,
