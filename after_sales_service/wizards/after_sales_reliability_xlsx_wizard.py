@@ -62,9 +62,11 @@ class AfterSalesReliabilityXlsxWizard(models.TransientModel):
             )
         )
         return failures.filtered(
-            lambda failure: exposure[failure.equipment_id.id]["date_from"]
-            <= failure.failure_date
-            < exposure[failure.equipment_id.id]["date_to"]
+            lambda failure: (
+                exposure[failure.equipment_id.id]["date_from"]
+                <= failure.failure_date
+                < exposure[failure.equipment_id.id]["date_to"]
+            )
         )
 
     def _get_rows(self, failures):
