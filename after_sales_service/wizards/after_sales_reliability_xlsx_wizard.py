@@ -236,7 +236,7 @@ class AfterSalesReliabilityXlsxWizard(models.TransientModel):
         ]
 
     def _write_extra_sheets(self, workbook, formats, period):
-        super()._write_extra_sheets(workbook, formats, period)
+        result = super()._write_extra_sheets(workbook, formats, period)
         title = self.env._("Fleet by Product")
         self._write_sheet(
             workbook.add_worksheet(title),
@@ -251,3 +251,4 @@ class AfterSalesReliabilityXlsxWizard(models.TransientModel):
             self._get_fleet_columns(),
             self._get_fleet_rows(),
         )
+        return result
