@@ -156,6 +156,9 @@ class AfterSalesReliability(models.AbstractModel):
         - ``onsite_hours``: mean on-site hours (checked-in visits) per failure;
         - ``repeat_rate_30``, ``repeat_rate_90`` = repeats within 30/90 days / failures (%);
         - ``first_time_fix_rate`` = first-time fixes / resolved failures (%);
+        - ``availability`` = (unit_days × 24 - hours from reception to resolution of the resolved
+          failures) / (unit_days × 24) (%): the share of the units' time in service not spent
+          waiting for a repair;
         - plus what ``_get_failure_sums`` adds (the warranty module: ``warranty_cost`` and
           ``warranty_cost_per_unit`` = warranty_cost / units).
 
@@ -223,6 +226,7 @@ class AfterSalesReliability(models.AbstractModel):
             "repeat_rate_30": ratio(sums["repeats_30"], failures, 100.0),
             "repeat_rate_90": ratio(sums["repeats_90"], failures, 100.0),
             "first_time_fix_rate": ratio(sums["first_time_fixes"], sums["resolved"], 100.0),
+            "availability": ratio(unit_days * 24 - sums["repair_time"], unit_days * 24, 100.0),
             **self._extra_figures(units, sums),
         }
 

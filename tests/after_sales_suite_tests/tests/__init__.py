@@ -16,3 +16,4 @@ from . import test_tour_dispatch
 from . import test_context_keys
 from . import test_read_only
 from . import test_i18n_files
+from . import test_tour_reliability
