@@ -53,6 +53,7 @@
         "views/after_sales_portal_templates.xml",
         "views/after_sales_unit_public_templates.xml",
         "wizards/after_sales_request_xlsx_wizard_views.xml",
+        "wizards/after_sales_reliability_xlsx_wizard_views.xml",
         "wizards/after_sales_request_resolve_wizard_views.xml",
     ],
     "demo": [

@@ -73,13 +73,14 @@ class AfterSalesPartsForecastLine(models.TransientModel):
         string="MAPE (%)",
         digits=(16, 1),
         readonly=True,
-        help="Mean absolute percentage error of the model's monthly forecast over the last 12 months.",
+        help="Mean absolute percentage error of the model's monthly forecast over the months of the "
+        "last 12 with parts issued (blank: none, nothing to check; never a perfect 0).",
     )
     naive_mape = fields.Float(
         string="Naive MAPE (%)",
         digits=(16, 1),
         readonly=True,
-        help="The same error of a naive forecast: the mean of the 3 months before.",
+        help="The same error of a naive forecast: the mean of the 3 months before (blank: no history).",
     )
     bias = fields.Float(
         digits=(16, 2), readonly=True, help="Mean of forecast less parts issued per month of the backtest."
@@ -88,7 +89,8 @@ class AfterSalesPartsForecastLine(models.TransientModel):
     beats_naive = fields.Boolean(
         compute="_compute_beats_naive",
         store=True,
-        help="The model's MAPE is below the naive forecast's; unchecked: use the model with care.",
+        help="The model's MAPE is below the naive forecast's; unchecked: use the model with care "
+        "(blank: no history to check).",
     )
     backtest_note = fields.Char(string="Backtest", compute="_compute_beats_naive", store=True)
 
@@ -126,7 +128,8 @@ class AfterSalesPartsForecastLine(models.TransientModel):
         for line in self:
             line.beats_naive = bool(line.backtest_months) and line.mape < line.naive_mape
             if not line.backtest_months:
-                line.backtest_note = self.env._("No parts issued in the backtest")
+                # MAPE is undefined without parts issued: no score, perfect or not
+                line.backtest_note = self.env._("No history to check")
             elif line.beats_naive:
                 line.backtest_note = self.env._("Beats the naive forecast")
             else:

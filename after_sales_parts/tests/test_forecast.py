@@ -244,7 +244,7 @@ class TestPartsForecast(AfterSalesCommon):
             [
                 {"beats_naive": False, "backtest_note": "Does not beat the naive forecast"},
                 {"beats_naive": True, "backtest_note": "Beats the naive forecast"},
-                {"beats_naive": False, "backtest_note": "No parts issued in the backtest"},
+                {"beats_naive": False, "backtest_note": "No history to check"},
             ],
         )
 
@@ -331,3 +331,63 @@ class TestPartsForecast(AfterSalesCommon):
         self.assertTrue(line.beats_naive, f"model {line.mape:.1f} % vs naive {line.naive_mape:.1f} %")
         self.assertLess(line.mape, 20)
         self.assertEqual(line.backtest_note, "Beats the naive forecast")
+
+    # ------------------------------------------------------------ found in the browser
+
+    def test_no_history_is_no_score(self):
+        """A part never issued in the backtest has no MAPE: the page leaves it blank and says there
+        is no history to check, instead of a perfect 0 %."""
+        part_w = self._part("Filter W")
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[self.company.id]))
+        env["after_sales.request"].with_company(self.company).create(
+            self._request_vals(self.unit_a, part_w, 2)
+        )
+        lines = self._forecast(self.stock_manager)
+        w = self._line(lines, part_w, 3)
+        self.assertRecordValues(
+            w,
+            [
+                {
+                    "qty_open_requests": 2,
+                    "backtest_months": 0,
+                    "beats_naive": False,
+                    "backtest_note": "No history to check",
+                }
+            ],
+        )
+        self.assertGreater(self._line(lines, self.part_y, 3).backtest_months, 0)
+        Line = self.env["after_sales.parts.forecast.line"].with_user(self.stock_manager)
+        arch = Line.get_views([(False, "list")])["views"]["list"]["arch"]
+        for name in ("mape", "naive_mape", "beats_naive"):
+            self.assertIn(f'name="{name}" invisible="not backtest_months"', arch)
+        # "does not beat naive" lists the parts checked and beaten, not those without history
+        no_history = Line.search([("id", "in", lines.ids), ("backtest_months", "=", 0)])
+        self.assertIn(w, no_history)
+
+    def test_generated_history_naive_wins_on_rising_failures(self):
+        """10 units at 8 h/day since 2024-07-01 issue one part a month, then ten a month from
+        January 2026: the model's yearly rate lags behind, the naive 3-month mean catches up. The
+        model does not beat it and the line says so."""
+        company = self.env["res.company"].create({"name": "Forecast Ageing Co"})
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", company.id)])
+        product = self._create_serial_product("Forecast ageing pump")
+        part = self._part("Ageing seal")
+        units = [self._unit(company, product, date(2024, 7, 1), HOURS_PER_DAY) for __ in range(10)]
+        events = []
+        month = date(2024, 8, 1)
+        while month <= date(2026, 6, 1):
+            count = 10 if month >= date(2026, 1, 1) else 1
+            events += [
+                (units[i], part, datetime.combine(month, datetime.min.time()).replace(day=10 + i, hour=12))
+                for i in range(count)
+            ]
+            month = (month + timedelta(days=32)).replace(day=1)
+        self._stock(warehouse, part, len(events))
+        self._history(company, warehouse, events)
+        line = self._line(self._forecast(company=company), part, 1)
+        self.assertEqual(line.backtest_months, 12)
+        message = f"model {line.mape:.1f} % vs naive {line.naive_mape:.1f} %"
+        self.assertLess(line.naive_mape, line.mape, message)
+        self.assertRecordValues(
+            line, [{"beats_naive": False, "backtest_note": "Does not beat the naive forecast"}]
+        )

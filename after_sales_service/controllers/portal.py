@@ -1,6 +1,7 @@
+import datetime
 from urllib.parse import urlencode
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 from odoo.tools import plaintext2html
@@ -81,6 +82,33 @@ class AfterSalesPortal(CustomerPortal):
             error=kw.get("error"),
         )
         return request.render("after_sales_service.portal_my_unit", values)
+
+    @http.route(["/my/equipment/reliability"], type="http", auth="user", website=True, readonly=True)
+    def portal_my_fleet_reliability(self, period="year", **kw):
+        """The reliability of the customer's own fleet per product: failures, MTBF, first-time
+        fix rate and availability, over the last 12 months (``period=all``: their service life)."""
+        partner = self._after_sales_partner()
+        # the portal user's own rules choose the units (its commercial partner's); only then sudo,
+        # to compute their figures from the reliability view the portal cannot read
+        units = request.env["after_sales.equipment"].search(self._after_sales_equipment_domain())
+        today = fields.Date.context_today(request.env.user)
+        date_from = None if period == "all" else today - datetime.timedelta(days=364)
+        figures = (
+            request.env["after_sales.reliability"]
+            .sudo()
+            ._get_fleet_figures(
+                date_from, today, [("id", "in", units.ids), ("partner_id", "child_of", partner.id)]
+            )
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            fleet=sorted(figures.items(), key=lambda item: item[0].display_name),
+            period="all" if period == "all" else "year",
+            date_from=date_from,
+            date_to=today,
+            page_name="after_sales_reliability",
+        )
+        return request.render("after_sales_service.portal_my_fleet_reliability", values)
 
     @http.route(
         ["/my/equipment/<int:unit_id>/request"], type="http", auth="user", website=True, methods=["POST"]

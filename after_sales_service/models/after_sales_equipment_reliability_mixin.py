@@ -31,23 +31,30 @@ class AfterSalesEquipmentReliabilityMixin(models.AbstractModel):
         string="MTBF (h)",
         compute="_compute_reliability",
         digits=(16, 1),
-        help="The unit's operating hours per failure over its service life (0: no failure or no hours).",
+        help="The unit's operating hours per failure over its service life (blank: no failure or "
+        "no meter reading).",
     )
     reliability_mtbf_days = fields.Float(
         string="MTBF (days)",
         compute="_compute_reliability",
         digits=(16, 1),
-        help="The unit's days in service per failure (0: no failure).",
+        help="The unit's days in service per failure (blank: no failure).",
     )
     reliability_product_mtbf_hours = fields.Float(
         string="Product MTBF (h)",
         compute="_compute_reliability",
         digits=(16, 1),
-        help="Operating hours per failure of all the units of the product over their service life.",
+        help="Operating hours per failure of all the units of the product over their service life "
+        "(blank: no failure of a unit with meter readings).",
     )
     reliability_product_mtbf_days = fields.Float(
         string="Product MTBF (days)", compute="_compute_reliability", digits=(16, 1)
     )
+    # a float field cannot be empty: these say whether the figure above is defined (else blank)
+    reliability_mtbf_hours_known = fields.Boolean(compute="_compute_reliability")
+    reliability_mtbf_days_known = fields.Boolean(compute="_compute_reliability")
+    reliability_product_mtbf_hours_known = fields.Boolean(compute="_compute_reliability")
+    reliability_product_mtbf_days_known = fields.Boolean(compute="_compute_reliability")
     reliability_attention = fields.Boolean(
         string="Due for Attention",
         compute="_compute_reliability",
@@ -72,10 +79,14 @@ class AfterSalesEquipmentReliabilityMixin(models.AbstractModel):
             mine = unit_figures.get(unit.id) or {}
             fleet = product_figures.get(unit.product_id) or {}
             unit.reliability_failure_count = mine.get("failures") or 0
-            unit.reliability_mtbf_hours = mine.get("mtbf_hours") or 0.0
-            unit.reliability_mtbf_days = mine.get("mtbf_days") or 0.0
-            unit.reliability_product_mtbf_hours = fleet.get("mtbf_hours") or 0.0
-            unit.reliability_product_mtbf_days = fleet.get("mtbf_days") or 0.0
+            for field, figures, key in (
+                ("reliability_mtbf_hours", mine, "mtbf_hours"),
+                ("reliability_mtbf_days", mine, "mtbf_days"),
+                ("reliability_product_mtbf_hours", fleet, "mtbf_hours"),
+                ("reliability_product_mtbf_days", fleet, "mtbf_days"),
+            ):
+                unit[field] = figures.get(key) or 0.0
+                unit[f"{field}_known"] = figures.get(key) is not None
             reason = unit._reliability_attention_reason(mine, fleet, unit.id in repeating)
             unit.reliability_attention = bool(reason)
             unit.reliability_attention_reason = reason

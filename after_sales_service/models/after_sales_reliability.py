@@ -190,11 +190,14 @@ class AfterSalesReliability(models.AbstractModel):
         ``date_from`` empty: from each unit's service start; ``date_to`` empty: today. Only the
         units (``unit_domain``, read with the current user's rights) and failures the user may
         read count. Returns ``{product: {figure: value}}``, a figure None when undefined
-        (nothing to divide by):
+        (nothing to divide by, or no known hours): never 0 in its place, so that nothing averages
+        or shows an unknown figure as a zero.
 
-        - ``units``: units at risk for at least one day of the period;
-        - ``unit_days``, ``unit_years`` (unit_days / 365), ``hours``: the operating hours;
-        - ``failures``; ``failures_with_hours``: those of units with known hours;
+        - ``units``: units at risk for at least one day of the period; ``units_with_hours``: those
+          with meter readings;
+        - ``unit_days``, ``unit_years`` (unit_days / 365), ``hours``: the operating hours of the
+          units with readings (None when none has any);
+        - ``failures``; ``failures_with_hours``: those of units with known hours; ``resolved``;
         - ``failures_per_1000_hours`` = failures_with_hours / hours × 1000;
         - ``failures_per_unit_year`` = failures / unit_years;
         - ``mtbf_hours`` = hours / failures_with_hours; ``mtbf_days`` = unit_days / failures;
@@ -202,6 +205,9 @@ class AfterSalesReliability(models.AbstractModel):
         - ``onsite_hours``: mean on-site hours (checked-in visits) per failure;
         - ``repeat_rate_30``, ``repeat_rate_90`` = repeats within 30/90 days / failures (%);
         - ``first_time_fix_rate`` = first-time fixes / resolved failures (%);
+        - ``availability`` = (unit_days × 24 - hours from reception to resolution of the resolved
+          failures) / (unit_days × 24) (%): the share of the units' time in service not spent
+          waiting for a repair;
         - plus what ``_get_failure_sums`` adds (the warranty module: ``warranty_cost`` and
           ``warranty_cost_per_unit`` = warranty_cost / units).
 
@@ -220,11 +226,14 @@ class AfterSalesReliability(models.AbstractModel):
                 for key, value in sums.get(uid, {}).items():
                     totals[key] += value
             unit_days = sum(row["days"] for row in units.values())
-            hours = sum(row["hours"] for row in units.values() if row["hours"] is not None)
+            with_hours = [row["hours"] for row in units.values() if row["hours"] is not None]
+            # no unit with readings: the hours are unknown (None), not 0
+            hours = sum(with_hours) if with_hours else None
             totals["failures_with_hours"] = sum(
                 sums.get(uid, {}).get("failures", 0) for uid, row in units.items() if row["hours"] is not None
             )
             figures[product] = self._figures_from(len(units), unit_days, hours, totals)
+            figures[product]["units_with_hours"] = len(with_hours)
         return figures
 
     @api.model
@@ -237,7 +246,8 @@ class AfterSalesReliability(models.AbstractModel):
             totals = self._empty_sums()
             totals.update(sums.get(uid, {}))
             totals["failures_with_hours"] = totals["failures"] if row["hours"] is not None else 0
-            figures[uid] = self._figures_from(1, row["days"], row["hours"] or 0.0, totals)
+            figures[uid] = self._figures_from(1, row["days"], row["hours"], totals)
+            figures[uid]["units_with_hours"] = int(row["hours"] is not None)
         return figures
 
     @api.model
@@ -245,7 +255,7 @@ class AfterSalesReliability(models.AbstractModel):
         """The figures (see ``_get_fleet_figures``) from the totals of a set of units."""
 
         def ratio(num, den, factor=1.0):
-            return num * factor / den if den else None
+            return num * factor / den if den and num is not None else None
 
         failures = sums["failures"]
         return {
@@ -255,6 +265,7 @@ class AfterSalesReliability(models.AbstractModel):
             "hours": hours,
             "failures": failures,
             "failures_with_hours": sums["failures_with_hours"],
+            "resolved": sums["resolved"],
             "failures_per_1000_hours": ratio(sums["failures_with_hours"], hours, 1000.0),
             "failures_per_unit_year": ratio(failures, unit_days / DAYS_PER_YEAR),
             "mtbf_hours": ratio(hours, sums["failures_with_hours"]),
@@ -264,6 +275,7 @@ class AfterSalesReliability(models.AbstractModel):
             "repeat_rate_30": ratio(sums["repeats_30"], failures, 100.0),
             "repeat_rate_90": ratio(sums["repeats_90"], failures, 100.0),
             "first_time_fix_rate": ratio(sums["first_time_fixes"], sums["resolved"], 100.0),
+            "availability": ratio(unit_days * 24 - sums["repair_time"], unit_days * 24, 100.0),
             **self._extra_figures(units, sums),
         }
 

@@ -1,4 +1,5 @@
 from odoo import fields, models, tools
+from odoo.orm.models import regex_order_part_read_group
 from odoo.tools import SQL
 
 from .after_sales_reliability import AGE_BANDS, HOURS_BANDS
@@ -84,6 +85,11 @@ class AfterSalesReliabilityReport(models.Model):
         readonly=True,
         help="Empty when the unit has no meter reading.",
     )
+    has_hours = fields.Boolean(
+        string="Hours Known",
+        readonly=True,
+        help="The unit has meter readings: its hours at failure are known.",
+    )
     nbr = fields.Integer(string="# of Failures", aggregator="sum", readonly=True)
     parts_qty = fields.Float(
         string="Parts Replaced", aggregator="sum", readonly=True, help="Quantity of the done part lines."
@@ -131,6 +137,30 @@ class AfterSalesReliabilityReport(models.Model):
         self.env.cr.execute(
             SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
         )
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Groups of a band (age, hours) in the band's order, not the text order of its code
+        ("10000_20000" would come before "2500_5000")."""
+        bands = [name for name in ("age_band", "hours_band") if name in groupby_terms]
+        if not bands:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = []
+        for part in (order or ",".join(groupby_terms)).split(","):
+            match = regex_order_part_read_group.fullmatch(part)
+            if not match or match["term"] not in bands:
+                terms.append(super()._read_group_orderby(part, groupby_terms, query))
+                continue
+            codes = [code for code, _label in self._fields[match["term"]].selection]
+            terms.append(
+                SQL(
+                    "array_position(%s::varchar[], %s::varchar) %s %s",
+                    codes,
+                    groupby_terms[match["term"]],
+                    SQL("DESC" if (match["direction"] or "").upper() == "DESC" else "ASC"),
+                    SQL(match["nulls"].upper()) if match["nulls"] else SQL(),
+                )
+            )
+        return SQL(", ").join(term for term in terms if term)
 
     def _query(self):
         return SQL(
@@ -196,6 +226,7 @@ class AfterSalesReliabilityReport(models.Model):
                 %(age_band)s AS age_band,
                 hours.at_failure AS hours_at_failure,
                 %(hours_band)s AS hours_band,
+                hours.at_failure IS NOT NULL AS has_hours,
                 1 AS nbr,
                 COALESCE(parts.qty, 0) AS parts_qty,
                 CASE WHEN r.is_resolved IS TRUE AND r.sla_resolution_date IS NOT NULL

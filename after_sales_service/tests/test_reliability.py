@@ -5,7 +5,9 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import AfterSalesCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import AfterSalesCommon, read_workbook, table
 
 TODAY = "2026-12-31 12:00:00"
 PERIOD = (date(2026, 1, 1), date(2026, 11, 30))
@@ -352,3 +354,218 @@ class TestReliability(AfterSalesCommon):
             self.env["after_sales.reliability.report"].with_user(self.internal_user).search([])
         with self.assertRaises(AccessError), freeze_time(TODAY):
             self.env["after_sales.reliability"].with_user(self.internal_user)._get_fleet_figures(*PERIOD)
+
+    # ------------------------------------------------------------ found in the browser
+
+    def test_hours_bands_in_their_order(self):
+        """The hours bands group in their numeric order (pivot, graph), not as text, where
+        "10000_20000" comes before "2500_5000"."""
+        product = self._create_serial_product("Reliability band pump")
+        units = [self._create_unit(product=product, commissioning_date=date(2025, 1, 1)) for __ in range(3)]
+        with freeze_time(TODAY):
+            self.env["after_sales.meter.reading"].create(
+                [
+                    {"equipment_id": unit.id, "date": "2026-06-01", "hours": hours}
+                    for unit, hours in zip(units, (12000, 3000, 500), strict=True)
+                ]
+            )
+        for unit in units:
+            with freeze_time("2026-06-01 10:00:00"):
+                self.env["after_sales.request"].create(
+                    {"title": "Band failure", "equipment_id": unit.id, "cause_id": self.defect.id}
+                )
+        self.env.flush_all()
+        Report = self.env["after_sales.reliability.report"].with_user(self.as_user)
+        domain = [("product_id", "=", product.id)]
+        groups = Report.formatted_read_group(domain, ["hours_band"], ["__count"])
+        self.assertEqual([g["hours_band"] for g in groups], ["0_1000", "2500_5000", "10000_20000"])
+        groups = Report._read_group(domain, ["hours_band"], ["__count"], order="hours_band desc")
+        self.assertEqual([band for band, __ in groups], ["10000_20000", "2500_5000", "0_1000"])
+        # as the pivot asks: rows by product then band, the band in its order within the product
+        groups = Report.formatted_read_group(
+            domain, ["product_id", "hours_band"], ["__count"], order="product_id, hours_band"
+        )
+        self.assertEqual([g["hours_band"] for g in groups], ["0_1000", "2500_5000", "10000_20000"])
+
+    def test_unknown_hours_are_blank_not_zero(self):
+        """A unit without meter readings has no hours: its figures per operating hour are None
+        (blank in the views), not 0, and averages leave them out."""
+        rows = {row.request_id: row for row in self._rows()}
+        self.assertRecordValues(rows[self.f6], [{"has_hours": False}])
+        self.assertRecordValues(rows[self.f5], [{"has_hours": True}])
+        Report = self.env["after_sales.reliability.report"].with_user(self.as_user)
+        [[average]] = Report._read_group(
+            [("request_id", "in", (self.f5 | self.f6).ids)], [], ["hours_at_failure:avg"]
+        )
+        self.assertEqual(average, 1230.0, "F6's unknown hours are not averaged as 0")
+        # unit 20 alone: 91 days, one failure, no reading
+        with freeze_time(TODAY):
+            figures = (
+                self.env["after_sales.reliability"]
+                .with_user(self.as_user)
+                ._get_fleet_figures(*PERIOD, [("id", "=", self.unit[20].id)])[
+                    self.product.with_user(self.as_user)
+                ]
+            )
+        self.assertEqual(
+            {
+                key: figures[key]
+                for key in (
+                    "units_with_hours",
+                    "hours",
+                    "failures",
+                    "failures_with_hours",
+                    "failures_per_1000_hours",
+                    "mtbf_hours",
+                    "mtbf_days",
+                )
+            },
+            {
+                "units_with_hours": 0,
+                "hours": None,
+                "failures": 1,
+                "failures_with_hours": 0,
+                "failures_per_1000_hours": None,
+                "mtbf_hours": None,
+                "mtbf_days": 91.0,
+            },
+        )
+        # the Fleet Reliability page of its customer: the counts the view hides the figures on
+        other = self.env["res.partner"].create({"name": "Reliability fleet without meters"})
+        self.unit[20].partner_id = other
+        with freeze_time(TODAY):
+            form = Form(self.env["after_sales.reliability.fleet.wizard"].with_user(self.as_user))
+            form.date_from, form.date_to = PERIOD
+            form.partner_id = other
+            wizard = form.save()
+            wizard.action_compute()
+        self.assertRecordValues(
+            wizard.line_ids,
+            [{"units": 1, "units_with_hours": 0, "hours": 0.0, "failures": 1, "failures_with_hours": 0}],
+        )
+        arch = wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        for name, condition in (
+            ("hours", "not units_with_hours"),
+            ("failures_per_1000_hours", "not hours"),
+            ("mtbf_hours", "not failures_with_hours"),
+            ("mtbf_days", "not failures"),
+            ("mttr_hours", "not resolved"),
+            ("first_time_fix_rate", "not resolved"),
+        ):
+            self.assertIn(f'name="{name}" invisible="{condition}"', arch)
+        # a unit's health: MTBF in hours unknown without readings, in days unknown without failure
+        with freeze_time(TODAY):
+            unit_20, unit_3 = self.unit[20].with_user(self.as_user), self.unit[3].with_user(self.as_user)
+            self.assertRecordValues(
+                unit_20 | unit_3,
+                [
+                    {
+                        "reliability_failure_count": 1,
+                        "reliability_mtbf_hours_known": False,
+                        "reliability_mtbf_days_known": True,
+                        "reliability_product_mtbf_hours_known": True,
+                    },
+                    {
+                        "reliability_failure_count": 0,
+                        "reliability_mtbf_hours_known": False,
+                        "reliability_mtbf_days_known": False,
+                        "reliability_product_mtbf_hours_known": True,
+                    },
+                ],
+            )
+
+    # ------------------------------------------------------------ the XLSX export
+
+    def _export_xlsx(self, **defaults):
+        """Export from the Fleet Reliability page of the period (and ``defaults``), as a user."""
+        with freeze_time(TODAY):
+            page = Form(self.env["after_sales.reliability.fleet.wizard"].with_user(self.as_user))
+            page.date_from, page.date_to = PERIOD
+            page.product_ids.add(self.product)
+            for name, value in defaults.items():
+                setattr(page, name, value)
+            action = page.save().action_export_xlsx()
+            self.assertEqual(action["res_model"], "after_sales.reliability.xlsx.wizard")
+            form = Form(
+                self.env[action["res_model"]].with_user(self.as_user).with_context(**action["context"])
+            )
+            wizard = form.save()
+            result = wizard.action_export()
+        return wizard, result
+
+    def _read_export(self, wizard, result):
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", wizard._name), ("res_id", "=", wizard.id)]
+        )
+        self.assertEqual(result["url"], f"/web/content/{attachment.id}?download=true")
+        self.assertEqual(attachment.name, "reliability_2026-01-01_2026-11-30.xlsx")
+        return read_workbook(attachment.raw)
+
+    def test_xlsx_registry_of_the_fleet_page(self):
+        wizard, result = self._export_xlsx()
+        self.assertEqual((wizard.date_from, wizard.date_to), PERIOD)
+        self.assertEqual(wizard.product_ids, self.product)
+        book = self._read_export(wizard, result)
+        self.assertEqual(
+            list(book),
+            [
+                "Registry",
+                "By Product",
+                "By Component",
+                "By Cause",
+                "By Hours Band",
+                "By Month",
+                "Fleet by Product",
+            ],
+        )
+        registry = {row["Number"]: row for row in table(book["Registry"]) if row["Number"] != "Total"}
+        # the failures the fleet figures count: F10 came before its unit's service start
+        failures = self.f1 | self.f2 | self.f3 | self.f4 | self.f5 | self.f6 | self.f9
+        self.assertEqual(set(registry), set(failures.mapped("name")))
+        self.assertNotIn("Hours at Failure", registry[self.f6.name], "unknown hours: blank, not 0")
+        self.assertEqual(registry[self.f5.name]["Hours at Failure"], 1230.0)
+        self.assertNotIn("Repair Time (h)", registry[self.f5.name], "open: no repair time")
+        self.assertEqual(registry[self.f3.name]["Component"], self.bearing.display_name)
+        self.assertEqual(registry[self.f3.name]["Parts Replaced"], 3.0)
+        self.assertEqual(registry[self.f2.name]["Repeat within 30 Days"], "Yes")
+        [product] = [row for row in table(book["By Product"]) if row["Product"] != "Total"]
+        self.assertEqual(product["Product"], self.product.display_name)
+        self.assertEqual(product["Failures"], 7)
+        self.assertEqual(product["MTTR (h)"], 9.0)
+        self.assertAlmostEqual(product["Repeats 30 Days (%)"], 200 / 7)
+        self.assertAlmostEqual(product["First-time Fix (%)"], 400 / 6)
+        by_cause = {row["Cause"]: row["Failures"] for row in table(book["By Cause"])}
+        self.assertEqual(by_cause, {"Reliability defect": 6, "Reliability wear": 1, "Total": 7})
+        bands = [row["Hours Band"] for row in table(book["By Hours Band"])]
+        self.assertEqual(bands, ["1,000 to 2,500 h", "Undefined", "Total"])
+        [fleet] = table(book["Fleet by Product"])
+        self.assertEqual(
+            {key: fleet.get(key) for key in ("Units at Risk", "Operating Hours", "Failures", "MTBF (h)")},
+            {"Units at Risk": 20, "Operating Hours": 33180.0, "Failures": 7, "MTBF (h)": 5530.0},
+        )
+        self.assertAlmostEqual(fleet["Failures per 1,000 h"], 6 / 33180 * 1000)
+
+    def test_xlsx_fleet_without_meters_leaves_hours_blank(self):
+        other = self.env["res.partner"].create({"name": "Reliability export without meters"})
+        self.unit[20].partner_id = other
+        wizard, result = self._export_xlsx(partner_id=other)
+        [fleet] = table(self._read_export(wizard, result)["Fleet by Product"])
+        self.assertEqual(fleet["Failures"], 1)
+        self.assertEqual(fleet["MTBF (days)"], 91.0)
+        for blank in ("Operating Hours", "Failures per 1,000 h", "MTBF (h)"):
+            self.assertNotIn(blank, fleet)
+
+    def test_xlsx_large_registry_goes_to_the_background_job(self):
+        self.env.company.after_sales_registry_background_rows = 6
+        with trap_jobs() as trap:
+            __, result = self._export_xlsx()
+            self.assertEqual(result["tag"], "display_notification")
+            self.assertIn("7", result["params"]["message"])
+            trap.assert_jobs_count(1)
+            (job,) = trap.enqueued_jobs
+            self.assertEqual(job.channel, "root.after_sales.report")
+            self.assertEqual(job.user_id, self.as_user.id)
+            with freeze_time(TODAY):
+                trap.perform_enqueued_jobs()
+        self.assertEqual(job.result.name, "reliability_2026-01-01_2026-11-30.xlsx")
+        self.assertEqual(len(table(read_workbook(job.result.raw)["Registry"])), 8, "7 failures and the total")

@@ -3,9 +3,12 @@ from odoo import api, fields, models
 # figures of ``after_sales.reliability._get_fleet_figures`` shown on a line, by field name
 FIGURES = (
     "units",
+    "units_with_hours",
     "unit_years",
     "hours",
     "failures",
+    "failures_with_hours",
+    "resolved",
     "failures_per_1000_hours",
     "failures_per_unit_year",
     "mtbf_hours",
@@ -19,7 +22,12 @@ FIGURES = (
 
 
 class AfterSalesReliabilityFleetLine(models.TransientModel):
-    """The figures of one product's fleet over the wizard's period (0 where undefined)."""
+    """The figures of one product's fleet over the wizard's period.
+
+    A figure undefined there (None in ``_get_fleet_figures``: no known hours, no failure, no
+    resolved failure) is stored as 0 but shown blank: the views hide it on the count it divides
+    by (``units_with_hours``, ``hours``, ``failures_with_hours``, ``failures``, ``resolved``).
+    """
 
     _name = "after_sales.reliability.fleet.line"
     _description = "Fleet Reliability per Product"
@@ -28,11 +36,19 @@ class AfterSalesReliabilityFleetLine(models.TransientModel):
     wizard_id = fields.Many2one("after_sales.reliability.fleet.wizard", required=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", readonly=True)
     units = fields.Integer(string="Units at Risk", help="Units in service for at least a day of the period.")
+    units_with_hours = fields.Integer(
+        string="Units with Hours", help="Units at risk with meter readings: their hours are known."
+    )
     unit_years = fields.Float(
         string="Unit-years", digits=(16, 2), help="Days in service of the units in the period / 365."
     )
     hours = fields.Float(string="Operating Hours", digits=(16, 1), help="Of the units with meter readings.")
     failures = fields.Integer()
+    failures_with_hours = fields.Integer(
+        string="Failures with Hours",
+        help="Failures of units with known hours: the figures per operating hour.",
+    )
+    resolved = fields.Integer(string="Resolved Failures")
     failures_per_1000_hours = fields.Float(string="Failures per 1,000 h", digits=(16, 3))
     failures_per_unit_year = fields.Float(string="Failures per Unit-year", digits=(16, 3))
     mtbf_hours = fields.Float(string="MTBF (h)", digits=(16, 1))

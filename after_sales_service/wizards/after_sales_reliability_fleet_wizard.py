@@ -52,6 +52,20 @@ class AfterSalesReliabilityFleetWizard(models.TransientModel):
             "context": self.env.context,
         }
 
+    def action_export_xlsx(self):
+        """The reliability registry (XLSX) of the page's period and fleet, to export."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "after_sales_service.after_sales_reliability_xlsx_wizard_action"
+        )
+        action["context"] = {
+            "default_date_from": fields.Date.to_string(self.date_from),
+            "default_date_to": fields.Date.to_string(self.date_to),
+            "default_product_ids": self.product_ids.ids,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
     def _get_unit_domain(self):
         """The units of the fleet (a hook for sibling modules)."""
         domain = Domain.TRUE

@@ -254,8 +254,12 @@ class AfterSalesXlsxRegistryMixin(models.AbstractModel):
                 [{**values, spec.key: label} for label, values in slices[spec.key]],
                 totals={**totals, spec.key: self.env._("Total")},
             )
+        self._write_extra_sheets(workbook, formats, period)
         workbook.close()
         return output.getvalue()
+
+    def _write_extra_sheets(self, workbook, formats, period):
+        """Sheets after the slices that are not made of the rows (a hook, with ``_write_sheet``)."""
 
     def _get_cell_formats(self, workbook):
         """{kind: format} of the cells, {"total_" + kind: format} of the total row, title, header."""

@@ -19,3 +19,4 @@ from . import test_i18n_files
 from . import test_standard_solution_lines
 from . import test_tour_solution
 from . import test_tour_qr
+from . import test_tour_reliability
