@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Installed base, service requests under SLA, service contracts, "
     "preventive maintenance and the customer portal",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",
@@ -14,6 +14,8 @@
         "analytic",
         "hr_timesheet",
         "mail",
+        "mail_gateway",
+        "mail_gateway_telegram",
         "portal",
         "product",
         "queue_job",

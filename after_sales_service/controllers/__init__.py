@@ -1,2 +1,3 @@
 from . import attachment
 from . import portal
+from . import telegram

@@ -9,6 +9,7 @@ from . import after_sales_equipment_reliability_mixin
 from . import after_sales_timer_mixin
 from . import after_sales_sla_mixin
 from . import after_sales_mail_intake_mixin
+from . import after_sales_customer_channel_mixin
 from . import after_sales_equipment
 from . import after_sales_meter_reading
 from . import after_sales_request
@@ -28,3 +29,9 @@ from . import stock_picking
 from . import mail_thread
 from . import after_sales_visit
 from . import after_sales_reliability_report
+from . import mail_gateway
+from . import mail_gateway_telegram
+from . import after_sales_telegram_chat
+from . import after_sales_telegram_link_code
+from . import after_sales_telegram_update
+from . import res_partner

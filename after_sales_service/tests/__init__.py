@@ -13,3 +13,4 @@ from . import test_mail_intake
 from . import test_sla_escalation
 from . import test_visit
 from . import test_reliability
+from . import test_telegram
