@@ -14,6 +14,8 @@
         "analytic",
         "hr_timesheet",
         "mail",
+        "mail_gateway",
+        "mail_gateway_telegram",
         "portal",
         "product",
         "queue_job",

@@ -14,7 +14,12 @@ ESTIMATE_STATES = [
 class AfterSalesEstimate(models.Model):
     _name = "after_sales.estimate"
     _description = "Service Estimate"
-    _inherit = ["portal.mixin", "mail.thread", "after_sales.portal.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "after_sales.customer.channel.mixin",
+        "mail.thread",
+        "after_sales.portal.mixin",
+    ]
     _order = "id desc"
     # what the customer's estimate pages show; every other field is internal
     _portal_fields = {

@@ -114,6 +114,24 @@ class TestEstimate(EstimateCommon):
         self.assertEqual(len(message.attachment_ids), 1)
         self.assertTrue(message.attachment_ids.name.startswith(f"Estimate - {estimate.name}."))
 
+    def test_estimate_reaches_the_customer_on_its_channel(self):
+        """An estimate to sign is e-mailed by default; a customer who chose the portal only gets no
+        e-mail, the estimate still on its portal page (``after_sales.customer.channel.mixin``)."""
+        for channel, emailed in (("email", True), ("portal", False)):
+            with self.subTest(channel=channel):
+                self.alpha.after_sales_notify_channel = channel
+                request = self._planned_request()
+                request.with_user(self.as_user).action_send_estimate()
+                estimate = request.estimate_ids
+                estimate._send_by_template()
+                message = estimate.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
+                self.assertIn(self.alpha, message.partner_ids)
+                notified = message.notification_ids.filtered(
+                    lambda n: n.notification_type == "email" and n.res_partner_id == self.alpha
+                )
+                self.assertEqual(bool(notified), emailed)
+                self.assertIn(message, estimate.website_message_ids)
+
     def test_accept_and_decline_rules(self):
         request = self._planned_request()
         estimate = request._create_estimate()

@@ -228,3 +228,43 @@ class AfterSalesPortal(CustomerPortal):
         )
         values["lines"] = service_request.line_ids.filtered("customer_visible")
         return request.render("after_sales_service.portal_my_request", values)
+
+    # ------------------------------------------------------- notifications
+
+    @http.route(["/my/notifications"], type="http", auth="user", website=True, methods=["GET"])
+    def portal_my_notifications(self, saved=None, **kw):
+        return self._after_sales_render_notifications(saved=bool(saved))
+
+    @http.route(["/my/notifications"], type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_notifications_save(self, notify_channel=None, **kw):
+        """The customer chooses how it hears about its requests (its own contact only)."""
+        partner = request.env.user.partner_id
+        allowed = dict(partner._fields["after_sales_notify_channel"].selection)
+        if notify_channel not in allowed:
+            return self._after_sales_render_notifications(
+                error=request.env._("Choose e-mail, Telegram or portal only.")
+            )
+        # sudo: a portal user may not write its partner; this one field of its own contact only
+        partner.sudo().after_sales_notify_channel = notify_channel
+        return request.redirect("/my/notifications?saved=1")
+
+    @http.route(["/my/notifications/telegram"], type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_telegram_connect(self, **kw):
+        """ "Connect Telegram": a one-time code (and its t.me link) for the customer's contact."""
+        partner = request.env.user.partner_id
+        try:
+            link = partner.sudo()._after_sales_telegram_link_code()
+        except UserError as exc:
+            return self._after_sales_render_notifications(error=exc.args[0])
+        return self._after_sales_render_notifications(telegram_link=link)
+
+    def _after_sales_render_notifications(self, **values):
+        partner = request.env.user.partner_id
+        values.update(
+            self._prepare_portal_layout_values(),
+            page_name="after_sales_notifications",
+            notify_partner=partner.sudo(),
+            notify_channels=partner._fields["after_sales_notify_channel"]._description_selection(request.env),
+            telegram_connected=bool(partner.sudo().after_sales_telegram_chat_ids),
+        )
+        return request.render("after_sales_service.portal_my_notifications", values)

@@ -11,6 +11,7 @@ from . import after_sales_sla_mixin
 from . import after_sales_mail_intake_mixin
 from . import after_sales_request_solution_mixin
 from . import after_sales_equipment_public_mixin
+from . import after_sales_customer_channel_mixin
 from . import after_sales_equipment
 from . import after_sales_equipment_subscription
 from . import after_sales_public_attempt
@@ -36,3 +37,9 @@ from . import after_sales_standard_solution
 from . import after_sales_standard_solution_line
 from . import ir_attachment
 from . import after_sales_demo_history
+from . import mail_gateway
+from . import mail_gateway_telegram
+from . import after_sales_telegram_chat
+from . import after_sales_telegram_link_code
+from . import after_sales_telegram_update
+from . import res_partner

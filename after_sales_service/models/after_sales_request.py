@@ -30,6 +30,7 @@ CHANNELS = [
     ("portal", "Portal"),
     ("visit", "Visit"),
     ("qr", "QR Code"),
+    ("telegram", "Telegram"),
 ]
 
 LIFECYCLE_STAGES = [
@@ -87,6 +88,7 @@ class AfterSalesRequest(models.Model):
         "after_sales.mail.intake.mixin",
         "after_sales.timer.mixin",
         "after_sales.request.solution.mixin",
+        "after_sales.customer.channel.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "after_sales.portal.mixin",
@@ -190,6 +192,14 @@ class AfterSalesRequest(models.Model):
     damage_amount = fields.Monetary(currency_field="currency_id", aggregator="sum")
     priority = fields.Selection(PRIORITIES, default="1", required=True, index=True, tracking=True)
     team_id = fields.Many2one("after_sales.team", check_company=True, index="btree_not_null")
+    telegram_chat_id = fields.Many2one(
+        "after_sales.telegram.chat",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The Telegram chat this request came from: what is sent to the customer from the "
+        "chatter goes there, the chat's next messages come here while the request is open.",
+    )
     user_id = fields.Many2one(
         "res.users",
         domain=[("share", "=", False)],
@@ -775,6 +785,61 @@ class AfterSalesRequest(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 email_layout_xmlid="mail.mail_notification_light",
             )
+
+    def _notify_thread(self, message, msg_vals=False, **kwargs):
+        """What the customer is told on a request opened from Telegram goes to its chat too."""
+        recipients = super()._notify_thread(message, msg_vals=msg_vals, **kwargs)
+        if self.telegram_chat_id and self._is_telegram_forwarded(message, msg_vals):
+            self._send_to_telegram_chat(message)
+        return recipients
+
+    def _is_telegram_forwarded(self, message, msg_vals):
+        """Messages to the customer: comments and automatic replies of a public subtype, not the
+        chat's own messages (``gateway_type``)."""
+        msg_vals = msg_vals or {}
+        message = message.sudo()
+        message_type = msg_vals.get("message_type", message.message_type)
+        subtype = self.env["mail.message.subtype"].browse(msg_vals.get("subtype_id", message.subtype_id.id))
+        gateway_type = msg_vals.get("gateway_type", message.gateway_type)
+        return (
+            message_type in ("comment", "auto_comment")
+            and subtype
+            and not subtype.internal
+            and not gateway_type
+        )
+
+    def _send_to_telegram_chat(self, message):
+        """Send ``message`` to the request's chat through OCA's gateway channel (once per chat)."""
+        self.ensure_one()
+        chat = self.telegram_chat_id.sudo()
+        channel = chat.channel_id
+        if not channel:
+            return
+        message = message.sudo()
+        if message.notification_ids.filtered(lambda n: n.gateway_channel_id == channel):
+            return  # the contact's own channel preference has sent it there already
+        vals = message._get_gateway_thread_message_vals()
+        posted = channel.with_context(no_gateway_notification=False).message_post(**vals)
+        sent = posted.notification_ids.filtered(lambda n: n.gateway_channel_id == channel)[:1]
+        self.env["mail.notification"].sudo().create(
+            {
+                "mail_message_id": message.id,
+                "gateway_channel_id": channel.id,
+                "notification_type": "gateway",
+                "gateway_type": "telegram",
+                "notification_status": sent.notification_status or "sent",
+                "gateway_message_id": sent.gateway_message_id,
+                "failure_type": sent.failure_type,
+                "failure_reason": sent.failure_reason,
+            }
+        )
+
+    def _on_customer_telegram_message(self):
+        """The customer wrote in the chat: a request waiting for the customer goes back to work."""
+        stage = self._get_customer_reply_stage()
+        for request in self:
+            if request.stage_id.is_waiting_customer and stage:
+                request.write({"stage_id": stage.id})
 
     def _track_template(self, changes):
         res = super()._track_template(changes)

@@ -30,12 +30,24 @@ class AfterSalesTeam(models.Model):
         domain="[('allow_timesheets', '=', True)]",
         help="The project the timesheets of the team's requests go to (made with the team).",
     )
+    telegram_gateway_id = fields.Many2one(
+        "mail.gateway",
+        string="Telegram Bot",
+        check_company=True,
+        domain=[("gateway_type", "=", "telegram")],
+        help="Messages to this bot open requests of the team (or continue the chat's open one); "
+        "what the team sends the customer from a request goes back to the chat.",
+    )
     labour_product_id = fields.Many2one(
         "product.product",
         check_company=True,
         domain=[("type", "=", "service")],
         help="Product of the work lines recording the timesheets of the team's requests "
         "(default: the company's).",
+    )
+
+    _telegram_gateway_uniq = models.Constraint(
+        "UNIQUE(telegram_gateway_id)", "A Telegram bot serves one service team."
     )
 
     def _alias_get_creation_values(self):

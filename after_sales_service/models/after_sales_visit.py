@@ -23,6 +23,10 @@ VISIT_STATES = [
 STEP_FIELDS = ("check_in", "check_out")
 
 
+# What, changed on a planned visit, the customer is told again.
+PLANNING_FIELDS = {"planned_start", "planned_end", "engineer_ids"}
+
+
 class AfterSalesVisit(models.Model):
     """An on-site appointment of a service request: who goes where, when, and what happened."""
 
@@ -236,12 +240,19 @@ class AfterSalesVisit(models.Model):
                 )
             counts[request] += 1
             visit.name = f"{request.name}-V{counts[request]}"
+        visits._notify_customer_planned()
         return visits
 
     def write(self, vals):
         self._check_step_fields_write(vals)
         self._check_engineers_write(vals)
-        return super().write(vals)
+        before = {}
+        if PLANNING_FIELDS & set(vals):
+            before = {visit.id: visit._planning_key() for visit in self}
+        res = super().write(vals)
+        if before:
+            self.filtered(lambda v: v._planning_key() != before[v.id])._notify_customer_planned()
+        return res
 
     # ------------------------------------------------------------- actions
 
@@ -437,6 +448,30 @@ class AfterSalesVisit(models.Model):
                     max=visit.company_id.after_sales_visit_max_hours,
                 ),
                 subtype_xmlid="mail.mt_note",
+            )
+
+    def _planning_key(self):
+        return (self.planned_start, self.planned_end, tuple(self.engineer_ids.ids))
+
+    def _notify_customer_planned(self):
+        """Tell the request's customer when the engineers come (on the channel the customer chose,
+        in its language and time zone), on the request, where the portal shows it too."""
+        for visit in self.filtered(lambda v: v.state == "planned" and v.request_id.partner_id):
+            request = visit.request_id.sudo()
+            customer = request.contact_id or request.partner_id
+            request = request.with_context(lang=customer.lang or self.env.lang)
+            body = request.env._(
+                "Visit %(visit)s planned from %(start)s to %(end)s. Engineer: %(engineers)s.",
+                visit=visit.name,
+                start=request._format_datetime_tz(visit.planned_start, customer),
+                end=request._format_datetime_tz(visit.planned_end, customer),
+                engineers=", ".join(visit.engineer_ids.mapped("name")) or "-",
+            )
+            request.message_post(
+                body=body,
+                message_type="auto_comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=customer.ids,
             )
 
     def _check_state(self, allowed):

@@ -22,6 +22,11 @@ class ResConfigSettings(models.TransientModel):
         string="Service Alias Domain",
         readonly=False,
     )
+    after_sales_telegram_gateway_id = fields.Many2one(
+        related="company_id.after_sales_team_id.telegram_gateway_id",
+        string="Telegram Bot",
+        readonly=False,
+    )
     after_sales_closed_reply = fields.Selection(related="company_id.after_sales_closed_reply", readonly=False)
     after_sales_portal_upload_mb = fields.Integer(
         related="company_id.after_sales_portal_upload_mb", readonly=False

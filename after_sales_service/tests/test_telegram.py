@@ -1,0 +1,497 @@
+import base64
+import json
+import time
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+import telegram
+from telegram.ext import ExtBot
+
+from odoo import fields, http
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import AfterSalesCommon
+
+# a 1x1 PNG: what the mocked Telegram file download returns
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+CHAT = 700100200
+WEBHOOK_KEY = "after_sales_test_hook"
+SECRET = "s3cret-token"
+
+
+class _PhotoFile:
+    async def download_as_bytearray(self):
+        return bytearray(PNG)
+
+
+def _recording_bot(sent):
+    """A python-telegram-bot ``Bot`` whose HTTP calls never leave: what it would send to the
+    Bot API is appended to ``sent`` (as OCA's own tests mock it)."""
+
+    class RecordingBot(ExtBot):
+        def _validate_token(self, *args, **kwargs):
+            return None
+
+        async def initialize(self, *args, **kwargs):
+            return None
+
+        async def get_file(self, file_id, *args, **kwargs):
+            return _PhotoFile()
+
+        async def get_chat(self, chat_id, *args, **kwargs):
+            return telegram.Chat.de_json({"id": int(chat_id), "type": "private"}, self)
+
+        async def _send_message(self, endpoint, data, *args, **kwargs):
+            sent.append({"endpoint": endpoint, **data})
+            return telegram.Message.de_json(
+                {
+                    "date": int(time.time()),
+                    "message_id": 9000 + len(sent),
+                    "chat": {"id": int(data["chat_id"]), "type": "private"},
+                },
+                self,
+            )
+
+    return RecordingBot
+
+
+@tagged("post_install", "-at_install")
+class TestTelegram(AfterSalesCommon, HttpCase):
+    """A service team's bot: webhook in (OCA's gateway route), requests, replies out, codes."""
+
+    @classmethod
+    def default_env_context(cls):
+        return {}  # stage changes send their templates (tracking on)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gateway = cls.env["mail.gateway"].create(
+            {
+                "name": "Service bot",
+                "gateway_type": "telegram",
+                "token": "123456:TEST",
+                "webhook_key": WEBHOOK_KEY,
+                "webhook_secret": SECRET,
+                "after_sales_bot_username": "acme_service_bot",
+            }
+        )
+        cls.gateway.integrated_webhook_state = "integrated"
+        cls.team = cls.env["after_sales.team"].create(
+            {"name": "Telegram Desk", "telegram_gateway_id": cls.gateway.id}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Ivan Petrov",
+                "email": "ivan.petrov@uralmash.example.com",
+                "parent_id": cls.customer.id,
+            }
+        )
+        cls.other_request = cls.env["after_sales.request"].create(
+            {"title": "Secret gearbox claim", "partner_id": cls.customer.id, "user_id": False}
+        )
+        cls.engineer = new_test_user(
+            cls.env,
+            login="tg_engineer",
+            name="Pavel Sidorov",
+            groups="after_sales_service.group_after_sales_user",
+        )
+        cls.Request = cls.env["after_sales.request"]
+
+    def setUp(self):
+        super().setUp()
+        self.sent = []
+        patcher = patch("telegram.Bot", _recording_bot(self.sent))
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.update_id = 1000
+
+    # ------------------------------------------------------------ helpers
+
+    def _update(self, text=None, chat=CHAT, photo=False, update_id=None, **message):
+        if update_id is None:
+            self.update_id += 1
+            update_id = self.update_id
+        message = {
+            "message_id": update_id,
+            "from": {
+                "id": chat,
+                "is_bot": False,
+                "first_name": "Ivan",
+                "last_name": "P",
+                "language_code": "en",
+            },
+            "chat": {"id": chat, "first_name": "Ivan", "last_name": "P", "type": "private"},
+            "date": 1765000000,
+            **message,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if photo:
+            message["photo"] = [
+                {
+                    "file_id": "PHOTO_SMALL",
+                    "file_unique_id": "ps",
+                    "width": 90,
+                    "height": 90,
+                    "file_size": 10,
+                },
+                {
+                    "file_id": "PHOTO_BIG",
+                    "file_unique_id": "pb",
+                    "width": 900,
+                    "height": 900,
+                    "file_size": 90,
+                },
+            ]
+            message["caption"] = "Oil leak under the unit"
+        return {"update_id": update_id, "message": message}
+
+    def _post(self, payload, secret=SECRET, raw=None):
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        response = self.url_open(
+            f"/gateway/telegram/{WEBHOOK_KEY}/update",
+            data=raw if raw is not None else json.dumps(payload),
+            headers=headers,
+            timeout=30,
+        )
+        self.env.invalidate_all()
+        return response
+
+    def _chat_requests(self, chat=CHAT):
+        return self.Request.search([("telegram_chat_id.chat_token", "=", str(chat))], order="id")
+
+    def _texts(self, chat=CHAT):
+        return [s.get("text", "") for s in self.sent if int(s["chat_id"]) == chat]
+
+    def _connect(self, partner, chat=CHAT):
+        link = partner._after_sales_telegram_link_code()
+        self._post(self._update(f"/start {link['code']}", chat=chat)).raise_for_status()
+        return link
+
+    def _counts(self):
+        return {
+            model: self.env[model].sudo().search_count([])
+            for model in (
+                "after_sales.request",
+                "after_sales.telegram.chat",
+                "after_sales.telegram.update",
+                "discuss.channel",
+                "mail.message",
+            )
+        }
+
+    # ------------------------------------------------------------ webhook in
+
+    def test_unknown_chat_reports_a_problem_as_unverified(self):
+        self._post(self._update("Generator does not start\nsince this morning")).raise_for_status()
+        request = self._chat_requests()
+        self.assertEqual(len(request), 1)
+        self.assertRecordValues(
+            request,
+            [
+                {
+                    "title": "Generator does not start",
+                    "channel": "telegram",
+                    "team_id": self.team.id,
+                    "partner_needs_review": True,
+                    "user_id": False,
+                }
+            ],
+        )
+        # the chat's own placeholder contact, never a customer's data
+        self.assertNotIn(request.partner_id, self.customer | self.contact)
+        self.assertEqual(request.partner_id.name, "Telegram: Ivan P")
+        self.assertFalse(request.telegram_chat_id.partner_id)
+        incoming = request.message_ids.filtered(lambda m: m.gateway_type == "telegram")
+        self.assertIn("since this morning", incoming.body)
+        self.assertEqual(incoming.author_id, request.partner_id)
+        # the acknowledgement reached the chat (and names nobody else)
+        texts = self._texts()
+        self.assertTrue(any(request.name in text for text in texts), texts)
+        self.assertFalse(any(self.customer.name in text or self.contact.name in text for text in texts))
+
+    def test_photo_becomes_an_attachment_of_the_request(self):
+        self._post(self._update(photo=True)).raise_for_status()
+        request = self._chat_requests()
+        incoming = request.message_ids.filtered(lambda m: m.gateway_type == "telegram")
+        self.assertEqual(incoming.attachment_ids.mapped("mimetype"), ["image/png"])
+        self.assertEqual(incoming.attachment_ids.raw, PNG)
+        self.assertEqual(incoming.attachment_ids.res_model, "after_sales.request")
+        self.assertEqual(incoming.attachment_ids.res_id, request.id)
+
+    def test_later_messages_continue_the_open_request(self):
+        self._post(self._update("Generator does not start")).raise_for_status()
+        request = self._chat_requests()
+        request.stage_id = self.env.ref("after_sales_service.stage_waiting_customer")
+        self._post(self._update("Here is the serial: TG1-0042")).raise_for_status()
+        self.assertEqual(self._chat_requests(), request)
+        incoming = request.message_ids.filtered(lambda m: m.gateway_type == "telegram")
+        self.assertEqual(len(incoming), 2)
+        self.assertIn("TG1-0042", incoming[0].body)
+        # the customer answered: back to work
+        self.assertEqual(request.stage_id, request._get_customer_reply_stage())
+        # a closed request is not continued: the next message opens a new one
+        request.write({"resolution": "<p>Replaced the starter</p>"})
+        request.stage_id = self.env.ref("after_sales_service.stage_closed")
+        self._post(self._update("It stopped again")).raise_for_status()
+        self.assertEqual(len(self._chat_requests()), 2)
+
+    def test_verified_chat_opens_requests_for_its_contact(self):
+        self._connect(self.contact)
+        self._post(self._update("Pump is noisy")).raise_for_status()
+        request = self._chat_requests()
+        self.assertRecordValues(
+            request,
+            [{"partner_id": self.customer.id, "contact_id": self.contact.id, "partner_needs_review": False}],
+        )
+        incoming = request.message_ids.filtered(lambda m: m.gateway_type == "telegram")
+        self.assertEqual(incoming.author_id, self.contact)
+
+    def test_replayed_update_is_ignored(self):
+        update = self._update("Generator does not start")
+        self._post(update).raise_for_status()
+        counts = self._counts()
+        sent = len(self.sent)
+        self._post(update).raise_for_status()
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(len(self.sent), sent)
+        self.assertEqual(len(self._chat_requests()), 1)
+
+    @mute_logger("odoo.addons.after_sales_service.controllers.telegram")
+    def test_bad_payloads_are_refused_and_write_nothing(self):
+        counts = self._counts()
+        good = self._update("Generator does not start")
+        missing_chat = self._update("no chat")
+        del missing_chat["message"]["chat"]
+        wrong_chat = self._update("chat id is text")
+        wrong_chat["message"]["chat"]["id"] = "abc"
+        cases = [
+            ("invalid JSON", {"raw": "{not json"}, 400),
+            ("not an object", {"raw": "[1, 2]"}, 400),
+            ("no update id", {"payload": {"message": good["message"]}}, 400),
+            ("no chat", {"payload": missing_chat}, 400),
+            ("chat id not a number", {"payload": wrong_chat}, 400),
+            ("no secret", {"payload": good, "secret": None}, 403),
+            ("wrong secret", {"payload": good, "secret": "guess"}, 403),
+        ]
+        for label, kwargs, status in cases:
+            with self.subTest(label):
+                response = self._post(
+                    kwargs.get("payload"), secret=kwargs.get("secret", SECRET), raw=kwargs.get("raw")
+                )
+                self.assertEqual(response.status_code, status)
+                self.assertFalse(response.json()["ok"])
+                self.assertEqual(self._counts(), counts)
+        self.assertFalse(self.sent)
+        # the same update with its secret goes through
+        self._post(good).raise_for_status()
+        self.assertEqual(len(self._chat_requests()), 1)
+
+    # ------------------------------------------------------------ reply out
+
+    def test_engineer_reply_goes_to_the_chat(self):
+        self._post(self._update("Generator does not start")).raise_for_status()
+        request = self._chat_requests()
+        self.sent.clear()
+        request.with_user(self.engineer).message_post(
+            body="We will come tomorrow at 10:00.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertEqual(len(self.sent), 1)
+        self.assertEqual(int(self.sent[0]["chat_id"]), CHAT)
+        self.assertEqual(self.sent[0]["text"], "We will come tomorrow at 10:00.")
+        message = request.message_ids[0]
+        self.assertEqual(message.gateway_notification_ids.notification_status, "sent")
+        # an internal note stays internal
+        request.with_user(self.engineer).message_post(
+            body="Call the dealer first", subtype_xmlid="mail.mt_note"
+        )
+        self.assertEqual(len(self.sent), 1)
+
+    # ------------------------------------------------------------ one-time codes
+
+    def test_link_code_is_hashed_single_use_and_expires(self):
+        link = self.contact._after_sales_telegram_link_code()
+        self.assertEqual(link["url"], f"https://t.me/acme_service_bot?start={link['code']}")
+        record = self.env["after_sales.telegram.link.code"].search([("partner_id", "=", self.contact.id)])
+        self.assertEqual(len(record), 1)
+        self.assertNotIn(link["code"], record.code_hash)
+        self.assertFalse(
+            self.env["after_sales.telegram.link.code"].search([("code_hash", "=", link["code"])])
+        )
+        # the right code ties the chat, once
+        self._post(self._update(f"/start {link['code']}")).raise_for_status()
+        chat = self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))])
+        self.assertEqual(chat.partner_id, self.contact)
+        self.assertTrue(record.used_at)
+        gateway_link = self.env["res.partner.gateway.channel"].search([("partner_id", "=", self.contact.id)])
+        self.assertEqual(gateway_link.gateway_token, str(CHAT))
+        # used: another chat cannot take the contact with it
+        other = CHAT + 1
+        self._post(self._update(f"/start {link['code']}", chat=other)).raise_for_status()
+        other_chat = self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(other))])
+        self.assertFalse(other_chat.partner_id)
+        self.assertIn("wrong, expired or already used", self._texts(other)[-1])
+
+    def test_expired_and_wrong_codes_are_refused(self):
+        link = self.contact._after_sales_telegram_link_code()
+        self.env["after_sales.telegram.link.code"].search(
+            [("partner_id", "=", self.contact.id)]
+        ).expires_at = fields.Datetime.now() - timedelta(seconds=1)
+        for code in (link["code"], "wrong-code", link["code"][:-1]):
+            with self.subTest(code=code):
+                self._post(self._update(f"/start {code}")).raise_for_status()
+                chat = self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))])
+                self.assertFalse(chat.partner_id)
+                self.assertFalse(
+                    self.env["res.partner.gateway.channel"].search([("partner_id", "=", self.contact.id)])
+                )
+                self.assertIn("wrong, expired or already used", self._texts()[-1])
+
+    def test_a_new_code_voids_the_older_one(self):
+        first = self.contact._after_sales_telegram_link_code()
+        self.contact._after_sales_telegram_link_code()
+        self._post(self._update(f"/start {first['code']}")).raise_for_status()
+        chat = self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))])
+        self.assertFalse(chat.partner_id)
+
+    def test_unverified_chat_reads_nothing(self):
+        self._post(self._update("/requests")).raise_for_status()
+        self.assertIn("Connect Telegram in your customer portal first", self._texts()[-1])
+        self.assertFalse(any(self.other_request.name in text for text in self._texts()))
+        self.assertFalse(self._chat_requests())
+        # verified, the chat lists its customer's open requests
+        self._connect(self.contact)
+        self._post(self._update("/requests")).raise_for_status()
+        self.assertIn(self.other_request.name, self._texts()[-1])
+
+    # ------------------------------------------------------------ customer's channel
+
+    def _stage_notice(self, channel):
+        self.contact.after_sales_notify_channel = channel
+        request = self.Request.create(
+            {"title": "Leak", "partner_id": self.customer.id, "contact_id": self.contact.id, "user_id": False}
+        )
+        request.with_user(self.as_user).stage_id = self.env.ref("after_sales_service.stage_in_progress")
+        notice = request.message_ids.filtered(lambda m: self.contact in m.partner_ids)[:1]
+        self.assertTrue(notice, "the stage's template was posted to the contact")
+        return request, notice
+
+    def _emailed(self, message):
+        return message.notification_ids.filtered(
+            lambda n: n.notification_type == "email" and n.res_partner_id == self.contact
+        )
+
+    def test_email_is_the_default_channel(self):
+        self.assertEqual(self.contact.after_sales_notify_channel, "email")
+        _request, notice = self._stage_notice("email")
+        self.assertTrue(self._emailed(notice))
+        self.assertFalse(self.sent)
+
+    def test_portal_only_sends_no_email_but_the_portal_shows_it(self):
+        request, notice = self._stage_notice("portal")
+        self.assertFalse(self._emailed(notice))
+        self.assertFalse(self.sent)
+        self.assertIn(notice, request.website_message_ids)
+
+    def test_telegram_channel_sends_to_the_verified_chat_instead_of_email(self):
+        self._connect(self.contact)
+        self.sent.clear()
+        _request, notice = self._stage_notice("telegram")
+        self.assertFalse(self._emailed(notice))
+        self.assertEqual([int(s["chat_id"]) for s in self.sent], [CHAT])
+        self.assertTrue(notice.gateway_notification_ids)
+
+    def test_telegram_channel_without_a_chat_keeps_email(self):
+        _request, notice = self._stage_notice("telegram")
+        self.assertTrue(self._emailed(notice))
+
+    def test_planned_visit_reaches_telegram_in_russian_and_local_time(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.contact.write({"lang": "ru_RU", "tz": "Europe/Moscow", "after_sales_notify_channel": "telegram"})
+        self._connect(self.contact)
+        request = self.Request.create(
+            {"title": "Leak", "partner_id": self.customer.id, "contact_id": self.contact.id, "user_id": False}
+        )
+        self.sent.clear()
+        self.env["after_sales.visit"].create(
+            {
+                "request_id": request.id,
+                "planned_start": datetime(2027, 3, 1, 7, 0),
+                "planned_end": datetime(2027, 3, 1, 9, 0),
+                "engineer_ids": self.engineer.ids,
+            }
+        )
+        self.assertEqual(len(self.sent), 1)
+        text = self.sent[0]["text"]
+        self.assertIn("Визит", text)
+        self.assertIn("Pavel Sidorov", text)
+        self.assertIn("10:00", text)  # 07:00 UTC in Moscow
+        self.assertIn("Europe/Moscow", text)
+        notice = request.message_ids[0]
+        self.assertFalse(self._emailed(notice))
+
+    def test_planned_visit_by_email_by_default(self):
+        request = self.Request.create(
+            {"title": "Leak", "partner_id": self.customer.id, "contact_id": self.contact.id, "user_id": False}
+        )
+        visit = self.env["after_sales.visit"].create(
+            {
+                "request_id": request.id,
+                "planned_start": datetime(2027, 3, 1, 7, 0),
+                "planned_end": datetime(2027, 3, 1, 9, 0),
+                "engineer_ids": self.engineer.ids,
+            }
+        )
+        notice = request.message_ids[0]
+        self.assertIn(visit.name, notice.body)
+        self.assertTrue(self._emailed(notice))
+        # moved: the customer is told again; an unrelated change says nothing
+        visit.planned_start = datetime(2027, 3, 1, 8, 0)
+        self.assertEqual(len(request.message_ids.filtered(lambda m: visit.name in (m.body or ""))), 2)
+        visit.notes = "<p>bring the ladder</p>"
+        self.assertEqual(len(request.message_ids.filtered(lambda m: visit.name in (m.body or ""))), 2)
+
+    # ------------------------------------------------------------ portal
+
+    def test_customer_chooses_its_channel_and_connects_telegram_on_the_portal(self):
+        portal = new_test_user(
+            self.env,
+            login="tg_portal",
+            password="tg_portal-pw-2026",
+            groups="base.group_portal",
+            partner_id=self.contact.id,
+        )
+        self.authenticate(portal.login, "tg_portal-pw-2026")
+        page = self.url_open("/my/requests")
+        self.assertIn('href="/my/notifications"', page.text)
+        csrf = http.Request.csrf_token(self)
+        response = self.url_open("/my/notifications", data={"notify_channel": "portal", "csrf_token": csrf})
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(self.contact.after_sales_notify_channel, "portal")
+        # a value not offered: refused, nothing changed
+        response = self.url_open("/my/notifications", data={"notify_channel": "sms", "csrf_token": csrf})
+        self.assertIn("Choose e-mail, Telegram or portal only.", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(self.contact.after_sales_notify_channel, "portal")
+        # Connect Telegram: a code for this contact, shown once with its t.me link
+        response = self.url_open("/my/notifications/telegram", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 200)
+        codes = self.env["after_sales.telegram.link.code"].search([("partner_id", "=", self.contact.id)])
+        self.assertEqual(len(codes), 1)
+        self.assertIn("https://t.me/acme_service_bot?start=", response.text)
+        code = response.text.split("https://t.me/acme_service_bot?start=")[1].split('"')[0]
+        self.assertNotIn(code, codes.code_hash)
+        self._post(self._update(f"/start {code}")).raise_for_status()
+        self.assertEqual(
+            self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))]).partner_id,
+            self.contact,
+        )
