@@ -244,6 +244,10 @@ class AfterSalesPortal(CustomerPortal):
             return self._after_sales_render_notifications(
                 error=request.env._("Choose e-mail, Telegram or portal only.")
             )
+        if notify_channel == "telegram" and not partner.sudo()._after_sales_default_telegram_gateway():
+            return self._after_sales_render_notifications(
+                error=request.env._("Telegram is not set up for service requests yet.")
+            )
         # sudo: a portal user may not write its partner; this one field of its own contact only
         partner.sudo().after_sales_notify_channel = notify_channel
         return request.redirect("/my/notifications?saved=1")
@@ -260,11 +264,17 @@ class AfterSalesPortal(CustomerPortal):
 
     def _after_sales_render_notifications(self, **values):
         partner = request.env.user.partner_id
+        # Telegram is offered only once the company has a service bot (or the contact chose it)
+        telegram_available = bool(partner.sudo()._after_sales_default_telegram_gateway())
+        channels = partner._fields["after_sales_notify_channel"]._description_selection(request.env)
+        if not telegram_available and partner.sudo().after_sales_notify_channel != "telegram":
+            channels = [option for option in channels if option[0] != "telegram"]
         values.update(
             self._prepare_portal_layout_values(),
             page_name="after_sales_notifications",
             notify_partner=partner.sudo(),
-            notify_channels=partner._fields["after_sales_notify_channel"]._description_selection(request.env),
+            notify_channels=channels,
+            telegram_available=telegram_available,
             telegram_connected=bool(partner.sudo().after_sales_telegram_chat_ids),
         )
         return request.render("after_sales_service.portal_my_notifications", values)

@@ -96,10 +96,18 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
                 )
             )
 
-    @api.depends("public_token")
+    @api.depends("public_token", "partner_id.lang", "company_id.partner_id.lang")
     def _compute_public_url(self):
+        """The address of the unit's page, in its customer's language (else its company's): whoever
+        scans the nameplate reads it in that language (``/ru/unit/...``); English has no prefix."""
         for unit in self:
-            unit.public_url = unit.public_token and f"{unit.get_base_url()}/unit/{unit.public_token}"
+            if not unit.public_token:
+                unit.public_url = False
+                continue
+            lang = unit.partner_id.lang or unit.company_id.partner_id.lang
+            url_code = lang and lang != "en_US" and self.env["res.lang"]._get_data(code=lang).url_code
+            prefix = f"/{url_code}" if url_code else ""
+            unit.public_url = f"{unit.get_base_url()}{prefix}/unit/{unit.public_token}"
 
     def write(self, vals):
         if "public_token" in vals:

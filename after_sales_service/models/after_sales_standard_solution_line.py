@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..tools import check_finite_numbers
 
-SOLUTION_LINE_TYPES = [("work", "Operation"), ("part", "Part")]
+SOLUTION_LINE_TYPES = [("work", "Work"), ("part", "Part")]
 
 
 class AfterSalesStandardSolutionLine(models.Model):

@@ -461,6 +461,28 @@ class TestTelegram(AfterSalesCommon, HttpCase):
 
     # ------------------------------------------------------------ portal
 
+    def test_portal_offers_no_telegram_without_a_bot(self):
+        self.team.telegram_gateway_id = False
+        portal = new_test_user(
+            self.env,
+            login="tg_portal_nobot",
+            password="tg_portal_nobot-pw-2026",
+            groups="base.group_portal",
+            partner_id=self.contact.id,
+        )
+        self.authenticate(portal.login, "tg_portal_nobot-pw-2026")
+        page = self.url_open("/my/notifications")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('value="email"', page.text)
+        self.assertNotIn('value="telegram"', page.text)
+        self.assertNotIn("/my/notifications/telegram", page.text)
+        # choosing it anyway is refused, nothing changed
+        csrf = http.Request.csrf_token(self)
+        response = self.url_open("/my/notifications", data={"notify_channel": "telegram", "csrf_token": csrf})
+        self.assertIn("Telegram is not set up for service requests yet.", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(self.contact.after_sales_notify_channel, "email")
+
     def test_customer_chooses_its_channel_and_connects_telegram_on_the_portal(self):
         portal = new_test_user(
             self.env,

@@ -109,6 +109,15 @@ class TestUnitPublicToken(UnitPublicCommon):
             self.assertGreaterEqual(len(token), 32)
         self.assertEqual(self.unit.public_url, f"{self.unit.get_base_url()}/unit/{self.unit.public_token}")
 
+    def test_the_qr_code_opens_the_page_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.customer.lang = "ru_RU"
+        self.assertEqual(self.unit.public_url, f"{self.unit.get_base_url()}/ru/unit/{self.unit.public_token}")
+        page = self.url_open(self.unit.public_url.removeprefix(self.unit.get_base_url()))
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('lang="ru-RU"', page.text)
+        self.assertIn("SN-QR-0001", page.text)
+
     def test_units_of_a_database_upgraded_get_tokens_each(self):
         """The column added to a table with units already gives each unit a token of its own."""
         units = self.unit | self._create_unit() | self._create_unit()
@@ -456,8 +465,16 @@ class TestUnitLabels(UnitPublicCommon):
         html = html.decode()
         self.assertEqual(html.count('class="page"'), 2, "24 labels per A4 sheet")
         self.assertEqual(html.count('o_after_sales_unit_label"'), 30)
-        html, __ = Report._render_qweb_html("after_sales_service.action_report_unit_label_50x30", units.ids)
-        self.assertEqual(html.decode().count('class="page"'), 30)
+        # a break between sheets, none after the last one: no blank sheet at the end
+        self.assertEqual(html.count("page-break-after: always"), 1)
+        for xmlid in (
+            "after_sales_service.action_report_unit_label_50x30",
+            "after_sales_service.action_report_unit_label_70x40",
+        ):
+            html, __ = Report._render_qweb_html(xmlid, units.ids)
+            html = html.decode()
+            self.assertEqual(html.count('class="page"'), 30)
+            self.assertEqual(html.count("page-break-after: always"), 29, "no blank label after the last one")
 
     def test_labels_are_printed_from_the_unit_and_the_list(self):
         for xmlid in self.REPORTS:
