@@ -115,7 +115,7 @@ class TestUnitPublicToken(UnitPublicCommon):
         self.assertEqual(self.unit.public_url, f"{self.unit.get_base_url()}/ru/unit/{self.unit.public_token}")
         page = self.url_open(self.unit.public_url.removeprefix(self.unit.get_base_url()))
         self.assertEqual(page.status_code, 200)
-        self.assertIn('lang="ru-RU"', page.text)
+        self.assertIn('"bundle_params": {"lang": "ru_RU"}', page.text, "served in Russian")
         self.assertIn("SN-QR-0001", page.text)
 
     def test_units_of_a_database_upgraded_get_tokens_each(self):
