@@ -309,7 +309,12 @@ class AfterSalesUnitPublic(http.Controller):
                 "unit_values": unit._get_public_page_values(),
                 "token": token,
                 "link": link,
-                "minutes": LINK_CODE_MINUTES,
+                "hint": request.env._(
+                    "Or send /start %(code)s to @%(bot)s. The code works once, within %(minutes)s minutes.",
+                    code=link["code"],
+                    bot=link["bot"],
+                    minutes=LINK_CODE_MINUTES,
+                ),
             },
             headers={"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"},
         )

@@ -35,7 +35,10 @@ class AfterSalesEquipmentSubscription(models.Model):
     )
     email = fields.Char(readonly=True)
     telegram_chat_id = fields.Many2one(
-        "after_sales.telegram.chat", string="Telegram Chat", readonly=True, ondelete="cascade", index="btree_not_null"
+        "after_sales.telegram.chat",
+        readonly=True,
+        ondelete="cascade",
+        index="btree_not_null",
     )
     lang = fields.Char(readonly=True)
     state = fields.Selection(

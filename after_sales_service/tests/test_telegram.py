@@ -511,9 +511,7 @@ class TestTelegram(AfterSalesCommon, HttpCase):
     def _follow_code(self):
         """The visitor presses "Follow by Telegram" on the unit's page: the code of its t.me link."""
         csrf = CSRF.search(self._unit_page().text).group(1)
-        response = self.url_open(
-            f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf}
-        )
+        response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
         self.assertEqual(response.status_code, 200, response.text[:300])
         return FOLLOW_CODE.search(response.text).group(1)
 
@@ -576,15 +574,14 @@ class TestTelegram(AfterSalesCommon, HttpCase):
             [("equipment_id", "=", self.unit.id), ("used_at", "=", False)]
         ).expires_at = fields.Datetime.now() - timedelta(seconds=1)
         other = CHAT + 7
-        codes = self.env["after_sales.telegram.link.code"].search_read([], ["used_at", "expires_at"])
+        LinkCode = self.env["after_sales.telegram.link.code"]
+        codes = LinkCode.search_read([], ["used_at", "expires_at"])
         for label, code in (("reused", used), ("expired", expired), ("wrong", "not-a-real-code-000000")):
             with self.subTest(label):
                 self._post(self._update(f"/start {code}", chat=other)).raise_for_status()
                 self.assertFalse(self._unit_followers())
                 self.assertIn("wrong, expired or already used", self._texts(other)[-1])
-                self.assertEqual(
-                    self.env["after_sales.telegram.link.code"].search_read([], ["used_at", "expires_at"]), codes
-                )
+                self.assertEqual(LinkCode.search_read([], ["used_at", "expires_at"]), codes)
 
     def test_follow_codes_count_against_the_page_limits(self):
         self.env.company.after_sales_public_form_limit = 1
@@ -606,7 +603,8 @@ class TestTelegram(AfterSalesCommon, HttpCase):
         csrf = CSRF.search(page.text).group(1)
         response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
         self.assertEqual(response.status_code, 404)
-        self.assertFalse(self.env["after_sales.telegram.link.code"].search([("equipment_id", "=", self.unit.id)]))
+        unit_codes = self.env["after_sales.telegram.link.code"].search([("equipment_id", "=", self.unit.id)])
+        self.assertFalse(unit_codes)
         self.assertFalse(self.env["after_sales.public.attempt"].search([]))
 
     def test_acknowledgement_in_telegram_does_not_say_email(self):
