@@ -10,6 +10,7 @@ from odoo.tools import email_normalize, plaintext2html
 from odoo.tools.image import ImageProcess
 from odoo.tools.mimetypes import guess_mimetype
 
+from ..models.after_sales_telegram_link_code import LINK_CODE_MINUTES
 from ..tools import has_nul, nul_error, upload_error
 
 # what a photo of the public page may be: images a browser shows, never SVG (scripts)
@@ -282,6 +283,40 @@ class AfterSalesUnitPublic(http.Controller):
         # the same answer whether the address followed the unit already or not
         return self._render_done(
             unit, token, env._("Check your mailbox: follow the link we sent to confirm (valid for a week).")
+        )
+
+    @http.route(
+        "/unit/<string:token>/follow/telegram",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def unit_public_follow_telegram(self, token, **post):
+        """Follow the unit by Telegram: a one-time code and the bot's t.me link; the chat that
+        sends the code to the bot follows the unit (sending it is the opt-in)."""
+        unit = self._unit_or_404(token)
+        if "telegram" not in unit._get_public_follow_channels():
+            raise request.not_found()
+        refused = self._count_attempt(unit, "follow_telegram")
+        if refused:
+            return self._render_page(unit, token, refused, "follow", post, status=429)
+        link = unit._get_public_follow_telegram_link()
+        return request.render(
+            "after_sales_service.unit_public_follow_telegram",
+            {
+                "unit_values": unit._get_public_page_values(),
+                "token": token,
+                "link": link,
+                "hint": request.env._(
+                    "Or send /start %(code)s to @%(bot)s. The code works once, within %(minutes)s minutes.",
+                    code=link["code"],
+                    bot=link["bot"],
+                    minutes=LINK_CODE_MINUTES,
+                ),
+            },
+            headers={"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"},
         )
 
     # ------------------------------------------------------------ followers

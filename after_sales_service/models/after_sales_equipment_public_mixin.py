@@ -182,9 +182,35 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
         return last and fields.Date.context_today(self, last)
 
     def _get_public_follow_channels(self):
-        """The ways the public page offers to follow the unit, in their order: ``["email"]`` here.
+        """The ways the public page offers to follow the unit, in their order: ``"email"``, and
+        ``"telegram"`` when the unit's company has a service bot with its username.
 
         A module adding a channel (a messenger) appends its key and shows its button by inheriting
         the ``unit_public_follow`` template, where ``follow_channels`` holds this list.
         """
-        return ["email"]
+        self.ensure_one()
+        channels = ["email"]
+        if self._get_public_follow_gateway():
+            channels.append("telegram")
+        return channels
+
+    def _get_public_follow_gateway(self):
+        """The service bot a visitor of the public page may follow the unit with (empty when none)."""
+        self.ensure_one()
+        gateway = self.company_id._after_sales_telegram_gateway()
+        return gateway if gateway.sudo().after_sales_bot_username else gateway.browse()
+
+    def _get_public_follow_telegram_link(self):
+        """A one-time code that makes the Telegram chat sending it (``/start <code>``) follow the
+        unit: ``{"code", "url" (t.me/<bot>?start=<code>), "expires_at", "bot"}``. Hashed, valid
+        ``LINK_CODE_MINUTES`` minutes, once (``after_sales.telegram.link.code``).
+
+        :raise UserError: when the unit's company has no service bot.
+        """
+        self.ensure_one()
+        gateway = self._get_public_follow_gateway()
+        if not gateway:
+            raise UserError(self.env._("Telegram is not set up for service requests yet."))
+        LinkCode = self.env["after_sales.telegram.link.code"]
+        code, record = LinkCode._issue(self.env["res.partner"], gateway, equipment=self)
+        return LinkCode._link_values(gateway, code, record)

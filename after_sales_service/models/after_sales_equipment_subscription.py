@@ -12,7 +12,10 @@ PENDING_DAYS = 7
 
 
 class AfterSalesEquipmentSubscription(models.Model):
-    """An e-mail address following a unit from its public page (double opt-in).
+    """An e-mail address or a Telegram chat following a unit from its public page.
+
+    Telegram: the chat sent the one-time code the page gave (``/start <code>``), which is its
+    opt-in: it is *confirmed* at once, gets the news in the chat and stops with ``/stop``.
 
     Made *pending* by the public page's form, which sends a confirmation link to the address;
     only a *confirmed* follower gets the unit's news (``_send_update``), each e-mail with its
@@ -21,13 +24,22 @@ class AfterSalesEquipmentSubscription(models.Model):
     """
 
     _name = "after_sales.equipment.subscription"
-    _description = "Unit E-mail Follower"
+    _description = "Unit Follower"
     _order = "equipment_id, id"
     _rec_name = "email"
 
     equipment_id = fields.Many2one("after_sales.equipment", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="equipment_id.company_id", store=True, index=True)
-    email = fields.Char(required=True, readonly=True)
+    channel = fields.Selection(
+        [("email", "E-mail"), ("telegram", "Telegram")], default="email", required=True, readonly=True
+    )
+    email = fields.Char(readonly=True)
+    telegram_chat_id = fields.Many2one(
+        "after_sales.telegram.chat",
+        readonly=True,
+        ondelete="cascade",
+        index="btree_not_null",
+    )
     lang = fields.Char(readonly=True)
     state = fields.Selection(
         [("pending", "Waiting for Confirmation"), ("confirmed", "Confirmed")],
@@ -47,7 +59,25 @@ class AfterSalesEquipmentSubscription(models.Model):
     _unit_email_uniq = models.Constraint(
         "UNIQUE(equipment_id, email)", "This address follows this unit already."
     )
+    _unit_chat_uniq = models.Constraint(
+        "UNIQUE(equipment_id, telegram_chat_id)", "This Telegram chat follows this unit already."
+    )
     _token_uniq = models.Constraint("UNIQUE(token)", "A follower's token must be unique.")
+    _channel_address = models.Constraint(
+        "CHECK((channel = 'email' AND email IS NOT NULL AND telegram_chat_id IS NULL) "
+        "OR (channel = 'telegram' AND telegram_chat_id IS NOT NULL AND email IS NULL))",
+        "A follower is an e-mail address or a Telegram chat.",
+    )
+
+    @api.depends("channel", "email", "telegram_chat_id")
+    def _compute_display_name(self):
+        for subscription in self:
+            if subscription.channel == "telegram":
+                subscription.display_name = self.env._(
+                    "Telegram: %s", subscription.telegram_chat_id.sudo().name
+                )
+            else:
+                subscription.display_name = subscription.email
 
     @api.model
     def _subscribe(self, unit, email, lang):
@@ -56,7 +86,9 @@ class AfterSalesEquipmentSubscription(models.Model):
         normalized = email_normalize(email or "")
         if not normalized:
             raise UserError(self.env._("Enter a valid e-mail address."))
-        subscription = self.sudo().search([("equipment_id", "=", unit.id), ("email", "=", normalized)])
+        subscription = self.sudo().search(
+            [("equipment_id", "=", unit.id), ("channel", "=", "email"), ("email", "=", normalized)]
+        )
         if not subscription:
             subscription = self.sudo().create({"equipment_id": unit.id, "email": normalized, "lang": lang})
         if subscription.state == "pending":
@@ -64,11 +96,38 @@ class AfterSalesEquipmentSubscription(models.Model):
         return subscription
 
     @api.model
+    def _subscribe_telegram(self, unit, chat, lang):
+        """Have the Telegram ``chat`` follow ``unit``: it sent the unit's one-time code, its opt-in."""
+        subscription = self.sudo().search(
+            [("equipment_id", "=", unit.id), ("telegram_chat_id", "=", chat.id)], limit=1
+        )
+        if not subscription:
+            subscription = self.sudo().create(
+                {
+                    "equipment_id": unit.id,
+                    "channel": "telegram",
+                    "telegram_chat_id": chat.id,
+                    "lang": lang,
+                    "state": "confirmed",
+                    "confirmed_date": fields.Datetime.now(),
+                }
+            )
+        return subscription
+
+    @api.model
+    def _unsubscribe_chat(self, chat):
+        """Stop the Telegram ``chat`` following any unit: the labels of the units it followed."""
+        subscriptions = self.sudo().search([("telegram_chat_id", "=", chat.id)])
+        labels = [subscription._unit_label() for subscription in subscriptions]
+        subscriptions.unlink()
+        return labels
+
+    @api.model
     def _get_by_token(self, token):
         """The follower (sudo) of the link's ``token``, else an empty recordset."""
         if not isinstance(token, str) or not 20 <= len(token) <= 64:
             return self.sudo().browse()
-        subscription = self.sudo().search([("token", "=", token)], limit=1)
+        subscription = self.sudo().search([("token", "=", token), ("channel", "=", "email")], limit=1)
         if subscription and secrets.compare_digest(subscription.token, token):
             return subscription
         return self.sudo().browse()
@@ -120,8 +179,9 @@ class AfterSalesEquipmentSubscription(models.Model):
 
     @api.model
     def _notify_units(self, units, event):
-        """E-mail the confirmed followers of ``units`` what happened to them: ``event`` is
-        ``opened`` (a service request on the unit) or ``resolved`` (a request resolved)."""
+        """Tell the confirmed followers of ``units`` (by e-mail, or in their Telegram chat) what
+        happened to them: ``event`` is ``opened`` (a service request on the unit) or ``resolved``
+        (a request resolved). Nothing of the unit's customer nor of the request."""
         if not units:
             return
         followers = self.sudo().search([("equipment_id", "in", units.ids), ("state", "=", "confirmed")])
@@ -137,7 +197,12 @@ class AfterSalesEquipmentSubscription(models.Model):
             else:
                 subject = env._("Service request resolved on %s", unit)
                 body = env._("A service request on %s was resolved.", unit)
-            subscription._send_mail(subject, [body])
+            if subscription.channel == "telegram":
+                subscription.telegram_chat_id._send(
+                    Markup("%s<br/>%s") % (body, env._("Send /stop to stop following this unit."))
+                )
+            else:
+                subscription._send_mail(subject, [body])
 
     def _confirm(self):
         self.filtered(lambda sub: sub.state == "pending").write(

@@ -24,7 +24,12 @@ class AfterSalesPublicAttempt(models.Model):
 
     address_key = fields.Char(required=True, readonly=True)
     kind = fields.Selection(
-        [("report", "Problem Report"), ("call", "Call Request"), ("follow", "Follow by E-mail")],
+        [
+            ("report", "Problem Report"),
+            ("call", "Call Request"),
+            ("follow", "Follow by E-mail"),
+            ("follow_telegram", "Follow by Telegram"),
+        ],
         required=True,
         readonly=True,
     )

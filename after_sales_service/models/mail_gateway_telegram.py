@@ -57,7 +57,10 @@ class MailGatewayTelegram(models.AbstractModel):
                 )
             )
             return channel
-        partner = self.env["after_sales.telegram.link.code"]._consume(gateway, code)
+        record = self.env["after_sales.telegram.link.code"]._consume_code(gateway, code)
+        if record.equipment_id:
+            return self._after_sales_follow_unit(chat, record.equipment_id, update, channel)
+        partner = record.partner_id
         if not partner:
             chat._send(
                 env._(
@@ -69,6 +72,39 @@ class MailGatewayTelegram(models.AbstractModel):
         chat._verify(partner)
         env = self.with_context(lang=self._after_sales_lang(chat, update)).env
         chat._send(env._("Telegram is connected: you will hear about your service requests here."))
+        return channel
+
+    def _after_sales_follow_unit(self, chat, unit, update, channel):
+        """The chat sent a unit's code (its public page's "Follow by Telegram"): it follows the
+        unit, with no access to anything else (the chat stays unverified)."""
+        lang = self._after_sales_lang(chat, update)
+        subscription = self.env["after_sales.equipment.subscription"]._subscribe_telegram(unit, chat, lang)
+        env = self.with_context(lang=lang).env
+        chat._send(
+            Markup("%s<br/>%s")
+            % (
+                env._(
+                    "You follow %s now: we will tell you here when a service request on it is opened "
+                    "or resolved.",
+                    subscription._unit_label(),
+                ),
+                env._("Send /stop to stop following this unit."),
+            )
+        )
+        return channel
+
+    def _command_stop(self, gateway, update):
+        """``/stop``: the chat stops following the units it follows (from their public pages)."""
+        if not gateway._after_sales_team():
+            return False
+        channel = self._get_channel(gateway, update.message.chat_id, update, True)
+        chat = self._after_sales_chat(gateway, channel, update)
+        env = self.with_context(lang=self._after_sales_lang(chat, update)).env
+        labels = self.env["after_sales.equipment.subscription"]._unsubscribe_chat(chat)
+        if labels:
+            chat._send(env._("You no longer follow: %s.", ", ".join(labels)))
+        else:
+            chat._send(env._("This chat follows no unit."))
         return channel
 
     def _command_requests(self, gateway, update):

@@ -100,6 +100,19 @@ class ResCompany(models.Model):
         "The longest plausible visit must be more than zero hours.",
     )
 
+    def _after_sales_telegram_gateway(self):
+        """The company's service bot (``mail.gateway``): its default team's, else any of its teams'."""
+        self.ensure_one()
+        team = self.sudo().after_sales_team_id
+        if team.telegram_gateway_id:
+            return team.telegram_gateway_id
+        return (
+            self.env["after_sales.team"]
+            .sudo()
+            .search([("company_id", "=", self.id), ("telegram_gateway_id", "!=", False)], limit=1)
+            .telegram_gateway_id
+        )
+
     def _get_after_sales_timesheet_project(self, create=True):
         """The company's timesheet project of requests without a team, made when missing unless
         not ``create``."""

@@ -36,23 +36,9 @@ class ResPartner(models.Model):
         gateway = gateway or self._after_sales_default_telegram_gateway()
         if not gateway:
             raise UserError(self.env._("Telegram is not set up for service requests yet."))
-        code, record = self.env["after_sales.telegram.link.code"]._issue(self, gateway)
-        bot = gateway.sudo().after_sales_bot_username
-        return {
-            "code": code,
-            "url": f"https://t.me/{bot}?start={code}" if bot else False,
-            "expires_at": record.expires_at,
-            "bot": bot or False,
-        }
+        LinkCode = self.env["after_sales.telegram.link.code"]
+        code, record = LinkCode._issue(self, gateway)
+        return LinkCode._link_values(gateway, code, record)
 
     def _after_sales_default_telegram_gateway(self):
-        company = self.company_id or self.env.company
-        team = company.sudo().after_sales_team_id
-        if team.telegram_gateway_id:
-            return team.telegram_gateway_id
-        return (
-            self.env["after_sales.team"]
-            .sudo()
-            .search([("company_id", "=", company.id), ("telegram_gateway_id", "!=", False)], limit=1)
-            .telegram_gateway_id
-        )
+        return (self.company_id or self.env.company)._after_sales_telegram_gateway()

@@ -1,5 +1,6 @@
 import base64
 import json
+import re
 import time
 from datetime import datetime, timedelta
 from unittest.mock import patch
@@ -18,6 +19,8 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 CHAT = 700100200
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FOLLOW_CODE = re.compile(r"https://t\.me/acme_service_bot\?start=([A-Za-z0-9_-]+)")
 WEBHOOK_KEY = "after_sales_test_hook"
 SECRET = "s3cret-token"
 
@@ -100,6 +103,8 @@ class TestTelegram(AfterSalesCommon, HttpCase):
             groups="after_sales_service.group_after_sales_user",
         )
         cls.Request = cls.env["after_sales.request"]
+        cls.env.company.after_sales_public_form_limit = 100
+        cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SN-TG-FOLLOW"))
 
     def setUp(self):
         super().setUp()
@@ -517,3 +522,117 @@ class TestTelegram(AfterSalesCommon, HttpCase):
             self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))]).partner_id,
             self.contact,
         )
+
+    # ------------------------------------------------------------ follow a unit from its QR page
+
+    def _unit_page(self):
+        page = self.url_open(f"/unit/{self.unit.public_token}")
+        self.assertEqual(page.status_code, 200)
+        return page
+
+    def _follow_code(self):
+        """The visitor presses "Follow by Telegram" on the unit's page: the code of its t.me link."""
+        csrf = CSRF.search(self._unit_page().text).group(1)
+        response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        return FOLLOW_CODE.search(response.text).group(1)
+
+    def _unit_followers(self):
+        return self.env["after_sales.equipment.subscription"].search([("equipment_id", "=", self.unit.id)])
+
+    def test_follow_unit_by_telegram_from_its_page(self):
+        page = self._unit_page()
+        self.assertIn("o_after_sales_unit_follow_telegram_form", page.text)
+        code = self._follow_code()
+        record = self.env["after_sales.telegram.link.code"].search([("equipment_id", "=", self.unit.id)])
+        self.assertEqual(len(record), 1)
+        self.assertFalse(record.partner_id)
+        self.assertNotIn(code, record.code_hash)
+        self.assertFalse(self._unit_followers())
+        self._post(self._update(f"/start {code}")).raise_for_status()
+        chat = self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))])
+        self.assertRecordValues(
+            self._unit_followers(),
+            [{"channel": "telegram", "telegram_chat_id": chat.id, "state": "confirmed", "email": False}],
+        )
+        self.assertTrue(record.used_at)
+        # following a unit proves no contact: the chat stays unverified, reads nothing
+        self.assertFalse(chat.partner_id)
+        self.assertIn("SN-TG-FOLLOW", self._texts()[-1])
+        self.assertIn("/stop", self._texts()[-1])
+        # a request opened on the unit, then resolved: the chat hears of it, nothing of the customer
+        self.sent.clear()
+        failure = self.Request.create(
+            {"title": "Pump failure", "partner_id": self.customer.id, "equipment_id": self.unit.id}
+        )
+        texts = self._texts()
+        self.assertEqual(len(texts), 1, self.sent)
+        self.assertIn("opened", texts[0])
+        self.assertIn("SN-TG-FOLLOW", texts[0])
+        for private in (self.customer.name, "Pump failure", failure.name):
+            self.assertNotIn(private, texts[0])
+        resolved = self.env["after_sales.request.stage"].search(
+            [("is_resolved", "=", True), ("is_closed", "=", False)], limit=1
+        )
+        failure.write({"stage_id": resolved.id, "resolution": "<p>Seal replaced</p>"})
+        texts = self._texts()
+        self.assertIn("resolved", texts[-1])
+        self.assertNotIn("Seal replaced", texts[-1])
+        self.assertNotIn(self.customer.name, texts[-1])
+        # /stop: no more news
+        self._post(self._update("/stop")).raise_for_status()
+        self.assertFalse(self._unit_followers())
+        self.assertIn("no longer follow", self._texts()[-1])
+        self.sent.clear()
+        self.Request.create({"title": "Again", "partner_id": self.customer.id, "equipment_id": self.unit.id})
+        self.assertFalse(self._texts())
+
+    def test_follow_code_reused_expired_or_wrong_is_refused(self):
+        used = self._follow_code()
+        self._post(self._update(f"/start {used}")).raise_for_status()
+        self._post(self._update("/stop")).raise_for_status()
+        expired = self._follow_code()
+        self.env["after_sales.telegram.link.code"].search(
+            [("equipment_id", "=", self.unit.id), ("used_at", "=", False)]
+        ).expires_at = fields.Datetime.now() - timedelta(seconds=1)
+        other = CHAT + 7
+        LinkCode = self.env["after_sales.telegram.link.code"]
+        codes = LinkCode.search_read([], ["used_at", "expires_at"])
+        for label, code in (("reused", used), ("expired", expired), ("wrong", "not-a-real-code-000000")):
+            with self.subTest(label):
+                self._post(self._update(f"/start {code}", chat=other)).raise_for_status()
+                self.assertFalse(self._unit_followers())
+                self.assertIn("wrong, expired or already used", self._texts(other)[-1])
+                self.assertEqual(LinkCode.search_read([], ["used_at", "expires_at"]), codes)
+
+    def test_follow_codes_count_against_the_page_limits(self):
+        self.env.company.after_sales_public_form_limit = 1
+        self._follow_code()
+        csrf = CSRF.search(self._unit_page().text).group(1)
+        response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many forms", response.text)
+        self.assertEqual(
+            self.env["after_sales.telegram.link.code"].search_count([("equipment_id", "=", self.unit.id)]), 1
+        )
+
+    def test_no_bot_no_telegram_on_the_unit_page(self):
+        self.team.telegram_gateway_id = False
+        page = self._unit_page()
+        self.assertIn("o_after_sales_unit_follow_form", page.text)
+        self.assertNotIn("o_after_sales_unit_follow_telegram_form", page.text)
+        self.assertNotIn("t.me/", page.text)
+        csrf = CSRF.search(page.text).group(1)
+        response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 404)
+        unit_codes = self.env["after_sales.telegram.link.code"].search([("equipment_id", "=", self.unit.id)])
+        self.assertFalse(unit_codes)
+        self.assertFalse(self.env["after_sales.public.attempt"].search([]))
+
+    def test_acknowledgement_in_telegram_does_not_say_email(self):
+        self._post(self._update("Generator does not start")).raise_for_status()
+        request = self._chat_requests()
+        acknowledgement = [text for text in self._texts() if request.name in text]
+        self.assertTrue(acknowledgement, self._texts())
+        self.assertNotIn("e-mail", acknowledgement[0])
+        self.assertIn("reply to this message", acknowledgement[0])
