@@ -36,6 +36,10 @@ HARMLESS_KEYS = {
     "(it only does less)",
     "mark_estimate_as_sent": "an internal user's composer marks a draft estimate sent, as sale does; "
     "that user may send it anyway, a portal customer's post is ignored",
+    "mail_notify_force_send": "Odoo's key: only whether the escalation's e-mails leave at once or with "
+    "the mail queue's next run; they are created either way",
+    "job_uuid": "set by queue_job on the job it performs: the finishing job of a batch run does not "
+    "wait for itself; only a job runs that private method, and the run's row lock still guards it",
 }
 
 
