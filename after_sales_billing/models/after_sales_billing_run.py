@@ -121,15 +121,24 @@ class AfterSalesBillingRun(models.Model):
 
     # ------------------------------------------------------------- business
 
+    def _scope_requests(self):
+        """The requests the run is limited to (none: all). Read as superuser: an invoicing user
+        runs billing (in its jobs too) without any right on requests; only their ids are used."""
+        return self.sudo().request_ids
+
+    def _scope_contracts(self):
+        """The contracts the run is limited to (none: all), as ``_scope_requests``."""
+        return self.sudo().contract_ids
+
     def _check_can_run(self):
         if not self.env.user.has_group("account.group_account_invoice") and not self.env.su:
             raise UserError(self.env._("Only invoicing users (Accounting) can run billing."))
         for run in self:
-            if run.state == "done" and not run.request_ids:
+            if run.state == "done" and not run._scope_requests():
                 continue  # running a finished run again bills what became billable since
 
     def _batch_before_collect(self):
-        if self.include_fees and not self.request_ids:
+        if self.include_fees and not self._scope_requests():
             self._ensure_fees()
 
     def _batch_before_done(self):
@@ -145,13 +154,13 @@ class AfterSalesBillingRun(models.Model):
         """Lines of the run's scope and period (or later) with something not invoiced."""
         self.ensure_one()
         domain = self._get_scope_domain() & Domain("invoice_status", "!=", "invoiced")
-        if not self.request_ids:
+        if not self._scope_requests():
             domain &= Domain("date", ">=", self.date_from)
         return domain
 
     def _get_left_out_reason(self, line):
         """Why ``line`` (not invoiced) was left out of this run: a key of SKIP_REASONS."""
-        if not line.request_id.is_resolved and not self.request_ids:
+        if not line.request_id.is_resolved and not self._scope_requests():
             return "open"
         if not line.done:
             return "not_done"
@@ -221,6 +230,7 @@ class AfterSalesBillingRun(models.Model):
         return message
 
     def _ensure_fees(self):
+        only = self._scope_contracts()
         contracts = (
             self.env["after_sales.contract"]
             .sudo()
@@ -228,7 +238,7 @@ class AfterSalesBillingRun(models.Model):
                 self.env["after_sales.contract"]._get_billable_subscriptions_domain(
                     self.company_id, self.date_to
                 )
-                & (Domain("id", "in", self.contract_ids.ids) if self.contract_ids else Domain.TRUE)
+                & (Domain("id", "in", only.ids) if only else Domain.TRUE)
             )
         )
         return contracts._ensure_fees(self.date_to)
@@ -237,10 +247,10 @@ class AfterSalesBillingRun(models.Model):
         """Service lines of the run's company, requests and contracts."""
         self.ensure_one()
         domain = Domain("company_id", "=", self.company_id.id)
-        if self.request_ids:
-            domain &= Domain("request_id", "in", self.request_ids.ids)
-        if self.contract_ids:
-            domain &= Domain("request_id.contract_id", "in", self.contract_ids.ids)
+        if self._scope_requests():
+            domain &= Domain("request_id", "in", self._scope_requests().ids)
+        if self._scope_contracts():
+            domain &= Domain("request_id.contract_id", "in", self._scope_contracts().ids)
         return domain
 
     def _get_lines_domain(self):
@@ -251,7 +261,7 @@ class AfterSalesBillingRun(models.Model):
             & Domain("invoice_status", "=", "to_invoice")
             & Domain("date", "<=", self.date_to)
         )
-        if not self.request_ids:
+        if not self._scope_requests():
             domain &= Domain("request_id.is_resolved", "=", True)
         if self.company_id.after_sales_act_required:
             # paid on-site work waits for the customer's signature on the act
@@ -265,8 +275,8 @@ class AfterSalesBillingRun(models.Model):
             & Domain("is_invoiced", "=", False)
             & Domain("date_due", "<=", self.date_to)
         )
-        if self.contract_ids:
-            domain &= Domain("contract_id", "in", self.contract_ids.ids)
+        if self._scope_contracts():
+            domain &= Domain("contract_id", "in", self._scope_contracts().ids)
         return domain
 
     def _group_key(self, partner, currency, contract, request):
@@ -296,7 +306,7 @@ class AfterSalesBillingRun(models.Model):
                 request,
             )
             groups[key]["lines"].append(line.id)
-        if self.include_fees and not self.request_ids:
+        if self.include_fees and not self._scope_requests():
             fees = (
                 self.env["after_sales.contract.fee"]
                 .sudo()
