@@ -29,11 +29,10 @@ Not imported by the tests.
 import argparse
 import datetime
 import shutil
-import statistics
 import tempfile
 import time
 
-from benchlib import PG, BenchDatabase, say
+from benchlib import PG, BenchDatabase, create_customers_and_machines, measure_cold, say
 
 from odoo import Command, fields
 from odoo.modules.registry import Registry
@@ -50,15 +49,7 @@ RUNS = 3
 
 def create_masters(env):
     """Products, parts, customers and a manager through the ORM; the templates of the bulk rows."""
-    customers = env["res.partner"].create(
-        [{"name": f"Bench Customer {i:04d}", "is_company": True} for i in range(CUSTOMERS)]
-    )
-    products = env["product.product"].create(
-        [
-            {"name": f"Bench Machine M-{i:02d}", "type": "consu", "is_storable": True, "tracking": "serial"}
-            for i in range(PRODUCTS)
-        ]
-    )
+    customers, products = create_customers_and_machines(env, CUSTOMERS, PRODUCTS)
     parts = env["product.product"].create(
         [{"name": f"Bench Part P-{i:02d}", "type": "consu", "is_storable": True} for i in range(PARTS)]
     )
@@ -285,21 +276,6 @@ def generate(env, refs, first_unit, units, readings, requests):
 # ----------------------------------------------------------------- measure
 
 
-def measure(env, func, runs=RUNS):
-    """(median seconds, queries of one run) of ``func()`` on a cold record cache, after a warm-up."""
-    func()
-    times, queries = [], 0
-    for _ in range(runs):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        start = time.perf_counter()
-        func()
-        env.flush_all()
-        times.append(time.perf_counter() - start)
-        queries = env.cr.sql_log_count - before
-    return statistics.median(times), queries
-
-
 def cases(env, refs):
     """{name: callable}: what the pages run, ours and Odoo's equivalents."""
     manager_env = env(user=refs["manager"].id)
@@ -358,7 +334,7 @@ def run_cases(env, refs, forecast_runs):
     results = {}
     for name, func in cases(env, refs).items():
         runs = forecast_runs if "forecast" in name else RUNS
-        seconds, queries = measure(env, func, runs=runs)
+        seconds, queries, _result = measure_cold(env, func, runs)
         say(f"  {name}: {seconds * 1000:,.0f} ms, {queries} queries")
         results[name] = (seconds, queries)
     return results

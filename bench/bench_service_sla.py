@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import PG, BenchDatabase, say
+from benchlib import PG, BenchDatabase, create_customers_and_machines, measure_cold, say
 
 from odoo import Command, fields
 from odoo.modules.registry import Registry
@@ -61,15 +61,7 @@ RUNS = 5
 
 def create_masters(env):
     """Customers, products, teams, a user and an SLA policy through the ORM."""
-    customers = env["res.partner"].create(
-        [{"name": f"Bench Customer {i:04d}", "is_company": True} for i in range(CUSTOMERS)]
-    )
-    products = env["product.product"].create(
-        [
-            {"name": f"Bench Machine M-{i:02d}", "type": "consu", "is_storable": True, "tracking": "serial"}
-            for i in range(PRODUCTS)
-        ]
-    )
+    customers, products = create_customers_and_machines(env, CUSTOMERS, PRODUCTS)
     teams = env["after_sales.team"].create([{"name": f"Bench Team {i}"} for i in range(5)])
     user = env["res.users"].create(
         {
@@ -268,21 +260,6 @@ def generate_repairs(env, products, customers, count):
 
 
 # ----------------------------------------------------------------- measure
-
-
-def measure(env, func, runs=RUNS):
-    """(median seconds, queries of one run, result) of ``func()`` on a cold record cache."""
-    func()  # warm the ormcache and PostgreSQL's buffers
-    times, queries, result = [], 0, None
-    for _ in range(runs):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        start = time.perf_counter()
-        result = func()
-        env.flush_all()
-        times.append(time.perf_counter() - start)
-        queries = env.cr.sql_log_count - before
-    return statistics.median(times), queries, result
 
 
 def list_spec(env, model):
@@ -491,7 +468,7 @@ def bench_cron(env, refs, options):
         (f"100 due of {open_:,} open", *cron_run(env, due_100)),
     ]
     plan = explain_cron(env)
-    naive, naive_queries, _result = measure(
+    naive, naive_queries, _result = measure_cold(
         env,
         lambda: (
             env["after_sales.request"]
@@ -546,13 +523,15 @@ def bench_list(env, user):
     rows = [
         (
             "web_search_read, 80 rows",
-            measure(uenv, lambda: Request.web_search_read(request_domain, request_spec, limit=80)),
-            measure(uenv, lambda: Repair.web_search_read(repair_domain, repair_spec, limit=80)),
+            measure_cold(uenv, lambda: Request.web_search_read(request_domain, request_spec, limit=80), RUNS),
+            measure_cold(uenv, lambda: Repair.web_search_read(repair_domain, repair_spec, limit=80), RUNS),
         ),
         (
             "web_read_group stage counts",
-            measure(uenv, lambda: Request.web_read_group(request_domain, ["stage_id"], ["__count"])),
-            measure(uenv, lambda: Repair.web_read_group(repair_domain, ["state"], ["__count"])),
+            measure_cold(
+                uenv, lambda: Request.web_read_group(request_domain, ["stage_id"], ["__count"]), RUNS
+            ),
+            measure_cold(uenv, lambda: Repair.web_read_group(repair_domain, ["state"], ["__count"]), RUNS),
         ),
     ]
     counts = (Request.search_count(request_domain), Repair.search_count(repair_domain))
