@@ -151,6 +151,8 @@ def generate(env, refs, first_unit, units, readings, requests):
             "decommissioning_date": "CASE WHEN s.g %% 97 = 0 THEN s.start + 400 END",
             "state": "CASE WHEN s.g %% 97 = 0 THEN 'decommissioned' ELSE 'in_service' END",
             "current_hours": "0",
+            # unique per unit, as each unit's QR code token (a copy of the template's would clash)
+            "public_token": "md5('bench-unit-' || s.g)",
         },
         params,
     )
