@@ -65,7 +65,9 @@ class MailGatewayTelegram(models.AbstractModel):
         try:
             asyncio.run(self._after_sales_send_text(gateway, message["chat"]["id"], text))
         except Exception as exc:  # noqa: BLE001 - a failed courtesy answer must not fail the update
-            _logger.warning("Telegram gateway %s: no answer to the group chat %s: %s", gateway.id, chat_token, exc)
+            _logger.warning(
+                "Telegram gateway %s: no answer to the group chat %s: %s", gateway.id, chat_token, exc
+            )
 
     async def _after_sales_send_text(self, gateway, chat_id, text):
         """Send ``text`` to ``chat_id`` straight through the Bot API (no discuss channel)."""

@@ -739,18 +739,28 @@ class TestTelegram(AfterSalesCommon, HttpCase):
         for chat_type, group in (("supergroup", -100500), ("group", -4242)):
             with self.subTest(chat_type):
                 self.sent.clear()
-                for text in ("Pump is broken", f"/start {link['code']}", f"/start {follow}", "/requests", "/stop"):
+                for text in (
+                    "Pump is broken",
+                    f"/start {link['code']}",
+                    f"/start {follow}",
+                    "/requests",
+                    "/stop",
+                ):
                     response = self._post(self._group_update(text, group=group, chat_type=chat_type))
                     self.assertEqual(response.status_code, 200)
                 # one answer, to the group; no request, contact, chat, channel nor message
                 self.assertEqual(len(self.sent), 1, self.sent)
                 self.assertEqual(int(self.sent[0]["chat_id"]), group)
-                self.assertIn("I work in private chats only: write to me directly, @acme_service_bot.", self.sent[0]["text"])
+                self.assertIn(
+                    "I work in private chats only: write to me directly, @acme_service_bot.",
+                    self.sent[0]["text"],
+                )
                 self.assertEqual(self._written(), counts)
         # the codes were not used: the private chat still connects and follows with them
         self._post(self._update(f"/start {link['code']}")).raise_for_status()
         self.assertEqual(
-            self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))]).partner_id, self.contact
+            self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))]).partner_id,
+            self.contact,
         )
         self._post(self._update(f"/start {follow}")).raise_for_status()
         self.assertTrue(self._unit_followers())
@@ -768,7 +778,11 @@ class TestTelegram(AfterSalesCommon, HttpCase):
         self.sent.clear()
         edited = self._update("Generator does not start at all")
         edited["edited_message"] = dict(edited.pop("message"), edit_date=1765000100)
-        post = {"message_id": 5, "chat": {"id": -100777, "title": "Plant news", "type": "channel"}, "date": 1765000000}
+        post = {
+            "message_id": 5,
+            "chat": {"id": -100777, "title": "Plant news", "type": "channel"},
+            "date": 1765000000,
+        }
         updates = [
             edited,
             {"update_id": 5001, "channel_post": dict(post, text="New pump installed")},
@@ -781,7 +795,9 @@ class TestTelegram(AfterSalesCommon, HttpCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(self._written(), counts)
         self.assertFalse(self.sent)
-        self.assertEqual(len(self._chat_requests().message_ids.filtered(lambda m: m.gateway_type == "telegram")), 1)
+        self.assertEqual(
+            len(self._chat_requests().message_ids.filtered(lambda m: m.gateway_type == "telegram")), 1
+        )
 
     # ------------------------------------------------------------ housekeeping
 
