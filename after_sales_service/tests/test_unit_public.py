@@ -511,12 +511,17 @@ class TestUnitLabels(UnitPublicCommon):
         self.assertIn("Сканируйте для сервиса", html)
 
     def test_a_long_serial_fits_on_one_line_of_the_small_label(self):
-        __, unit = self._label_units()
+        russian, unit = self._label_units()
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        pdf, __ = Report._render_qweb_pdf("after_sales_service.action_report_unit_label_50x30", unit.ids)
+        pdf, __ = Report._render_qweb_pdf(
+            "after_sales_service.action_report_unit_label_50x30", (russian | unit).ids
+        )
         self.assertTrue(pdf.startswith(b"%PDF"))
-        page = PyPDF2.PdfReader(io.BytesIO(pdf)).pages[0]
-        lines = [line.strip() for line in page.extract_text().splitlines()]
+        pages = PyPDF2.PdfReader(io.BytesIO(pdf)).pages
+        self.assertEqual(len(pages), 2, "one label a page")
+        # the PDF is UTF-8: the Russian customer's label reads Russian
+        self.assertIn("Сканируйте", pages[0].extract_text())
+        lines = [line.strip() for line in pages[1].extract_text().splitlines()]
         self.assertIn("SN-2026-ABCDEFGHIJKL", lines, "the serial is printed whole, on one line")
         # and it is not cut: at its size, its monospaced characters (0.6 em) fit the text column
         html = Report._render_qweb_html("after_sales_service.action_report_unit_label_50x30", unit.ids)[0]
