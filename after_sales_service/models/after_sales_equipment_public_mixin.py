@@ -104,7 +104,7 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
             if not unit.public_token:
                 unit.public_url = False
                 continue
-            lang = unit.partner_id.lang or unit.company_id.partner_id.lang
+            lang = unit._get_report_lang(default=False)
             url_code = lang and lang != "en_US" and self.env["res.lang"]._get_data(code=lang).url_code
             prefix = f"/{url_code}" if url_code else ""
             unit.public_url = f"{unit.get_base_url()}{prefix}/unit/{unit.public_token}"
@@ -149,6 +149,16 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
             self.sudo()
             .search([("public_token", "=", token), ("state", "!=", "decommissioned")], limit=1)
             .filtered(lambda unit: secrets.compare_digest(unit.public_token, token))
+        )
+
+    def _get_report_lang(self, default=None):
+        """The language of what is printed for the unit (its nameplate label) and of its public
+        page: its customer's, else its company's (else ``default``, the reader's language)."""
+        self.ensure_one()
+        return (
+            self.partner_id.lang
+            or self.company_id.partner_id.lang
+            or (self.env.lang if default is None else default)
         )
 
     def _get_public_page_values(self):

@@ -31,7 +31,11 @@ class AfterSalesEquipmentSubscription(models.Model):
     equipment_id = fields.Many2one("after_sales.equipment", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="equipment_id.company_id", store=True, index=True)
     channel = fields.Selection(
-        [("email", "E-mail"), ("telegram", "Telegram")], default="email", required=True, readonly=True
+        [("email", "E-mail"), ("telegram", "Telegram")],
+        string="Notified By",
+        default="email",
+        required=True,
+        readonly=True,
     )
     email = fields.Char(readonly=True)
     telegram_chat_id = fields.Many2one(
@@ -115,12 +119,24 @@ class AfterSalesEquipmentSubscription(models.Model):
         return subscription
 
     @api.model
-    def _unsubscribe_chat(self, chat):
-        """Stop the Telegram ``chat`` following any unit: the labels of the units it followed."""
-        subscriptions = self.sudo().search([("telegram_chat_id", "=", chat.id)])
-        labels = [subscription._unit_label() for subscription in subscriptions]
-        subscriptions.unlink()
-        return labels
+    def _chat_subscriptions(self, chat):
+        """What the Telegram ``chat`` follows (sudo), in the order ``/stop`` lists it."""
+        return self.sudo().search([("telegram_chat_id", "=", chat.id)], order="id")
+
+    def _match_stop_argument(self, argument):
+        """The followers among ``self`` (one chat's, in ``/stop``'s list order) that ``/stop
+        <argument>`` names: the unit's serial (any case), else its number in the list."""
+        wanted = argument.strip().casefold()
+        matched = self.filtered(lambda sub: (sub.equipment_id.lot_id.name or "").casefold() == wanted)
+        if not matched and wanted.isdigit() and 1 <= int(wanted) <= len(self):
+            matched = self[int(wanted) - 1]
+        return matched
+
+    def _unit_list_label(self):
+        """How ``/stop`` lists the unit: its serial, then its product."""
+        self.ensure_one()
+        values = self.equipment_id._get_public_page_values()
+        return " — ".join(part for part in (values["serial"], values["product"]) if part)
 
     @api.model
     def _get_by_token(self, token):

@@ -17,7 +17,9 @@ class AfterSalesTelegramChat(models.Model):
     name = fields.Char(required=True, readonly=True)
     gateway_id = fields.Many2one("mail.gateway", required=True, readonly=True, ondelete="cascade")
     chat_token = fields.Char(required=True, readonly=True, help="Telegram chat id.")
-    channel_id = fields.Many2one("discuss.channel", readonly=True, ondelete="set null")
+    channel_id = fields.Many2one(
+        "discuss.channel", string="Discuss Channel", readonly=True, ondelete="set null"
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Verified Contact",

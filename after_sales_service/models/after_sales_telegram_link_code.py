@@ -6,6 +6,8 @@ from odoo import api, fields, models
 
 # A code works for this long after it is issued, once.
 LINK_CODE_MINUTES = 15
+# An expired or used code is deleted this long after.
+SPENT_CODE_DAYS = 1
 
 
 def hash_link_code(code):
@@ -98,3 +100,9 @@ class AfterSalesTelegramLinkCode(models.Model):
         if record:
             record.used_at = now
         return record
+
+    @api.autovacuum
+    def _gc_spent_codes(self):
+        """Delete the codes that expired or were used more than a day ago."""
+        limit = fields.Datetime.now() - timedelta(days=SPENT_CODE_DAYS)
+        self.sudo().search(["|", ("expires_at", "<", limit), ("used_at", "<", limit)]).unlink()

@@ -13,6 +13,10 @@ class AfterSalesTelegramUpdate(models.Model):
     gateway_id = fields.Many2one("mail.gateway", required=True, ondelete="cascade", index=True)
     update_id = fields.Char(required=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now)
+    group_chat_token = fields.Char(
+        index="btree_not_null",
+        help="The group chat the update came from: the bot told it once that it works in private chats only.",
+    )
 
     _gateway_update_uniq = models.Constraint(
         "UNIQUE(gateway_id, update_id)", "This Telegram update was already processed."

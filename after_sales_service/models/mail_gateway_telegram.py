@@ -1,3 +1,4 @@
+import asyncio
 import logging
 
 from markupsafe import Markup
@@ -29,10 +30,50 @@ class MailGatewayTelegram(models.AbstractModel):
                 "Telegram update %s of gateway %s replayed: ignored", update["update_id"], gateway.id
             )
             return None
-        if not update.get("message"):
-            # edited messages, reactions, callbacks...: nothing for a service bot
+        message = update.get("message")
+        if not message:
+            # edited messages, channel posts, reactions, callbacks...: nothing for a service bot
+            return None
+        if message["chat"].get("type") != "private":
+            # a group's messages are nobody's in particular: no request, no contact, no chat
+            self._after_sales_refuse_group(gateway, update)
             return None
         return super()._receive_update(gateway, update)
+
+    def _after_sales_refuse_group(self, gateway, update):
+        """Tell a group (or supergroup) chat once that the bot works in private chats only: its
+        first update is answered, the later ones are not (the group is remembered on its updates,
+        nothing else is written)."""
+        message = update["message"]
+        chat_token = str(message["chat"]["id"])
+        Update = self.env["after_sales.telegram.update"].sudo()
+        answered = Update.search_count(
+            [("gateway_id", "=", gateway.id), ("group_chat_token", "=", chat_token)], limit=1
+        )
+        Update.search([("gateway_id", "=", gateway.id), ("update_id", "=", str(update["update_id"]))]).write(
+            {"group_chat_token": chat_token}
+        )
+        if answered:
+            return
+        sender = message.get("from") or {}
+        env = self.with_context(lang=self._after_sales_user_lang(gateway, sender.get("language_code"))).env
+        bot = gateway.sudo().after_sales_bot_username
+        if bot:
+            text = env._("I work in private chats only: write to me directly, @%s.", bot)
+        else:
+            text = env._("I work in private chats only: write to me directly.")
+        try:
+            asyncio.run(self._after_sales_send_text(gateway, message["chat"]["id"], text))
+        except Exception as exc:  # noqa: BLE001 - a failed courtesy answer must not fail the update
+            _logger.warning(
+                "Telegram gateway %s: no answer to the group chat %s: %s", gateway.id, chat_token, exc
+            )
+
+    async def _after_sales_send_text(self, gateway, chat_id, text):
+        """Send ``text`` to ``chat_id`` straight through the Bot API (no discuss channel)."""
+        bot = self._get_telegram_bot(gateway.token)
+        await bot.initialize()
+        await bot.send_message(chat_id=chat_id, text=text)
 
     def _get_channel(self, gateway, token, update, force_create=False):
         # a service bot hears every chat: an unknown one may report a problem
@@ -94,17 +135,48 @@ class MailGatewayTelegram(models.AbstractModel):
         return channel
 
     def _command_stop(self, gateway, update):
-        """``/stop``: the chat stops following the units it follows (from their public pages)."""
+        """``/stop``: the chat stops following a unit it follows (from the unit's public page).
+
+        ``/stop <serial>`` (or the unit's number in the list) stops that unit, ``/stop all`` all
+        of them; ``/stop`` alone stops the only unit the chat follows, else lists them and says how.
+        """
         if not gateway._after_sales_team():
             return False
         channel = self._get_channel(gateway, update.message.chat_id, update, True)
         chat = self._after_sales_chat(gateway, channel, update)
-        env = self.with_context(lang=self._after_sales_lang(chat, update)).env
-        labels = self.env["after_sales.equipment.subscription"]._unsubscribe_chat(chat)
-        if labels:
-            chat._send(env._("You no longer follow: %s.", ", ".join(labels)))
-        else:
+        lang = self._after_sales_lang(chat, update)
+        env = self.with_context(lang=lang).env
+        followed = env["after_sales.equipment.subscription"]._chat_subscriptions(chat).with_env(env)
+        argument = (update.message.text or "").partition(" ")[2].strip()
+        if not followed:
             chat._send(env._("This chat follows no unit."))
+            return channel
+        if argument.casefold() == "all" or (not argument and len(followed) == 1):
+            stopping = followed
+        elif argument:
+            stopping = followed._match_stop_argument(argument)
+        else:
+            stopping = followed.browse()
+        if stopping:
+            labels = [subscription._unit_label() for subscription in stopping]
+            stopping.sudo().unlink()
+            chat._send(env._("You no longer follow: %s.", ", ".join(labels)))
+            return channel
+        lines = [
+            env._("This chat follows no unit with the serial %s.", argument)
+            if argument
+            else env._("This chat follows these units:")
+        ]
+        lines += [
+            f"{index}. {subscription._unit_list_label()}" for index, subscription in enumerate(followed, 1)
+        ]
+        lines.append(
+            env._(
+                "Send /stop <serial> (or the unit's number in this list) to stop following one unit, "
+                "/stop all to stop following all of them."
+            )
+        )
+        chat._send(Markup("<br/>").join(lines))
         return channel
 
     def _command_requests(self, gateway, update):
@@ -168,12 +240,18 @@ class MailGatewayTelegram(models.AbstractModel):
         user's when installed, else the company's."""
         if chat.partner_id.lang:
             return chat.partner_id.lang
-        installed = [code for code, _name in self.env["res.lang"].get_installed()]
-        user_code = (update.message.from_user and update.message.from_user.language_code) or ""
-        for code in installed:
-            if user_code and code.split("_")[0] == user_code.split("-")[0]:
-                return code
-        return chat.gateway_id.company_id.partner_id.lang or self.env.lang
+        user = update.message.from_user
+        return self._after_sales_user_lang(chat.gateway_id, user and user.language_code)
+
+    def _after_sales_user_lang(self, gateway, language_code):
+        """The installed language of a Telegram user's ``language_code`` (``ru``, ``pt-br``), else
+        the language of the bot's company."""
+        user_code = (language_code or "").split("-")[0]
+        if user_code:
+            for code, _name in self.env["res.lang"].get_installed():
+                if code.split("_")[0] == user_code:
+                    return code
+        return gateway.company_id.partner_id.lang or self.env.lang
 
     def _after_sales_route(self, gateway, team, channel, update, message):
         """Post the chat's ``message`` on the chat's open request, opened when there is none."""

@@ -17,3 +17,4 @@ from . import test_standard_solution
 from . import test_unit_public
 from . import test_portal_reliability
 from . import test_telegram
+from . import test_migration

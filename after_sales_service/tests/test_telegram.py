@@ -525,20 +525,18 @@ class TestTelegram(AfterSalesCommon, HttpCase):
 
     # ------------------------------------------------------------ follow a unit from its QR page
 
-    def _unit_page(self):
-        page = self.url_open(f"/unit/{self.unit.public_token}")
+    def _unit_page(self, unit=None):
+        page = self.url_open(f"/unit/{(unit or self.unit).public_token}")
         self.assertEqual(page.status_code, 200)
         return page
 
-    def _follow_code(self):
+    def _follow_code(self, unit=None):
         """The visitor presses "Follow by Telegram" on the unit's page: the code of its t.me link."""
-        csrf = CSRF.search(self._unit_page().text).group(1)
-        response = self.url_open(f"/unit/{self.unit.public_token}/follow/telegram", data={"csrf_token": csrf})
+        unit = unit or self.unit
+        csrf = CSRF.search(self._unit_page(unit).text).group(1)
+        response = self.url_open(f"/unit/{unit.public_token}/follow/telegram", data={"csrf_token": csrf})
         self.assertEqual(response.status_code, 200, response.text[:300])
         return FOLLOW_CODE.search(response.text).group(1)
-
-    def _unit_followers(self):
-        return self.env["after_sales.equipment.subscription"].search([("equipment_id", "=", self.unit.id)])
 
     def test_follow_unit_by_telegram_from_its_page(self):
         page = self._unit_page()
@@ -636,3 +634,216 @@ class TestTelegram(AfterSalesCommon, HttpCase):
         self.assertTrue(acknowledgement, self._texts())
         self.assertNotIn("e-mail", acknowledgement[0])
         self.assertIn("reply to this message", acknowledgement[0])
+
+    # ------------------------------------------------------------ /stop of a chat following several units
+
+    def _follow_three_units(self):
+        """The chat follows three units from their pages: self.unit, a compressor, a unit with no serial."""
+        compressor = self._create_serial_product("Screw Compressor SC-7")
+        units = (
+            self.unit
+            | self._create_unit(product=compressor, lot=self._create_lot(compressor, "SN-TG-COMP-2"))
+            | self._create_unit(product=compressor)
+        )
+        for unit in units:
+            self._post(self._update(f"/start {self._follow_code(unit)}")).raise_for_status()
+        self.assertEqual(self._unit_followers(units).equipment_id, units)
+        return units
+
+    def _unit_followers(self, units=None):
+        return self.env["after_sales.equipment.subscription"].search(
+            [("equipment_id", "in", (units or self.unit).ids)]
+        )
+
+    def test_stop_with_several_units_lists_them_and_stops_one_or_all(self):
+        units = self._follow_three_units()
+        self.sent.clear()
+        self._post(self._update("/stop")).raise_for_status()
+        # nothing stopped: the list (serial and product) and how to stop one or all
+        self.assertEqual(len(self._unit_followers(units)), 3)
+        self.assertEqual(len(self._texts()), 1)
+        listing = self._texts()[0]
+        self.assertIn("This chat follows these units:", listing)
+        self.assertIn("1. SN-TG-FOLLOW — Test Generator TG-1", listing)
+        self.assertIn("2. SN-TG-COMP-2 — Screw Compressor SC-7", listing)
+        self.assertIn("3. Screw Compressor SC-7", listing)
+        self.assertIn("/stop <serial>", listing)
+        self.assertIn("/stop all", listing)
+        # a serial (in any case) stops that unit only
+        self._post(self._update("/stop sn-tg-comp-2")).raise_for_status()
+        self.assertEqual(self._unit_followers(units).equipment_id, units[0] | units[2])
+        self.assertIn("You no longer follow: Screw Compressor SC-7 / SN-TG-COMP-2.", self._texts()[-1])
+        # a serial the chat does not follow: nothing stopped, the list again
+        self._post(self._update("/stop SN-NOT-MINE")).raise_for_status()
+        self.assertEqual(len(self._unit_followers(units)), 2)
+        self.assertIn("This chat follows no unit with the serial SN-NOT-MINE.", self._texts()[-1])
+        self.assertIn("2. Screw Compressor SC-7", self._texts()[-1])
+        # the unit without a serial, by its number in the list
+        self._post(self._update("/stop 2")).raise_for_status()
+        self.assertEqual(self._unit_followers(units).equipment_id, units[0])
+        # the last one: /stop alone stops it
+        self._post(self._update("/stop")).raise_for_status()
+        self.assertFalse(self._unit_followers(units))
+        self.assertIn("You no longer follow: Test Generator TG-1 / SN-TG-FOLLOW.", self._texts()[-1])
+
+    def test_stop_all(self):
+        units = self._follow_three_units()
+        other_chat = CHAT + 3
+        self._post(self._update(f"/start {self._follow_code()}", chat=other_chat)).raise_for_status()
+        self._post(self._update("/stop all")).raise_for_status()
+        self.assertEqual(self._unit_followers(units).telegram_chat_id.chat_token, str(other_chat))
+        self.assertIn("SN-TG-COMP-2", self._texts()[-1])
+
+    def test_stop_answers_in_the_contacts_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.contact.lang = "ru_RU"
+        self._connect(self.contact)
+        units = self._follow_three_units()
+        self._post(self._update("/stop")).raise_for_status()
+        listing = self._texts()[-1]
+        self.assertIn("Этот чат следит за этими единицами оборудования:", listing)
+        self.assertIn("1. SN-TG-FOLLOW — Test Generator TG-1", listing)
+        self.assertIn("/stop <серийный номер>", listing)
+        self.assertIn("/stop all", listing)
+        self.assertEqual(len(self._unit_followers(units)), 3)
+        self._post(self._update("/stop all")).raise_for_status()
+        self.assertIn("Вы больше не следите за:", self._texts()[-1])
+
+    # ------------------------------------------------------------ groups, channels, edits
+
+    def _group_update(self, text, group=-100500, chat_type="supergroup"):
+        update = self._update(text)
+        update["message"]["chat"] = {"id": group, "title": "Plant maintenance", "type": chat_type}
+        return update
+
+    def _written(self):
+        counts = self._counts()
+        del counts["after_sales.telegram.update"]
+        counts.update(
+            {
+                model: self.env[model].sudo().search_count([])
+                for model in (
+                    "res.partner",
+                    "res.partner.gateway.channel",
+                    "mail.guest",
+                    "after_sales.equipment.subscription",
+                )
+            }
+        )
+        return counts
+
+    def test_group_chat_is_told_once_to_write_in_private(self):
+        link = self.contact._after_sales_telegram_link_code()
+        follow = self._follow_code()
+        counts = self._written()
+        for chat_type, group in (("supergroup", -100500), ("group", -4242)):
+            with self.subTest(chat_type):
+                self.sent.clear()
+                for text in (
+                    "Pump is broken",
+                    f"/start {link['code']}",
+                    f"/start {follow}",
+                    "/requests",
+                    "/stop",
+                ):
+                    response = self._post(self._group_update(text, group=group, chat_type=chat_type))
+                    self.assertEqual(response.status_code, 200)
+                # one answer, to the group; no request, contact, chat, channel nor message
+                self.assertEqual(len(self.sent), 1, self.sent)
+                self.assertEqual(int(self.sent[0]["chat_id"]), group)
+                self.assertIn(
+                    "I work in private chats only: write to me directly, @acme_service_bot.",
+                    self.sent[0]["text"],
+                )
+                self.assertEqual(self._written(), counts)
+        # the codes were not used: the private chat still connects and follows with them
+        self._post(self._update(f"/start {link['code']}")).raise_for_status()
+        self.assertEqual(
+            self.env["after_sales.telegram.chat"].search([("chat_token", "=", str(CHAT))]).partner_id,
+            self.contact,
+        )
+        self._post(self._update(f"/start {follow}")).raise_for_status()
+        self.assertTrue(self._unit_followers())
+
+    def test_group_answer_in_the_members_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        update = self._group_update("Насос сломался")
+        update["message"]["from"]["language_code"] = "ru"
+        self._post(update).raise_for_status()
+        self.assertIn("Я работаю только в личных чатах", self.sent[0]["text"])
+
+    def test_channel_posts_and_edits_are_ignored(self):
+        self._post(self._update("Generator does not start")).raise_for_status()
+        counts = self._written()
+        self.sent.clear()
+        edited = self._update("Generator does not start at all")
+        edited["edited_message"] = dict(edited.pop("message"), edit_date=1765000100)
+        post = {
+            "message_id": 5,
+            "chat": {"id": -100777, "title": "Plant news", "type": "channel"},
+            "date": 1765000000,
+        }
+        updates = [
+            edited,
+            {"update_id": 5001, "channel_post": dict(post, text="New pump installed")},
+            {"update_id": 5002, "edited_channel_post": dict(post, text="Two pumps", edit_date=1765000200)},
+            {"update_id": 5003, "my_chat_member": {"chat": post["chat"], "date": 1765000000}},
+        ]
+        for update in updates:
+            with self.subTest(next(key for key in update if key != "update_id")):
+                response = self._post(update)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(self._written(), counts)
+        self.assertFalse(self.sent)
+        self.assertEqual(
+            len(self._chat_requests().message_ids.filtered(lambda m: m.gateway_type == "telegram")), 1
+        )
+
+    # ------------------------------------------------------------ housekeeping
+
+    def test_spent_codes_are_deleted_after_a_day(self):
+        LinkCode = self.env["after_sales.telegram.link.code"]
+        self.assertTrue(getattr(type(LinkCode)._gc_spent_codes, "_autovacuum", False))
+        now = fields.Datetime.now()
+        hour, day = timedelta(hours=1), timedelta(days=1, minutes=5)
+        codes = {}
+        for label, values in (
+            ("fresh", {}),
+            ("expired an hour ago", {"expires_at": now - hour}),
+            ("used an hour ago", {"used_at": now - hour}),
+            ("expired a day ago", {"expires_at": now - day}),
+            ("used a day ago", {"used_at": now - day}),
+        ):
+            __, codes[label] = LinkCode._issue(self.env["res.partner"], self.gateway, self.unit)
+            codes[label].write(values)
+        __, contact_code = LinkCode._issue(self.contact, self.gateway)
+        LinkCode._gc_spent_codes()
+        self.assertEqual(
+            [label for label, code in codes.items() if code.exists()],
+            ["fresh", "expired an hour ago", "used an hour ago"],
+        )
+        self.assertTrue(contact_code.exists())
+
+    def test_russian_labels_tell_the_channels_apart(self):
+        """A follower's channel is how it is told (as on /my/notifications), not how a request
+        came in, nor the chat's Discuss channel."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["ru_RU"], overwrite=True)
+        labels = {
+            (model, field): self.env[model].with_context(lang="ru_RU").fields_get([field])[field]["string"]
+            for model, field in (
+                ("after_sales.equipment.subscription", "channel"),
+                ("after_sales.request", "channel"),
+                ("after_sales.telegram.chat", "channel_id"),
+                ("res.partner", "after_sales_notify_channel"),
+            )
+        }
+        self.assertEqual(
+            labels,
+            {
+                ("after_sales.equipment.subscription", "channel"): "Способ уведомления",
+                ("after_sales.request", "channel"): "Канал обращения",
+                ("after_sales.telegram.chat", "channel_id"): "Канал обсуждения",
+                ("res.partner", "after_sales_notify_channel"): "Уведомления о сервисе",
+            },
+        )

@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from unittest.mock import patch
 
+import PyPDF2
 from PIL import Image
 
 from odoo import fields
@@ -475,6 +476,59 @@ class TestUnitLabels(UnitPublicCommon):
             html = html.decode()
             self.assertEqual(html.count('class="page"'), 30)
             self.assertEqual(html.count("page-break-after: always"), 29, "no blank label after the last one")
+
+    def _label_units(self):
+        """A Russian customer's unit, and an English one's with a 20-character serial."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["ru_RU"], overwrite=True)
+        self.customer.lang = "ru_RU"
+        english = self.env["res.partner"].create({"name": "Harbour Cranes Ltd", "lang": "en_US"})
+        long_serial = self._create_unit(
+            lot=self._create_lot(self.product_unit, "SN-2026-ABCDEFGHIJKL"), partner=english
+        )
+        self.assertEqual(len(long_serial.lot_id.name), 20)
+        return self.unit, long_serial
+
+    def test_labels_in_the_customers_language(self):
+        russian, english = self._label_units()
+        # printed from a request without a language (the report's URL), or by an English user
+        Report = self.env["ir.actions.report"].with_user(self.as_user).with_context(lang=None)
+        for xmlid in self.REPORTS:
+            with self.subTest(report=xmlid):
+                html = Report._render_qweb_html(xmlid, russian.ids)[0].decode()
+                self.assertIn("Сканируйте для сервиса", html)
+                self.assertNotIn("Scan for service", html)
+                html = Report._render_qweb_html(xmlid, english.ids)[0].decode()
+                self.assertIn("Scan for service", html)
+                # a batch: each label in its own customer's language
+                html = Report._render_qweb_html(xmlid, (russian | english).ids)[0].decode()
+                self.assertEqual(html.count("Сканируйте для сервиса"), 1)
+                self.assertEqual(html.count("Scan for service"), 1)
+        # a customer without a language: the company's
+        self.customer.lang = False
+        self.env.company.partner_id.lang = "ru_RU"
+        html = Report._render_qweb_html(self.REPORTS[0], russian.ids)[0].decode()
+        self.assertIn("Сканируйте для сервиса", html)
+
+    def test_a_long_serial_fits_on_one_line_of_the_small_label(self):
+        russian, unit = self._label_units()
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        pdf, __ = Report._render_qweb_pdf(
+            "after_sales_service.action_report_unit_label_50x30", (russian | unit).ids
+        )
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        pages = PyPDF2.PdfReader(io.BytesIO(pdf)).pages
+        self.assertEqual(len(pages), 2, "one label a page")
+        # the PDF is UTF-8: the Russian customer's label reads Russian
+        self.assertIn("Сканируйте", pages[0].extract_text())
+        lines = [line.strip() for line in pages[1].extract_text().splitlines()]
+        self.assertIn("SN-2026-ABCDEFGHIJKL", lines, "the serial is printed whole, on one line")
+        # and it is not cut: at its size, its monospaced characters (0.6 em) fit the text column
+        html = Report._render_qweb_html("after_sales_service.action_report_unit_label_50x30", unit.ids)[0]
+        serial_pt = float(re.search(rb"font-size: ([0-9.]+)pt;\"\s*>SN-2026-ABCDEFGHIJKL<", html).group(1))
+        column_pt = (50 - 24 - 3) * 72 / 25.4
+        self.assertLessEqual(20 * 0.6 * serial_pt, column_pt)
+        self.assertGreaterEqual(serial_pt, 5, "still legible")
 
     def test_labels_are_printed_from_the_unit_and_the_list(self):
         for xmlid in self.REPORTS:

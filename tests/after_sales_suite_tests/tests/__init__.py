@@ -20,3 +20,4 @@ from . import test_standard_solution_lines
 from . import test_tour_solution
 from . import test_tour_qr
 from . import test_tour_reliability
+from . import test_tour_notifications
