@@ -159,27 +159,76 @@ class AfterSalesReliability(models.AbstractModel):
             prev=prev,
             next=nxt,
         )
-        expression = SQL(
+        expression = self._sql_hours_between(
+            SQL("%s.date", prev), SQL("%s.hours", prev), SQL("%s.date", nxt), SQL("%s.hours", nxt), start, day
+        )
+        return joins, expression
+
+    @api.model
+    def _sql_hours_between(self, prev_date, prev_hours, next_date, next_hours, start, day):
+        """The operating hours on ``day`` (see the class) from the readings around it: the last one
+        dated on or before ``day`` and the first one after it (their dates NULL when there is none);
+        ``start``: the unit's service start."""
+        return SQL(
             """
             CASE
-                WHEN %(prev)s.date IS NOT NULL AND %(next)s.date IS NOT NULL
-                    THEN %(prev)s.hours + (%(next)s.hours - %(prev)s.hours)
-                        * (%(day)s - %(prev)s.date) / (%(next)s.date - %(prev)s.date)
-                WHEN %(prev)s.date IS NOT NULL AND %(prev)s.date > %(start)s
-                    THEN %(prev)s.hours
-                        + %(prev)s.hours * (%(day)s - %(prev)s.date) / (%(prev)s.date - %(start)s)
-                WHEN %(prev)s.date IS NOT NULL THEN %(prev)s.hours
-                WHEN %(next)s.date IS NOT NULL AND %(next)s.date > %(start)s
-                    THEN %(next)s.hours * GREATEST(%(day)s - %(start)s, 0) / (%(next)s.date - %(start)s)
-                WHEN %(next)s.date IS NOT NULL THEN 0.0
+                WHEN %(prev_date)s IS NOT NULL AND %(next_date)s IS NOT NULL
+                    THEN %(prev_hours)s + (%(next_hours)s - %(prev_hours)s)
+                        * (%(day)s - %(prev_date)s) / (%(next_date)s - %(prev_date)s)
+                WHEN %(prev_date)s IS NOT NULL AND %(prev_date)s > %(start)s
+                    THEN %(prev_hours)s
+                        + %(prev_hours)s * (%(day)s - %(prev_date)s) / (%(prev_date)s - %(start)s)
+                WHEN %(prev_date)s IS NOT NULL THEN %(prev_hours)s
+                WHEN %(next_date)s IS NOT NULL AND %(next_date)s > %(start)s
+                    THEN %(next_hours)s * GREATEST(%(day)s - %(start)s, 0) / (%(next_date)s - %(start)s)
+                WHEN %(next_date)s IS NOT NULL THEN 0.0
             END
             """,
-            prev=prev,
-            next=nxt,
+            prev_date=prev_date,
+            prev_hours=prev_hours,
+            next_date=next_date,
+            next_hours=next_hours,
             day=day,
             start=start,
         )
-        return joins, expression
+
+    @api.model
+    def _sql_readings_arrays(self, unit_ids):
+        """SQL of a table (equipment_id, dates, hours): each unit's readings as two arrays sorted by
+        date then hours, for the units of the SQL ``unit_ids`` (a subquery): read once, then
+        ``_sql_hours_in_arrays`` gives the hours on any number of days without reading them again."""
+        return SQL(
+            """
+            SELECT rd.equipment_id,
+                   ARRAY_AGG(rd.date ORDER BY rd.date, rd.hours) AS dates,
+                   ARRAY_AGG(rd.hours ORDER BY rd.date, rd.hours) AS hours
+              FROM after_sales_meter_reading rd
+             WHERE rd.equipment_id IN (%s)
+             GROUP BY rd.equipment_id
+            """,
+            unit_ids,
+        )
+
+    @api.model
+    def _sql_hours_in_arrays(self, dates, hours, start, day):
+        """The operating hours on ``day`` (see the class) from a unit's readings as arrays
+        (``_sql_readings_arrays``; NULL arrays: no reading, no hours). The reading before is the last
+        one dated on or before ``day``, of the highest hours among that date's (``width_bucket``: a
+        binary search of the sorted dates), the one after is the next (the lowest hours of the next
+        date): the same readings as ``_sql_hours_at``'s. An array read out of its bounds is NULL."""
+        bucket = SQL("width_bucket(%s, %s)", day, dates)
+        return SQL(
+            "(SELECT %s FROM (SELECT %s AS k OFFSET 0) bucket)",
+            self._sql_hours_between(
+                SQL("(%s)[bucket.k]", dates),
+                SQL("(%s)[bucket.k]", hours),
+                SQL("(%s)[bucket.k + 1]", dates),
+                SQL("(%s)[bucket.k + 1]", hours),
+                start,
+                day,
+            ),
+            bucket,
+        )
 
     # ------------------------------------------------------------ fleet figures
 
