@@ -233,6 +233,17 @@ def generate(env, refs, first_unit, units, readings, requests):
     env.cr.execute("SELECT min(id), max(id) FROM after_sales_request WHERE title LIKE 'Bench failure %%'")
     req_lo, _req_hi = env.cr.fetchone()
     params.update(req_lo=req_lo)
+    # what the requests store for the reliability figures (their unit's hours, their place among
+    # the unit's requests), computed by the ORM as on a module update: copied rows hold the template's
+    env.cr.execute(
+        "SELECT id FROM after_sales_request WHERE id >= %s AND title LIKE 'Bench failure %%'", [req_lo]
+    )
+    Request = env["after_sales.request"]
+    copied = Request.browse([row[0] for row in env.cr.fetchall()])
+    for name in ("equipment_hours", "reliability_earlier_open"):
+        env.add_to_compute(Request._fields[name], copied)
+    env.flush_all()
+    env.invalidate_all()
     # three failures in five replaced a part: a done part line and its done issue move
     copy_rows(
         env,
@@ -409,6 +420,9 @@ def main():
     parser.add_argument("--forecast-runs", type=int, default=1, help="timed runs of the forecast (median)")
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
     parser.add_argument(
+        "--generate-only", action="store_true", help="generate the fleet and keep it, measure nothing"
+    )
+    parser.add_argument(
         "--reuse",
         metavar="DB",
         help="measure only, once, on DB kept by an earlier run (--keep), after updating the suite's "
@@ -451,15 +465,17 @@ def main():
                 f" (generated in {time.perf_counter() - step:.0f} s)"
             )
             sizes.append(counts)
-            rounds.append(run_cases(env, refs, options.forecast_runs))
-        report(sizes, rounds)
+            if not options.generate_only:
+                rounds.append(run_cases(env, refs, options.forecast_runs))
+        if rounds:
+            report(sizes, rounds)
         say(f"\ndone in {time.perf_counter() - started:.0f} s ({datetime.datetime.now():%Y-%m-%d %H:%M})")
     finally:
         if env is not None:
             env.cr.rollback()
             env.cr.close()
             Registry.delete(BENCH.name)
-        if not options.keep:
+        if not (options.keep or options.generate_only):
             BENCH.drop()
             say(f"database {BENCH.name} dropped")
         shutil.rmtree(data_dir, ignore_errors=True)
