@@ -233,17 +233,6 @@ def generate(env, refs, first_unit, units, readings, requests):
     env.cr.execute("SELECT min(id), max(id) FROM after_sales_request WHERE title LIKE 'Bench failure %%'")
     req_lo, _req_hi = env.cr.fetchone()
     params.update(req_lo=req_lo)
-    # what the requests store for the reliability figures (their unit's hours, their place among
-    # the unit's requests), computed by the ORM as on a module update: copied rows hold the template's
-    env.cr.execute(
-        "SELECT id FROM after_sales_request WHERE id >= %s AND title LIKE 'Bench failure %%'", [req_lo]
-    )
-    Request = env["after_sales.request"]
-    copied = Request.browse([row[0] for row in env.cr.fetchall()])
-    for name in ("equipment_hours", "reliability_earlier_open"):
-        env.add_to_compute(Request._fields[name], copied)
-    env.flush_all()
-    env.invalidate_all()
     # three failures in five replaced a part: a done part line and its done issue move
     copy_rows(
         env,
@@ -278,6 +267,18 @@ def generate(env, refs, first_unit, units, readings, requests):
         },
         params,
     )
+    # what the requests store for the reliability figures (their unit's hours, their place among
+    # the unit's requests), computed by the ORM as on a module update: copied rows hold the template's
+    # (after their lines: the parts replaced)
+    env.cr.execute(
+        "SELECT id FROM after_sales_request WHERE id >= %s AND title LIKE 'Bench failure %%'", [req_lo]
+    )
+    Request = env["after_sales.request"]
+    copied = Request.browse([row[0] for row in env.cr.fetchall()])
+    for name in ("equipment_hours", "reliability_earlier_open", "reliability_parts_qty"):
+        env.add_to_compute(Request._fields[name], copied)
+    env.flush_all()
+    env.invalidate_all()
     return count_rows(env)
 
 

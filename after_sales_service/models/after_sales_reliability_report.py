@@ -36,6 +36,7 @@ class AfterSalesReliabilityReport(models.Model):
             "reliability_earlier_open",
             "reliability_earlier_resolved",
             "reliability_next_open",
+            "reliability_parts_qty",
         ],
         "after_sales.request.stage": ["is_cancel"],
         "after_sales.cause": ["is_failure"],
@@ -233,7 +234,7 @@ class AfterSalesReliabilityReport(models.Model):
                 %(hours_band)s AS hours_band,
                 hours.at_failure IS NOT NULL AS has_hours,
                 1 AS nbr,
-                COALESCE(parts.qty, 0) AS parts_qty,
+                r.reliability_parts_qty AS parts_qty,
                 CASE WHEN r.is_resolved IS TRUE AND r.sla_resolution_date IS NOT NULL
                     THEN r.resolution_time END AS repair_time,
                 COALESCE(visits.onsite_hours, 0) AS onsite_hours,
@@ -275,12 +276,6 @@ class AfterSalesReliabilityReport(models.Model):
                     SELECT %(start)s AS start_day, (r.date_open)::date AS day,
                            (r.date_open)::date - %(start)s AS age_days
                 ) dates
-                LEFT JOIN (
-                    SELECT line.request_id, SUM(line.quantity) AS qty
-                      FROM after_sales_request_line line
-                     WHERE line.line_type = 'part' AND line.done IS TRUE
-                     GROUP BY line.request_id
-                ) parts ON parts.request_id = r.id
                 LEFT JOIN (
                     SELECT line.request_id,
                            (ARRAY_AGG(line.product_id ORDER BY line.sequence, line.id))[1] AS product_id

@@ -7,12 +7,13 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
 
     The Reliability Analysis (``after_sales.reliability.report``) reads these instead of working
     them out for every request each time a page opens: the unit's operating hours on the day the
-    request was received (from the unit's meter readings, ``after_sales.reliability``), and where
+    request was received (from the unit's meter readings, ``after_sales.reliability``), the
+    quantity of its done part lines, and where
     the request stands among the requests of the same unit and cause that are not cancelled, in
     the order received (by date, then by id): whether an earlier one is still open, the latest
     resolution of the earlier ones, and when the next one was received. Each is recomputed when
     what it is read from changes: a reading of the unit, the unit's service start, the request's
-    unit, cause, stage or dates, and those of the unit's other requests.
+    lines, unit, cause, stage or dates, and those of the unit's other requests.
     """
 
     _name = "after_sales.request.reliability.mixin"
@@ -33,6 +34,15 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         help="The unit has meter readings: its hours on the day the request was received are known.",
+    )
+    reliability_parts_qty = fields.Float(
+        string="Parts Replaced",
+        digits="Product Unit",
+        compute="_compute_reliability_parts_qty",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="Quantity of the done part lines.",
     )
     reliability_earlier_open = fields.Boolean(
         string="Earlier Request Open",
@@ -102,6 +112,13 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
             value = values.get(position)
             request.equipment_hours = value or 0.0
             request.equipment_hours_known = value is not None
+
+    @api.depends("line_ids.line_type", "line_ids.done", "line_ids.quantity")
+    def _compute_reliability_parts_qty(self):
+        for request in self:
+            request.reliability_parts_qty = sum(
+                line.quantity for line in request.line_ids if line.line_type == "part" and line.done
+            )
 
     @api.depends(
         "equipment_id",

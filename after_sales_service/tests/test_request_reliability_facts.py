@@ -122,3 +122,19 @@ class TestRequestReliabilityFacts(AfterSalesCommon):
         self.assertRecordValues(
             third, [{"reliability_earlier_open": False, "reliability_earlier_resolved": False}]
         )
+
+    def test_parts_replaced_follow_lines(self):
+        request = self._request(self.unit_a, "2026-06-01 09:00:00")
+        seal = self.env["product.product"].create({"name": "Facts seal", "type": "consu"})
+        Line = self.env["after_sales.request.line"]
+        vals = {"request_id": request.id, "line_type": "part", "product_id": seal.id}
+        done = Line.create(dict(vals, quantity=2, done=True))
+        self.assertEqual(request.reliability_parts_qty, 2)
+        self.assertRecordValues(self._row(request), [{"parts_qty": 2, "component_id": seal.id}])
+        # a part not used and a work do not count
+        Line.create(dict(vals, quantity=5, done=False))
+        Line.create({"request_id": request.id, "line_type": "work", "name": "Facts work", "done": True})
+        self.assertEqual(request.reliability_parts_qty, 2)
+        done.unlink()
+        self.assertEqual(request.reliability_parts_qty, 0)
+        self.assertRecordValues(self._row(request), [{"parts_qty": 0, "component_id": False}])
