@@ -29,6 +29,7 @@ Not imported by the tests.
 import argparse
 import datetime
 import shutil
+import sys
 import tempfile
 import time
 
@@ -151,8 +152,8 @@ def generate(env, refs, first_unit, units, readings, requests):
             "decommissioning_date": "CASE WHEN s.g %% 97 = 0 THEN s.start + 400 END",
             "state": "CASE WHEN s.g %% 97 = 0 THEN 'decommissioned' ELSE 'in_service' END",
             "current_hours": "0",
-            # unique per unit, as each unit's QR code token (a copy of the template's would clash)
-            "public_token": "md5('bench-unit-' || s.g)",
+            # the QR page's token is unique: one per unit (the template's token would repeat)
+            "public_token": "'bench-' || md5(random()::text || s.g::text)",
         },
         params,
     )
@@ -266,6 +267,23 @@ def generate(env, refs, first_unit, units, readings, requests):
         },
         params,
     )
+    # what the requests store for the reliability figures (their unit's hours, their place among
+    # the unit's requests), computed by the ORM as on a module update: copied rows hold the template's
+    # (after their lines: the parts replaced)
+    env.cr.execute(
+        "SELECT id FROM after_sales_request WHERE id >= %s AND title LIKE 'Bench failure %%'", [req_lo]
+    )
+    Request = env["after_sales.request"]
+    copied = Request.browse([row[0] for row in env.cr.fetchall()])
+    for name in ("equipment_hours", "reliability_earlier_open", "reliability_parts_qty"):
+        env.add_to_compute(Request._fields[name], copied)
+    env.flush_all()
+    env.invalidate_all()
+    return count_rows(env)
+
+
+def count_rows(env):
+    """[units, readings, requests, done moves] of the bench's fleet."""
     env.cr.execute(
         """SELECT (SELECT count(*) FROM after_sales_equipment WHERE name LIKE 'Bench unit %%'),
                   (SELECT count(*) FROM after_sales_meter_reading),
@@ -362,6 +380,37 @@ def report(sizes, rounds):
         say(f"ratio {ours.strip()} / {odoo_name.strip()}: {ratios}")
 
 
+def reuse(options):
+    """Update the modules in an existing bench database, then measure its fleet once."""
+    BENCH.name = options.reuse
+    data_dir = tempfile.mkdtemp(prefix="bench_reliability_")
+    env = None
+    try:
+        step = time.perf_counter()
+        BENCH.update(data_dir, ["after_sales_service", "after_sales_parts"])
+        say(f"database {BENCH.name}: modules updated in {time.perf_counter() - step:.0f} s")
+        BENCH.vacuum(
+            "after_sales_equipment",
+            "after_sales_meter_reading",
+            "after_sales_request",
+            "after_sales_request_line",
+            "stock_move",
+        )
+        env = BENCH.open_env(data_dir)
+        counts = count_rows(env)
+        refs = {"manager": env["res.users"].search([("login", "=", "bench_quality")], limit=1)}
+        if not refs["manager"]:
+            sys.exit(f"{BENCH.name} has no bench fleet (made by this script with --keep)")
+        say(f"\n{counts[0]:,} units, {counts[1]:,} readings, {counts[2]:,} requests, {counts[3]:,} moves")
+        report([counts], [run_cases(env, refs, options.forecast_runs)])
+    finally:
+        if env is not None:
+            env.cr.rollback()
+            env.cr.close()
+            Registry.delete(BENCH.name)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -371,7 +420,19 @@ def main():
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--forecast-runs", type=int, default=1, help="timed runs of the forecast (median)")
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="generate the fleet and keep it, measure nothing"
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DB",
+        help="measure only, once, on DB kept by an earlier run (--keep), after updating the suite's "
+        "modules in it (-u after_sales_service,after_sales_parts); DB is neither changed otherwise "
+        "nor dropped: give it a copy (createdb -T)",
+    )
     options = parser.parse_args()
+    if options.reuse:
+        return reuse(options)
     data_dir = tempfile.mkdtemp(prefix="bench_reliability_")
     started = time.perf_counter()
     env = None
@@ -405,15 +466,17 @@ def main():
                 f" (generated in {time.perf_counter() - step:.0f} s)"
             )
             sizes.append(counts)
-            rounds.append(run_cases(env, refs, options.forecast_runs))
-        report(sizes, rounds)
+            if not options.generate_only:
+                rounds.append(run_cases(env, refs, options.forecast_runs))
+        if rounds:
+            report(sizes, rounds)
         say(f"\ndone in {time.perf_counter() - started:.0f} s ({datetime.datetime.now():%Y-%m-%d %H:%M})")
     finally:
         if env is not None:
             env.cr.rollback()
             env.cr.close()
             Registry.delete(BENCH.name)
-        if not options.keep:
+        if not (options.keep or options.generate_only):
             BENCH.drop()
             say(f"database {BENCH.name} dropped")
         shutil.rmtree(data_dir, ignore_errors=True)

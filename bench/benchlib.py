@@ -142,6 +142,14 @@ class BenchDatabase:
         if result.returncode:
             sys.exit(f"installing {self.module} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
+    def update(self, data_dir, modules):
+        """Update ``modules`` (and what depends on them) in the existing database."""
+        cmd = [sys.executable, "-m", "odoo", *self.odoo_args(data_dir)]
+        cmd += ["-u", ",".join(modules), "--stop-after-init", "--no-http"]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode:
+            sys.exit(f"updating {', '.join(modules)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
     def open_env(self, data_dir):
         odoo.tools.config.parse_config(self.odoo_args(data_dir), setup_logging=True)
         cr = Registry(self.name).cursor()

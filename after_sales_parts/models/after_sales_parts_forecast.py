@@ -4,6 +4,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.after_sales_service.models.after_sales_reliability import HOURS_BANDS
@@ -59,36 +60,43 @@ class AfterSalesPartsForecast(models.AbstractModel):
 
         Quantities in the part's unit of measure; failures: the requests that issued it.
         """
-        reliability = self.env["after_sales.reliability"]
         rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT req.equipment_id, sm.product_id,
-                       SUM(CASE WHEN sm.product_uom_qty > 0
-                                THEN sm.product_qty * sm.quantity / sm.product_uom_qty ELSE 0 END
-                           * CASE WHEN sm.origin_returned_move_id IS NOT NULL
-                                       OR sm.after_sales_move_kind = 'return' THEN -1 ELSE 1 END),
-                       COUNT(DISTINCT req.id) FILTER (WHERE sm.origin_returned_move_id IS NULL
-                                                       AND sm.after_sales_move_kind IS DISTINCT FROM 'return')
-                  FROM stock_move sm
-                  JOIN after_sales_request_line line ON line.id = sm.after_sales_line_id
-                  JOIN after_sales_request req ON req.id = line.request_id
-                  JOIN after_sales_cause cause ON cause.id = req.cause_id
-                  JOIN after_sales_request_stage stage ON stage.id = req.stage_id
-                 WHERE sm.state = 'done'
-                   AND sm.after_sales_move_kind IS DISTINCT FROM 'consume'
-                   AND sm.date >= %s AND sm.date < %s
-                   AND req.company_id IN %s
-                   AND %s
-                 GROUP BY req.equipment_id, sm.product_id
-                """,
-                fields.Datetime.to_datetime(date_from),
-                fields.Datetime.to_datetime(date_to),
-                tuple(self._companies().ids),
-                reliability._sql_is_failure("req", "cause", "stage"),
-            )
+            self._sql_issued(fields.Datetime.to_datetime(date_from), fields.Datetime.to_datetime(date_to))
         )
         return {(unit_id, part_id): (qty, count) for unit_id, part_id, qty, count in rows}
+
+    @api.model
+    def _sql_issued(self, date_from, date_to):
+        """SQL of ``_get_issued``'s rows (unit_id, part_id, qty, failures) between the datetimes
+        (SQL or values) ``date_from`` and ``date_to``."""
+        reliability = self.env["after_sales.reliability"]
+        return SQL(
+            """
+            SELECT req.equipment_id AS unit_id, sm.product_id AS part_id,
+                   SUM(CASE WHEN sm.product_uom_qty > 0
+                            THEN sm.product_qty * sm.quantity / sm.product_uom_qty ELSE 0 END
+                       * CASE WHEN sm.origin_returned_move_id IS NOT NULL
+                                   OR sm.after_sales_move_kind = 'return' THEN -1 ELSE 1 END) AS qty,
+                   COUNT(DISTINCT req.id) FILTER (WHERE sm.origin_returned_move_id IS NULL
+                                                   AND sm.after_sales_move_kind IS DISTINCT FROM 'return')
+                       AS failures
+              FROM stock_move sm
+              JOIN after_sales_request_line line ON line.id = sm.after_sales_line_id
+              JOIN after_sales_request req ON req.id = line.request_id
+              JOIN after_sales_cause cause ON cause.id = req.cause_id
+              JOIN after_sales_request_stage stage ON stage.id = req.stage_id
+             WHERE sm.state = 'done'
+               AND sm.after_sales_move_kind IS DISTINCT FROM 'consume'
+               AND sm.date >= %s AND sm.date < %s
+               AND req.company_id IN %s
+               AND %s
+             GROUP BY req.equipment_id, sm.product_id
+            """,
+            date_from,
+            date_to,
+            tuple(self._companies().ids),
+            reliability._sql_is_failure("req", "cause", "stage"),
+        )
 
     @api.model
     def _hours_band(self, hours):
@@ -99,91 +107,207 @@ class AfterSalesPartsForecast(models.AbstractModel):
         return band
 
     @api.model
-    def _get_fleet(self, as_of, life=None):
-        """{unit id: {product_id, company_id, band, utilisation}}: units at risk on ``as_of``.
-
-        ``utilisation``: operating hours per day over the last ``UTILISATION_DAYS`` (0 without
-        readings). ``life``: the units' exposure over their service life up to ``as_of`` when the
-        caller has it already.
-        """
-        reliability = self.env["after_sales.reliability"]
-        if life is None:
-            life = reliability._get_unit_exposure(None, as_of, self._unit_domain())
-        recent = reliability._get_unit_exposure(
-            as_of - datetime.timedelta(days=UTILISATION_DAYS - 1), as_of, self._unit_domain()
-        )
-        end = as_of + datetime.timedelta(days=1)
-        fleet = {}
-        for unit_id, row in life.items():
-            if row["date_to"] != end:
-                continue
-            window = recent.get(unit_id)
-            utilisation = 0.0
-            if window and window["hours"] is not None and window["days"]:
-                utilisation = window["hours"] / window["days"]
-            fleet[unit_id] = {
-                "product_id": row["product_id"],
-                "company_id": row["company_id"],
-                "band": self._hours_band(row["hours"]),
-                "utilisation": utilisation,
-            }
-        return fleet
-
-    @api.model
     def _get_rates(self, as_of):
         """The failure rates as of ``as_of`` (see the class), for ``_rate_of``.
 
-        Returns {"fleet": _get_fleet(as_of), "parts": {product id: [part ids]}, "band", "product",
+        Returns {"usage": {(product id, band, company id): utilisation}, the summed utilisation of
+        the units at risk on ``as_of`` of each product, band and company (``_read_rate_sums``), "parts":
+        {product id: {part ids}}, "category_of": {part id: category id}, "band", "product",
         "category": {key: (parts issued, failures, hours)}}.
         """
-        reliability = self.env["after_sales.reliability"]
-        date_from = as_of - datetime.timedelta(days=HISTORY_DAYS - 1)
-        life = reliability._get_unit_exposure(None, as_of, self._unit_domain())
-        fleet = self._get_fleet(as_of, life)
-        window = reliability._get_unit_exposure(date_from, as_of, self._unit_domain())
-        issued = self._get_issued(date_from, as_of + datetime.timedelta(days=1))
-        band_sums = defaultdict(lambda: [0.0, 0, 0.0])
-        product_sums = defaultdict(lambda: [0.0, 0, 0.0])
-        category_sums = defaultdict(lambda: [0.0, set(), 0.0])
-        hours_band, hours_product = defaultdict(float), defaultdict(float)
-        band_of = {}
-        for unit_id, row in window.items():
-            if row["hours"] is None:
-                continue
-            band_of[unit_id] = self._hours_band(life.get(unit_id, row)["hours"])
-            hours_band[row["product_id"], band_of[unit_id]] += row["hours"]
-            hours_product[row["product_id"]] += row["hours"]
-        parts = self.env["product.product"].browse({part_id for __, part_id in issued})
+        return self._get_rates_many([as_of])[as_of]
+
+    @api.model
+    def _get_rates_many(self, days):
+        """{as_of: ``_get_rates(as_of)``} for each of ``days``, read in one query: each unit's
+        readings once (``_sql_readings_arrays``), its hours on every day the rates need from them
+        (its service start, the end, the starts of the history and utilisation windows of each
+        day), then summed per product, hours band and company in the database."""
+        days = sorted(set(days))
+        if not days:
+            return {}
+        usage, hours, issued = self._read_rate_sums(days)
+        rates = {}
+        parts = self.env["product.product"].browse({part_id for (__, __, part_id, __) in issued})
         category_of = {part.id: part.categ_id.id for part in parts}
-        parts_of = defaultdict(set)
-        for (unit_id, part_id), (qty, count) in issued.items():
-            if unit_id not in band_of:
-                continue
-            product_id = window[unit_id]["product_id"]
-            parts_of[product_id].add(part_id)
-            for sums, key in (
-                (band_sums, (product_id, part_id, band_of[unit_id])),
-                (product_sums, (product_id, part_id)),
-            ):
-                sums[key][0] += qty
-                sums[key][1] += count
-            category = category_sums[product_id, category_of[part_id]]
-            category[0] += qty
-            category[1].add(part_id)
-        for key, sums in band_sums.items():
-            sums[2] = hours_band[key[0], key[2]]
-        for key, sums in product_sums.items():
-            sums[2] = hours_product[key[0]]
-        for key, sums in category_sums.items():
-            sums[2] = hours_product[key[0]]
-        return {
-            "fleet": fleet,
-            "parts": parts_of,
-            "category_of": category_of,
-            "band": band_sums,
-            "product": product_sums,
-            "category": category_sums,
-        }
+        for as_of in days:
+            hours_band, hours_product = defaultdict(float), defaultdict(float)
+            for (day, product_id, band), value in hours.items():
+                if day == as_of:
+                    hours_band[product_id, band] += value
+                    hours_product[product_id] += value
+            band_sums = defaultdict(lambda: [0.0, 0, 0.0])
+            product_sums = defaultdict(lambda: [0.0, 0, 0.0])
+            category_sums = defaultdict(lambda: [0.0, set(), 0.0])
+            parts_of = defaultdict(set)
+            for (day, product_id, part_id, band), (qty, count) in issued.items():
+                if day != as_of:
+                    continue
+                parts_of[product_id].add(part_id)
+                for sums, key in (
+                    (band_sums, (product_id, part_id, band)),
+                    (product_sums, (product_id, part_id)),
+                ):
+                    sums[key][0] += qty
+                    sums[key][1] += count
+                category = category_sums[product_id, category_of[part_id]]
+                category[0] += qty
+                category[1].add(part_id)
+            for key, sums in band_sums.items():
+                sums[2] = hours_band[key[0], key[2]]
+            for key, sums in product_sums.items():
+                sums[2] = hours_product[key[0]]
+            for key, sums in category_sums.items():
+                sums[2] = hours_product[key[0]]
+            rates[as_of] = {
+                "usage": {key[1:]: value for key, value in usage.items() if key[0] == as_of},
+                "parts": parts_of,
+                "category_of": category_of,
+                "band": band_sums,
+                "product": product_sums,
+                "category": category_sums,
+            }
+        return rates
+
+    @api.model
+    def _read_rate_sums(self, days):
+        """(usage, hours, issued) of the rates of ``days`` (``_get_rates_many``), from the database:
+
+        - usage {(as_of, product id, band, company id): utilisation}: the units at risk on as_of
+          (their service covers it, through its end), each its hours per day over the
+          ``UTILISATION_DAYS`` up to as_of (0 without readings), in the band of its hours over its
+          service up to as_of;
+        - hours {(as_of, product id, band): hours}: the operating hours of the units with readings
+          over their days at risk of the history window (``HISTORY_DAYS`` up to as_of);
+        - issued {(as_of, product id, part id, band): (quantity, failures)}: ``_get_issued`` over
+          the history window, of those units.
+
+        A unit's figures are the reliability's (``after_sales.reliability._get_unit_exposure``):
+        its days at risk end the day after as_of (not after tomorrow), its hours are interpolated
+        from its readings.
+        """
+        reliability = self.env["after_sales.reliability"]
+        Unit = self.env["after_sales.equipment"].with_context(active_test=False)
+        Unit.check_access("read")
+        query = Unit._search(Domain(self._unit_domain()))
+        table = SQL.identifier(query.table)
+        units = query.select(
+            SQL("%s.id AS id", table),
+            SQL("%s.product_id AS product_id", table),
+            SQL("%s.company_id AS company_id", table),
+            SQL("%s AS start_day", reliability._sql_service_start(query.table)),
+            SQL("%s AS end_day", reliability._sql_service_end(query.table)),
+        )
+        tomorrow = fields.Date.context_today(self) + datetime.timedelta(days=1)
+        one_day = datetime.timedelta(days=1)
+        window_from = [day - datetime.timedelta(days=HISTORY_DAYS - 1) for day in days]
+
+        def hours_on(day, unit="unit"):
+            return reliability._sql_hours_in_arrays(
+                SQL("%s.dates", SQL.identifier(unit)),
+                SQL("%s.hours", SQL.identifier(unit)),
+                SQL("%s.start_day", SQL.identifier(unit)),
+                day,
+            )
+
+        band = SQL(
+            "CASE %s ELSE %s END",
+            SQL(" ").join(
+                SQL("WHEN COALESCE(at.life_hours, 0.0) >= %s THEN %s", lower, code)
+                for code, _label, lower in reversed(HOURS_BANDS[1:])
+            ),
+            HOURS_BANDS[0][0],
+        )
+        issued_sql = self._sql_issued(SQL("period.date_from"), SQL("period.date_to"))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH fleet_unit AS MATERIALIZED (%(units)s),
+                read_unit AS MATERIALIZED (
+                    SELECT fleet_unit.*, readings.dates, readings.hours,
+                           readings.dates IS NOT NULL AS has_readings
+                      FROM fleet_unit
+                      LEFT JOIN (%(readings)s) readings ON readings.equipment_id = fleet_unit.id
+                ),
+                unit AS MATERIALIZED (
+                    SELECT read_unit.*, %(at_start)s AS at_start FROM read_unit
+                ),
+                period AS (
+                    SELECT * FROM unnest(%(as_of)s::date[], %(end_limit)s::date[], %(fleet_end)s::date[],
+                                         %(window_from)s::date[], %(recent_from)s::date[],
+                                         %(history_from)s::timestamp[], %(history_to)s::timestamp[])
+                        AS p(as_of, end_limit, fleet_end, window_from, recent_from, date_from, date_to)
+                ),
+                at AS MATERIALIZED (
+                    SELECT period.as_of, unit.id AS unit_id, unit.product_id, unit.company_id,
+                           unit.has_readings, risk.hi = period.fleet_end AS in_fleet,
+                           risk.hi > risk.window_lo AS in_window,
+                           h.at_hi - unit.at_start AS life_hours,
+                           h.at_hi - h.at_window AS window_hours,
+                           CASE WHEN unit.has_readings AND risk.hi > risk.recent_lo
+                                THEN (h.at_hi - h.at_recent) / (risk.hi - risk.recent_lo) ELSE 0.0
+                           END AS utilisation
+                      FROM unit
+                     CROSS JOIN period
+                     CROSS JOIN LATERAL (
+                        SELECT LEAST(COALESCE(unit.end_day, 'infinity'::date), period.end_limit) AS hi,
+                               GREATEST(unit.start_day, period.window_from) AS window_lo,
+                               GREATEST(unit.start_day, period.recent_from) AS recent_lo
+                     ) risk
+                     CROSS JOIN LATERAL (
+                        SELECT %(at_hi)s AS at_hi, %(at_window)s AS at_window, %(at_recent)s AS at_recent
+                        OFFSET 0
+                     ) h
+                     WHERE risk.hi > unit.start_day
+                ),
+                banded AS MATERIALIZED (
+                    SELECT at.*, %(band)s AS band FROM at
+                ),
+                issued AS (
+                    SELECT period.as_of, issued.*
+                      FROM period CROSS JOIN LATERAL (%(issued)s) issued
+                )
+                SELECT 'usage', as_of, product_id, band, company_id, SUM(utilisation), 0
+                  FROM banded WHERE in_fleet
+                 GROUP BY as_of, product_id, band, company_id
+                UNION ALL
+                SELECT 'hours', as_of, product_id, band, NULL, SUM(window_hours), 0
+                  FROM banded WHERE in_window AND has_readings
+                 GROUP BY as_of, product_id, band
+                UNION ALL
+                SELECT 'issued', banded.as_of, banded.product_id, banded.band, issued.part_id,
+                       SUM(issued.qty), SUM(issued.failures)::int
+                  FROM issued
+                  JOIN banded ON banded.as_of = issued.as_of AND banded.unit_id = issued.unit_id
+                   AND banded.in_window AND banded.has_readings
+                 GROUP BY banded.as_of, banded.product_id, banded.band, issued.part_id
+                """,
+                units=units,
+                readings=reliability._sql_readings_arrays(SQL("SELECT id FROM fleet_unit")),
+                as_of=days,
+                end_limit=[min(day + one_day, tomorrow) for day in days],
+                fleet_end=[day + one_day for day in days],
+                window_from=window_from,
+                recent_from=[day - datetime.timedelta(days=UTILISATION_DAYS - 1) for day in days],
+                history_from=[fields.Datetime.to_datetime(day) for day in window_from],
+                history_to=[fields.Datetime.to_datetime(day + one_day) for day in days],
+                at_start=hours_on(SQL("read_unit.start_day"), "read_unit"),
+                at_hi=hours_on(SQL("risk.hi")),
+                at_window=hours_on(SQL("risk.window_lo")),
+                at_recent=hours_on(SQL("risk.recent_lo")),
+                band=band,
+                issued=issued_sql,
+            )
+        )
+        usage, hours, issued = {}, {}, {}
+        for kind, as_of, product_id, band_code, other, value, count in rows:
+            if kind == "usage":
+                usage[as_of, product_id, band_code, other] = value
+            elif kind == "hours":
+                hours[as_of, product_id, band_code] = value
+            else:
+                issued[as_of, product_id, other, band_code] = (value, count)
+        return usage, hours, issued
 
     @api.model
     def _rate_of(self, rates, product_id, part_id, band):
@@ -220,12 +344,10 @@ class AfterSalesPartsForecast(models.AbstractModel):
         """{(part id, warehouse id): (quantity, rate sources)} expected from failures over ``days``.
 
         Each unit at risk: its utilisation × ``days`` × the part's rate for its product and band
-        (summed per product, band and company first: the rates are the same within them).
+        (summed per product, band and company first, ``_get_rates``: the rates are the same within
+        them).
         """
-        fleet = rates["fleet"]
-        usage = defaultdict(float)
-        for row in fleet.values():
-            usage[row["product_id"], row["band"], row["company_id"]] += row["utilisation"]
+        usage = rates["usage"]
         warehouses = self._warehouse_of_companies({company_id for __, __, company_id in usage})
         demand = defaultdict(lambda: [0.0, set()])
         for (product_id, band, company_id), utilisation in usage.items():
@@ -310,16 +432,18 @@ class AfterSalesPartsForecast(models.AbstractModel):
     # ------------------------------------------------------------ backtest
 
     @api.model
-    def _backtest(self, today):
+    def _backtest(self, today, rates_by_day=None):
         """{part id: {mape, naive_mape, bias, months}} of the last ``BACKTEST_MONTHS`` full months.
 
         For each month: the failures' forecast made the day before it began (data up to then)
         against the parts issued under failures in it; the naive forecast is the mean of the
         parts issued in the ``NAIVE_MONTHS`` months before. MAPE = mean of |F - A| / A × 100 over
-        the months with A > 0; bias = mean of F - A over the months.
+        the months with A > 0; bias = mean of F - A over the months. ``rates_by_day``: the rates of
+        those days (``_backtest_days``) when the caller read them already.
         """
-        first = today.replace(day=1)
-        starts = [first - relativedelta(months=i) for i in range(BACKTEST_MONTHS + NAIVE_MONTHS, 0, -1)]
+        starts = self._backtest_starts(today)
+        if rates_by_day is None:
+            rates_by_day = self._get_rates_many(self._backtest_days(today))
         actual = {}
         for start in starts:
             issued = defaultdict(float)
@@ -332,7 +456,7 @@ class AfterSalesPartsForecast(models.AbstractModel):
             days = (start + relativedelta(months=1) - start).days
             forecast = defaultdict(float)
             for (part_id, __), (qty, __) in self._failure_demand(
-                self._get_rates(start - datetime.timedelta(days=1)), days
+                rates_by_day[start - datetime.timedelta(days=1)], days
             ).items():
                 forecast[part_id] += qty
             for part_id in set(forecast) | set(actual[start]):
@@ -353,15 +477,29 @@ class AfterSalesPartsForecast(models.AbstractModel):
             }
         return result
 
+    @api.model
+    def _backtest_starts(self, today):
+        """The first days of the months of the backtest, the naive forecast's months first."""
+        first = today.replace(day=1)
+        return [first - relativedelta(months=i) for i in range(BACKTEST_MONTHS + NAIVE_MONTHS, 0, -1)]
+
+    @api.model
+    def _backtest_days(self, today):
+        """The days the backtest's forecasts are made (the eve of each month tested)."""
+        return [start - datetime.timedelta(days=1) for start in self._backtest_starts(today)[NAIVE_MONTHS:]]
+
     # ------------------------------------------------------------ the forecast
 
     @api.model
     def _get_forecast(self, today=None):
         """[values of ``after_sales.parts.forecast.line``]: per part, warehouse and horizon."""
         today = today or fields.Date.context_today(self)
-        rates = self._get_rates(today - datetime.timedelta(days=1))
+        eve = today - datetime.timedelta(days=1)
+        # the rates of today and of the backtest's months in one read of the installed base
+        rates_by_day = self._get_rates_many([eve, *self._backtest_days(today)])
+        rates = rates_by_day[eve]
         open_demand = self._open_request_demand()
-        backtest = self._backtest(today)
+        backtest = self._backtest(today, rates_by_day)
         # the failures' demand is linear in the days: computed for one day, scaled
         per_day = self._failure_demand(rates, 1)
         maintenance_by_horizon = self._maintenance_demand(today, HORIZONS)

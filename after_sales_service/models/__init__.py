@@ -10,6 +10,7 @@ from . import after_sales_timer_mixin
 from . import after_sales_sla_mixin
 from . import after_sales_mail_intake_mixin
 from . import after_sales_request_solution_mixin
+from . import after_sales_request_reliability_mixin
 from . import after_sales_equipment_public_mixin
 from . import after_sales_customer_channel_mixin
 from . import after_sales_equipment

@@ -8,6 +8,8 @@ from odoo.tools import SQL
 DAYS_PER_YEAR = 365
 REPEAT_WINDOWS = (30, 90)
 FIRST_TIME_FIX_DAYS = 30
+# up to this many units, the failures of a fleet are read by the units' ids
+SMALL_FLEET = 10000
 
 AGE_BANDS = [
     ("0_1", "Under 1 year"),
@@ -159,27 +161,76 @@ class AfterSalesReliability(models.AbstractModel):
             prev=prev,
             next=nxt,
         )
-        expression = SQL(
+        expression = self._sql_hours_between(
+            SQL("%s.date", prev), SQL("%s.hours", prev), SQL("%s.date", nxt), SQL("%s.hours", nxt), start, day
+        )
+        return joins, expression
+
+    @api.model
+    def _sql_hours_between(self, prev_date, prev_hours, next_date, next_hours, start, day):
+        """The operating hours on ``day`` (see the class) from the readings around it: the last one
+        dated on or before ``day`` and the first one after it (their dates NULL when there is none);
+        ``start``: the unit's service start."""
+        return SQL(
             """
             CASE
-                WHEN %(prev)s.date IS NOT NULL AND %(next)s.date IS NOT NULL
-                    THEN %(prev)s.hours + (%(next)s.hours - %(prev)s.hours)
-                        * (%(day)s - %(prev)s.date) / (%(next)s.date - %(prev)s.date)
-                WHEN %(prev)s.date IS NOT NULL AND %(prev)s.date > %(start)s
-                    THEN %(prev)s.hours
-                        + %(prev)s.hours * (%(day)s - %(prev)s.date) / (%(prev)s.date - %(start)s)
-                WHEN %(prev)s.date IS NOT NULL THEN %(prev)s.hours
-                WHEN %(next)s.date IS NOT NULL AND %(next)s.date > %(start)s
-                    THEN %(next)s.hours * GREATEST(%(day)s - %(start)s, 0) / (%(next)s.date - %(start)s)
-                WHEN %(next)s.date IS NOT NULL THEN 0.0
+                WHEN %(prev_date)s IS NOT NULL AND %(next_date)s IS NOT NULL
+                    THEN %(prev_hours)s + (%(next_hours)s - %(prev_hours)s)
+                        * (%(day)s - %(prev_date)s) / (%(next_date)s - %(prev_date)s)
+                WHEN %(prev_date)s IS NOT NULL AND %(prev_date)s > %(start)s
+                    THEN %(prev_hours)s
+                        + %(prev_hours)s * (%(day)s - %(prev_date)s) / (%(prev_date)s - %(start)s)
+                WHEN %(prev_date)s IS NOT NULL THEN %(prev_hours)s
+                WHEN %(next_date)s IS NOT NULL AND %(next_date)s > %(start)s
+                    THEN %(next_hours)s * GREATEST(%(day)s - %(start)s, 0) / (%(next_date)s - %(start)s)
+                WHEN %(next_date)s IS NOT NULL THEN 0.0
             END
             """,
-            prev=prev,
-            next=nxt,
+            prev_date=prev_date,
+            prev_hours=prev_hours,
+            next_date=next_date,
+            next_hours=next_hours,
             day=day,
             start=start,
         )
-        return joins, expression
+
+    @api.model
+    def _sql_readings_arrays(self, unit_ids):
+        """SQL of a table (equipment_id, dates, hours): each unit's readings as two arrays sorted by
+        date then hours, for the units of the SQL ``unit_ids`` (a subquery): read once, then
+        ``_sql_hours_in_arrays`` gives the hours on any number of days without reading them again."""
+        return SQL(
+            """
+            SELECT rd.equipment_id,
+                   ARRAY_AGG(rd.date ORDER BY rd.date, rd.hours) AS dates,
+                   ARRAY_AGG(rd.hours ORDER BY rd.date, rd.hours) AS hours
+              FROM after_sales_meter_reading rd
+             WHERE rd.equipment_id IN (%s)
+             GROUP BY rd.equipment_id
+            """,
+            unit_ids,
+        )
+
+    @api.model
+    def _sql_hours_in_arrays(self, dates, hours, start, day):
+        """The operating hours on ``day`` (see the class) from a unit's readings as arrays
+        (``_sql_readings_arrays``; NULL arrays: no reading, no hours). The reading before is the last
+        one dated on or before ``day``, of the highest hours among that date's (``width_bucket``: a
+        binary search of the sorted dates), the one after is the next (the lowest hours of the next
+        date): the same readings as ``_sql_hours_at``'s. An array read out of its bounds is NULL."""
+        bucket = SQL("width_bucket(%s, %s)", day, dates)
+        return SQL(
+            "(SELECT %s FROM (SELECT %s AS k OFFSET 0) bucket)",
+            self._sql_hours_between(
+                SQL("(%s)[bucket.k]", dates),
+                SQL("(%s)[bucket.k]", hours),
+                SQL("(%s)[bucket.k + 1]", dates),
+                SQL("(%s)[bucket.k + 1]", hours),
+                start,
+                day,
+            ),
+            bucket,
+        )
 
     # ------------------------------------------------------------ fleet figures
 
@@ -213,8 +264,9 @@ class AfterSalesReliability(models.AbstractModel):
 
         Failures count in the days of their unit's service within the period.
         """
-        exposure = self._get_unit_exposure(date_from, date_to, unit_domain)
-        sums = self._get_failure_sums(exposure)
+        windows = self._sql_unit_windows(date_from, date_to, unit_domain)
+        exposure = self._get_unit_exposure(windows=windows)
+        sums = self._get_failure_sums(exposure, windows)
         by_product = defaultdict(dict)
         for uid, row in exposure.items():
             by_product[row["product_id"]][uid] = row
@@ -222,16 +274,20 @@ class AfterSalesReliability(models.AbstractModel):
         for product in self.env["product.product"].browse(list(by_product)):
             units = by_product[product.id]
             totals = self._empty_sums()
-            for uid in units:
-                for key, value in sums.get(uid, {}).items():
-                    totals[key] += value
-            unit_days = sum(row["days"] for row in units.values())
-            with_hours = [row["hours"] for row in units.values() if row["hours"] is not None]
+            unit_days, with_hours, failures_with_hours = 0, [], 0
+            for uid, row in units.items():
+                unit_days += row["days"]
+                if row["hours"] is not None:
+                    with_hours.append(row["hours"])
+                unit_sums = sums.get(uid)
+                if unit_sums:
+                    for key, value in unit_sums.items():
+                        totals[key] += value
+                    if row["hours"] is not None:
+                        failures_with_hours += unit_sums["failures"]
             # no unit with readings: the hours are unknown (None), not 0
             hours = sum(with_hours) if with_hours else None
-            totals["failures_with_hours"] = sum(
-                sums.get(uid, {}).get("failures", 0) for uid, row in units.items() if row["hours"] is not None
-            )
+            totals["failures_with_hours"] = failures_with_hours
             figures[product] = self._figures_from(len(units), unit_days, hours, totals)
             figures[product]["units_with_hours"] = len(with_hours)
         return figures
@@ -239,8 +295,9 @@ class AfterSalesReliability(models.AbstractModel):
     @api.model
     def _get_unit_figures(self, date_from=None, date_to=None, unit_domain=None):
         """``{unit id: figures}``: the figures of ``_get_fleet_figures`` for each unit alone."""
-        exposure = self._get_unit_exposure(date_from, date_to, unit_domain)
-        sums = self._get_failure_sums(exposure)
+        windows = self._sql_unit_windows(date_from, date_to, unit_domain)
+        exposure = self._get_unit_exposure(windows=windows)
+        sums = self._get_failure_sums(exposure, windows)
         figures = {}
         for uid, row in exposure.items():
             totals = self._empty_sums()
@@ -315,26 +372,36 @@ class AfterSalesReliability(models.AbstractModel):
         }
 
     @api.model
-    def _get_failure_sums(self, exposure):
-        """{unit id: sums} of the failures opened in each unit's days at risk of ``exposure``."""
+    def _get_failure_sums(self, exposure, windows=None):
+        """{unit id: sums} of the failures opened in each unit's days at risk of ``exposure``.
+
+        ``windows``: the SQL of the units' days at risk the exposure was read from
+        (``_sql_unit_windows``), joined to the failures in the database instead of the exposure's
+        ids and dates sent back to it.
+        """
         if not exposure:
             return {}
         Report = self.env["after_sales.reliability.report"]
         Report.check_access("read")
-        query = Report._search([("equipment_id", "in", list(exposure))])
+        # a few units (a unit's health, a customer's fleet): their ids let PostgreSQL read only
+        # their failures by index; the whole fleet is joined to its windows
+        domain = [("equipment_id", "in", list(exposure))] if len(exposure) <= SMALL_FLEET else []
+        query = Report._search(domain)
         table = SQL.identifier(query.table)
-        query.add_join(
-            "JOIN",
-            "risk",
-            SQL(
-                "(SELECT * FROM unnest(%s::int[], %s::date[], %s::date[]) AS u(unit_id, day_from, day_to))",
+        if windows is None:
+            windows = SQL(
+                "SELECT * FROM unnest(%s::int[], %s::date[], %s::date[]) AS u(unit_id, lo, hi)",
                 list(exposure),
                 [row["date_from"] for row in exposure.values()],
                 [row["date_to"] for row in exposure.values()],
-            ),
+            )
+        query.add_join(
+            "JOIN",
+            "risk",
+            SQL("(%s)", windows),
             SQL(
-                "risk.unit_id = %(t)s.equipment_id AND %(t)s.failure_date >= risk.day_from "
-                "AND %(t)s.failure_date < risk.day_to",
+                "risk.unit_id = %(t)s.equipment_id AND %(t)s.failure_date >= risk.lo "
+                "AND %(t)s.failure_date < risk.hi",
                 t=table,
             ),
         )
@@ -347,16 +414,15 @@ class AfterSalesReliability(models.AbstractModel):
         )
         result = {}
         for row in self.env.execute_query(sql):
-            result[row[0]] = dict(zip(names, row[1:], strict=True))
+            if row[0] in exposure:
+                result[row[0]] = dict(zip(names, row[1:], strict=True))
         return result
 
     @api.model
-    def _get_unit_exposure(self, date_from=None, date_to=None, unit_domain=None):
-        """{unit id: {product_id, company_id, date_from, date_to, days, hours}}: each unit's days at risk.
-
-        ``date_from``/``date_to`` of a unit are its first day at risk and the day after its last;
-        ``hours`` its operating hours over them (None without any reading). See the class.
-        """
+    def _sql_unit_windows(self, date_from=None, date_to=None, unit_domain=None):
+        """SQL of the units (``unit_domain``, read with the current user's rights) at risk in
+        ``[date_from, date_to]``: (unit_id, product_id, company_id, start_day, lo, hi), ``lo`` the
+        first day at risk, ``hi`` the day after the last (see the class)."""
         today = fields.Date.context_today(self)
         end_limit = today + datetime.timedelta(days=1)
         if date_to:
@@ -369,8 +435,8 @@ class AfterSalesReliability(models.AbstractModel):
         start, end = self._sql_service_start(query.table), self._sql_service_end(query.table)
         lo = SQL("GREATEST(%s, %s::date)", start, begin) if begin else start
         hi = SQL("LEAST(COALESCE(%s, 'infinity'::date), %s::date)", end, end_limit)
-        units = SQL(
-            "(%s) AS window_unit",
+        return SQL(
+            "SELECT * FROM (%s) AS unit_window WHERE unit_window.hi > unit_window.lo",
             query.select(
                 SQL("%s.id AS unit_id", unit),
                 SQL("%s.product_id AS product_id", unit),
@@ -380,28 +446,38 @@ class AfterSalesReliability(models.AbstractModel):
                 SQL("%s AS hi", hi),
             ),
         )
-        lo_joins, lo_hours = self._sql_hours_at(
-            "lo", SQL("window_unit.unit_id"), SQL("window_unit.start_day"), SQL("window_unit.lo")
+
+    @api.model
+    def _get_unit_exposure(self, date_from=None, date_to=None, unit_domain=None, windows=None):
+        """{unit id: {product_id, company_id, date_from, date_to, days, hours}}: each unit's days at risk.
+
+        ``date_from``/``date_to`` of a unit are its first day at risk and the day after its last;
+        ``hours`` its operating hours over them (None without any reading). See the class.
+        ``windows``: the SQL of ``_sql_unit_windows`` when the caller has it already. Each unit's
+        readings are read once (``_sql_readings_arrays``) for its hours on both days.
+        """
+        if windows is None:
+            windows = self._sql_unit_windows(date_from, date_to, unit_domain)
+        lo_hours = self._sql_hours_in_arrays(
+            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.lo")
         )
-        hi_joins, hi_hours = self._sql_hours_at(
-            "hi", SQL("window_unit.unit_id"), SQL("window_unit.start_day"), SQL("window_unit.hi")
+        hi_hours = self._sql_hours_in_arrays(
+            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.hi")
         )
+        # the windows twice rather than a CTE: the planner knows the units' ids are unique (no
+        # estimate of millions of rows, no JIT compilation for a query of a second)
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT window_unit.unit_id, window_unit.product_id, window_unit.company_id,
-                       window_unit.lo, window_unit.hi,
-                       EXISTS (SELECT 1 FROM after_sales_meter_reading rd
-                                WHERE rd.equipment_id = window_unit.unit_id),
-                       %s, %s
-                  FROM %s %s %s
-                 WHERE window_unit.hi > window_unit.lo
+                       window_unit.lo, window_unit.hi, readings.dates IS NOT NULL, %s, %s
+                  FROM (%s) window_unit
+                  LEFT JOIN (%s) readings ON readings.equipment_id = window_unit.unit_id
                 """,
                 lo_hours,
                 hi_hours,
-                units,
-                lo_joins,
-                hi_joins,
+                windows,
+                self._sql_readings_arrays(SQL("SELECT asked.unit_id FROM (%s) asked", windows)),
             )
         )
         return {

@@ -31,6 +31,12 @@ class AfterSalesReliabilityReport(models.Model):
             "resolution_time",
             "is_resolved",
             "sla_resolution_date",
+            "equipment_hours",
+            "equipment_hours_known",
+            "reliability_earlier_open",
+            "reliability_earlier_resolved",
+            "reliability_next_open",
+            "reliability_parts_qty",
         ],
         "after_sales.request.stage": ["is_cancel"],
         "after_sales.cause": ["is_failure"],
@@ -171,11 +177,12 @@ class AfterSalesReliabilityReport(models.Model):
         )
 
     def _sql_repeat(self, days):
-        """The failure ``r`` repeats an earlier one of its unit and cause within ``days``: the
-        latest resolution of the earlier ones (infinity while one is open, ``history``) is less
-        than ``days`` before it was received."""
+        """The failure ``r`` repeats an earlier one of its unit and cause within ``days``: one of
+        the earlier ones is still open, or the latest resolution of them is less than ``days``
+        before it was received (stored on the request: ``after_sales.request.reliability.mixin``)."""
         return SQL(
-            "COALESCE(history.earlier_resolved > r.date_open - %s * INTERVAL '1 day', FALSE)",
+            "(r.reliability_earlier_open IS TRUE "
+            "OR COALESCE(r.reliability_earlier_resolved > r.date_open - %s * INTERVAL '1 day', FALSE))",
             days,
         )
 
@@ -197,9 +204,9 @@ class AfterSalesReliabilityReport(models.Model):
                 for code, _label, lower in reversed(HOURS_BANDS)
             ),
         )
-        # the next failure of the same unit and cause (``history``, a window) gives the return
+        # the next failure of the same unit and cause (stored on the request) gives the return
         first_time_fix = self.env["after_sales.reliability"]._sql_is_first_time_fix(
-            "r", SQL("visits.nbr"), next_open=SQL("history.next_open")
+            "r", SQL("visits.nbr"), next_open=SQL("r.reliability_next_open")
         )
         return SQL(
             """
@@ -211,14 +218,13 @@ class AfterSalesReliabilityReport(models.Model):
                 r.company_id AS company_id,
                 company.currency_id AS currency_id,
                 r.partner_id AS partner_id,
-                -- the unit from the subquery with windows: a filter on it goes inside them
-                history.equipment_id AS equipment_id,
+                r.equipment_id AS equipment_id,
                 unit.product_id AS product_id,
                 template.id AS product_tmpl_id,
                 template.categ_id AS product_categ_id,
                 r.cause_id AS cause_id,
                 r.request_type AS request_type,
-                parts.product_id AS component_id,
+                component.product_id AS component_id,
                 component_template.categ_id AS component_categ_id,
                 COALESCE(site.state_id, customer.state_id) AS state_id,
                 COALESCE(site.country_id, customer.country_id) AS country_id,
@@ -228,7 +234,7 @@ class AfterSalesReliabilityReport(models.Model):
                 %(hours_band)s AS hours_band,
                 hours.at_failure IS NOT NULL AS has_hours,
                 1 AS nbr,
-                COALESCE(parts.qty, 0) AS parts_qty,
+                r.reliability_parts_qty AS parts_qty,
                 CASE WHEN r.is_resolved IS TRUE AND r.sla_resolution_date IS NOT NULL
                     THEN r.resolution_time END AS repair_time,
                 COALESCE(visits.onsite_hours, 0) AS onsite_hours,
@@ -253,19 +259,18 @@ class AfterSalesReliabilityReport(models.Model):
     def _from(self):
         """Tables of the view (a hook for sibling modules: extend with ``super()``)."""
         reliability = self.env["after_sales.reliability"]
-        hours_joins, hours_at = reliability._sql_hours_at(
-            "failure", SQL("r.equipment_id"), SQL("dates.start_day"), SQL("dates.day")
-        )
         return SQL(
             """
                 after_sales_request r
                 JOIN after_sales_cause cause ON cause.id = r.cause_id
                 JOIN after_sales_request_stage stage ON stage.id = r.stage_id
-                JOIN res_company company ON company.id = r.company_id
                 JOIN after_sales_equipment unit ON unit.id = r.equipment_id
-                JOIN product_product product ON product.id = unit.product_id
-                JOIN product_template template ON template.id = product.product_tmpl_id
-                JOIN res_partner customer ON customer.id = r.partner_id
+                -- required columns with foreign keys: these always match; LEFT JOINs that a query
+                -- not reading them leaves out (PostgreSQL's join removal), as the parts' component
+                LEFT JOIN res_company company ON company.id = r.company_id
+                LEFT JOIN product_product product ON product.id = unit.product_id
+                LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+                LEFT JOIN res_partner customer ON customer.id = r.partner_id
                 LEFT JOIN res_partner site ON site.id = unit.site_partner_id
                 CROSS JOIN LATERAL (
                     SELECT %(start)s AS start_day, (r.date_open)::date AS day,
@@ -273,14 +278,12 @@ class AfterSalesReliabilityReport(models.Model):
                 ) dates
                 LEFT JOIN (
                     SELECT line.request_id,
-                           (ARRAY_AGG(line.product_id ORDER BY line.sequence, line.id)
-                                FILTER (WHERE line.product_id IS NOT NULL))[1] AS product_id,
-                           SUM(line.quantity) AS qty
+                           (ARRAY_AGG(line.product_id ORDER BY line.sequence, line.id))[1] AS product_id
                       FROM after_sales_request_line line
-                     WHERE line.line_type = 'part' AND line.done IS TRUE
+                     WHERE line.line_type = 'part' AND line.done IS TRUE AND line.product_id IS NOT NULL
                      GROUP BY line.request_id
-                ) parts ON parts.request_id = r.id
-                LEFT JOIN product_product component_product ON component_product.id = parts.product_id
+                ) component ON component.request_id = r.id
+                LEFT JOIN product_product component_product ON component_product.id = component.product_id
                 LEFT JOIN product_template component_template
                     ON component_template.id = component_product.product_tmpl_id
                 LEFT JOIN (
@@ -291,29 +294,12 @@ class AfterSalesReliabilityReport(models.Model):
                      WHERE visit.state != 'cancelled'
                      GROUP BY visit.request_id
                 ) visits ON visits.request_id = r.id
-                JOIN (
-                    -- per unit and cause, in the order received: the latest resolution of the
-                    -- earlier requests (infinity while one is open) and when the next one came
-                    SELECT f.id, f.equipment_id,
-                           MAX(COALESCE(f.sla_resolution_date, 'infinity'::timestamp)) OVER (
-                               PARTITION BY f.equipment_id, f.cause_id ORDER BY f.date_open, f.id
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                           ) AS earlier_resolved,
-                           LEAD(f.date_open) OVER (
-                               PARTITION BY f.equipment_id, f.cause_id ORDER BY f.date_open, f.id
-                           ) AS next_open
-                      FROM after_sales_request f
-                      JOIN after_sales_request_stage f_stage ON f_stage.id = f.stage_id
-                     WHERE f.equipment_id IS NOT NULL AND f.cause_id IS NOT NULL
-                       AND f_stage.is_cancel IS NOT TRUE
-                ) history ON history.id = r.id
-                %(hours_joins)s
-                CROSS JOIN LATERAL (SELECT (%(hours_at)s)::float AS at_failure) hours
+                CROSS JOIN LATERAL (
+                    SELECT CASE WHEN r.equipment_hours_known THEN r.equipment_hours END AS at_failure
+                ) hours
                 CROSS JOIN LATERAL (SELECT %(repeat_30)s AS in_30, %(repeat_90)s AS in_90) repeats
             """,
             start=reliability._sql_service_start("unit"),
-            hours_joins=hours_joins,
-            hours_at=hours_at,
             repeat_30=self._sql_repeat(30),
             repeat_90=self._sql_repeat(90),
         )

@@ -88,6 +88,7 @@ class AfterSalesRequest(models.Model):
         "after_sales.mail.intake.mixin",
         "after_sales.timer.mixin",
         "after_sales.request.solution.mixin",
+        "after_sales.request.reliability.mixin",
         "after_sales.customer.channel.mixin",
         "mail.thread",
         "mail.activity.mixin",

@@ -13,6 +13,7 @@ from . import test_mail_intake
 from . import test_sla_escalation
 from . import test_visit
 from . import test_reliability
+from . import test_request_reliability_facts
 from . import test_standard_solution
 from . import test_unit_public
 from . import test_portal_reliability

@@ -32,15 +32,21 @@ class AfterSalesReliabilityReport(models.Model):
     def _from(self):
         return SQL(
             """%s
-                LEFT JOIN LATERAL (
-                    SELECT SUM(
+                -- grouped per request, not a lateral per row: a query without the cost leaves it out
+                LEFT JOIN (
+                    SELECT line.request_id,
+                           SUM(
                                line.quantity
-                               * COALESCE((line_product.standard_price -> (r.company_id)::text)::float, 0)
+                               * COALESCE(
+                                   (line_product.standard_price -> (line_request.company_id)::text)::float, 0
+                               )
                            ) AS cost
                       FROM after_sales_request_line line
+                      JOIN after_sales_request line_request ON line_request.id = line.request_id
                       JOIN product_product line_product ON line_product.id = line.product_id
-                     WHERE line.request_id = r.id AND line.coverage = 'warranty'
-                ) warranty ON TRUE
+                     WHERE line.coverage = 'warranty'
+                     GROUP BY line.request_id
+                ) warranty ON warranty.request_id = r.id
             """,
             super()._from(),
         )
