@@ -1225,7 +1225,11 @@ def cmd_scale(args):
 
 
 def cmd_i18n(_args):
-    """Export each module's .pot from a fresh database, merge it into ru.po, count what is left."""
+    """Export each module's .pot from a fresh database, merge it into ru.po, count what is left.
+
+    The database has the demo data, as Odoo's own are exported: the demo records' translatable
+    texts (``model:...`` entries of their ids) are in the .pot and ru.po, and Odoo loads their
+    Russian when the language is installed, as for its own demo data."""
     odoo = Odoo()
     pg = make_postgres(throwaway=True)
     workdir = Path(tempfile.mkdtemp(prefix="after-sales-i18n-"))
@@ -1235,7 +1239,7 @@ def cmd_i18n(_args):
         pg.start()
         conf = odoo.write_config(workdir / "odoo.conf", pg, data_dir=workdir / "data")
         base = [*odoo.cmd, "-c", str(conf), "-d", dbname]
-        install = [*base, "-i", ",".join(MODULES), "--stop-after-init", "--without-demo", "--no-http"]
+        install = [*base, "-i", ",".join(MODULES), "--stop-after-init", "--with-demo", "--no-http"]
         say(f"installing {', '.join(MODULES)} in {dbname}")
         subprocess.run(install, env=odoo.env, check=True, stdout=subprocess.DEVNULL)
         for module in MODULES:

@@ -1,15 +1,22 @@
 import math
+import re
 
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import ValidationError
 from odoo.http import request
+from odoo.tools import html2plaintext
 
 # the largest number a user may type in a float field: beyond it a double no longer holds the
 # cents exactly, and Odoo's rounding overflows (1e308) - no quantity, hour or amount comes near
 MAX_NUMBER = 1e15
 # the range of an integer field's PostgreSQL column (int4)
 MAX_INTEGER = 2**31 - 1
+# symptom words: letters only, at least MIN_WORD_LENGTH of them, compared by their first
+# STEM_LENGTH letters (a crude stem: "overheats" ~ "overheating", "перегрев" ~ "перегревается")
+WORD_RE = re.compile(r"[^\W\d_]+")
+MIN_WORD_LENGTH = 4
+STEM_LENGTH = 5
 
 
 def check_finite_numbers(model, vals_list):
@@ -141,3 +148,18 @@ def readonly_unless_posted(controller, rule, args):
     with ``db_replica_host`` answers it from the replica; the posted form writes (read/write).
     """
     return request.httprequest.method in ("GET", "HEAD")
+
+
+def symptom_words(*texts):
+    """The stems of the words of ``texts`` (plain text or HTML), in any language."""
+    words = set()
+    for text in texts:
+        if not text:
+            continue
+        plain = html2plaintext(text) if "<" in text else text
+        words.update(
+            word[:STEM_LENGTH]
+            for word in WORD_RE.findall(plain.lower().replace("ё", "е"))
+            if len(word) >= MIN_WORD_LENGTH
+        )
+    return words

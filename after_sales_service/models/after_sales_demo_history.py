@@ -172,6 +172,9 @@ class AfterSalesDemoHistory(models.AbstractModel):
         work = ref("after_sales_service.product_work_repair_demo")
         failures = self._history_failures(rng, units, plans, today)
         vals_list, closing = [], []
+        # entered closed, as the records of the past they are: the customers are not told again
+        # that they were received (the rating requests of their closing are sent, as they were)
+        closed = {"stage_id": ref("after_sales_service.stage_closed").id, "resolution": RESOLUTION}
         for unit, moment, (_product, cause, part, _rate, work_hours) in failures:
             cause = ref(f"after_sales_service.{cause}")
             lines = [
@@ -193,6 +196,7 @@ class AfterSalesDemoHistory(models.AbstractModel):
                     "request_type": "repair",
                     "date_open": moment,
                     "line_ids": lines,
+                    **closed,
                 }
             )
             # answered within hours, resolved within 1 to 5 days
@@ -214,6 +218,7 @@ class AfterSalesDemoHistory(models.AbstractModel):
                     "cause_id": question.id,
                     "request_type": "consultation",
                     "date_open": moment,
+                    **closed,
                 }
             )
             closing.append((moment + datetime.timedelta(hours=1), moment + datetime.timedelta(hours=2)))
@@ -233,12 +238,6 @@ class AfterSalesDemoHistory(models.AbstractModel):
                 }
                 for index, request in enumerate(requests)
             ]
-        )
-        requests.write(
-            {
-                "stage_id": ref("after_sales_service.stage_closed").id,
-                "resolution": RESOLUTION,
-            }
         )
         for request, (answered, resolved) in zip(requests, closing, strict=True):
             request._write_unchecked(

@@ -775,11 +775,17 @@ class AfterSalesRequest(models.Model):
         self.env["after_sales.equipment.subscription"]._notify_units(resolved_units, "resolved")
 
     def _notify_customer_created(self):
+        """Acknowledge the new requests to their customers: received, answered and resolved by
+        the SLA's deadlines. Not those entered already resolved, closed or cancelled: records of
+        what was done (a call answered at once, the history of a unit), nothing to acknowledge."""
         template = self.env.ref("after_sales_service.mail_template_request_created", raise_if_not_found=False)
         if not template:
             return
+        received = self.filtered(
+            lambda r: r.partner_id and not (r.stage_id.is_resolved or r.stage_id.is_closed)
+        )
         # an automatic acknowledgement, never the first response (even when its author is staff)
-        for request in self.filtered("partner_id"):
+        for request in received:
             request.message_post_with_source(
                 template,
                 message_type="auto_comment",

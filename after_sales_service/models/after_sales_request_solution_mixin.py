@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, is_html_empty
 
+from ..tools import symptom_words
+
 # a line is in the first-time-fix kit when at least this share (%) of the similar requests used it
 KIT_SHARE = 50.0
 MAX_SUGGESTED_CAUSES = 5
@@ -25,7 +27,9 @@ class AfterSalesRequestSolutionMixin(models.AbstractModel):
     least half of the similar requests are the first-time-fix kit, which one click adds.
 
     *Standard solutions*: the published solutions of the request's product (or a category it is
-    in) and cause (or any cause); choosing one and applying it adds its lines. Lines are added
+    in) and cause (or any cause), the product's own first, then those whose name or symptoms
+    share the most words with the request's subject and description (``symptom_words``), then
+    those of its cause; choosing one and applying it adds its lines. Lines are added
     as a user adds them (their own ``create`` and checks), never twice the same product.
     """
 
@@ -73,7 +77,7 @@ class AfterSalesRequestSolutionMixin(models.AbstractModel):
                 else False
             )
 
-    @api.depends("product_id", "cause_id", "company_id")
+    @api.depends("product_id", "cause_id", "company_id", "title", "description")
     def _compute_matching_solution_ids(self):
         requests = self.filtered("product_id")
         (self - requests).matching_solution_ids = False
@@ -92,9 +96,24 @@ class AfterSalesRequestSolutionMixin(models.AbstractModel):
         )
         for request in requests:
             matching = solutions.filtered(lambda solution, request=request: solution._matches(request))
+            words = request._get_symptom_words()
             request.matching_solution_ids = matching.sorted(
-                lambda s: (not s.product_id, not s.cause_id, s.sequence, s.name or "", s.id)
+                lambda s, words=words: (
+                    not s.product_id,
+                    -s._get_symptom_score(words),
+                    not s.cause_id,
+                    s.sequence,
+                    s.name or "",
+                    s.id,
+                )
             )
+
+    def _get_symptom_words(self):
+        """The words of this request's subject and description that say its symptom (see
+        ``symptom_words``), without those of its product's name (every solution of the product
+        has them)."""
+        self.ensure_one()
+        return symptom_words(self.title, self.description) - symptom_words(self.product_id.name)
 
     # ------------------------------------------------------------ actions
 

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import is_html_empty
 
-from ..tools import check_finite_numbers
+from ..tools import check_finite_numbers, symptom_words
 
 
 class AfterSalesStandardSolution(models.Model):
@@ -174,6 +174,12 @@ class AfterSalesStandardSolution(models.Model):
         if self.cause_id and request.cause_id and self.cause_id != request.cause_id:
             return False
         return self._is_for_product(request.product_id)
+
+    def _get_symptom_score(self, words):
+        """How many of the request's symptom ``words`` (``symptom_words``) this solution's name
+        and symptoms share, read in the user's language."""
+        self.ensure_one()
+        return len(words & symptom_words(self.name, self.symptoms))
 
     def _is_for_product(self, product):
         """Whether this solution fixes ``product``: it is its product, or in its category."""

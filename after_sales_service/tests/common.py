@@ -108,6 +108,24 @@ class AfterSalesCommon(BaseCommon):
             }
         )
 
+    @classmethod
+    def _create_portal_user(cls, login, company=None, contact=None):
+        """A portal user of ``contact`` (or of a new contact of ``company``), whose password is
+        ``<login>-pw-2026`` (``_portal_login``)."""
+        if not contact:
+            contact = cls.env["res.partner"].create({"name": f"{login} contact", "parent_id": company.id})
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pw-2026",
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+
+    def _portal_login(self, user):
+        """Log ``user`` (made by ``_create_portal_user``) in, in an ``HttpCase``."""
+        self.authenticate(user.login, f"{user.login}-pw-2026")
+
     def assertModelsClosedToOutsiders(self, models):
         """An internal user without an After-Sales group reads none of ``models``."""
         for model in models:

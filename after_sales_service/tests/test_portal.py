@@ -1,5 +1,5 @@
 from odoo import http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import AfterSalesCommon, ReadOnlyCursorMixin
 
@@ -10,8 +10,8 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.other_customer = cls.env["res.partner"].create({"name": "Rival Plant", "is_company": True})
-        cls.portal_user = cls._portal_user("as_portal_own", cls.customer)
-        cls.rival_user = cls._portal_user("as_portal_rival", cls.other_customer)
+        cls.portal_user = cls._create_portal_user("as_portal_own", cls.customer)
+        cls.rival_user = cls._create_portal_user("as_portal_rival", cls.other_customer)
         cls.unit = cls._create_unit(lot=cls._create_lot(cls.product_unit, "SN-PORTAL-1"))
         cls.rival_unit = cls._create_unit(
             product=cls._create_serial_product("Rival Turbine RT-9"), partner=cls.other_customer
@@ -23,22 +23,8 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
             {"title": "Rival secret", "equipment_id": cls.rival_unit.id}
         )
 
-    @classmethod
-    def _portal_user(cls, login, company):
-        contact = cls.env["res.partner"].create({"name": f"{login} contact", "parent_id": company.id})
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pw-2026",
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
-
-    def _login(self, user):
-        self.authenticate(user.login, f"{user.login}-pw-2026")
-
     def test_customer_sees_own_records_only(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         listing = self.url_open("/my/equipment")
         self.assertEqual(listing.status_code, 200)
         self.assertIn("SN-PORTAL-1", listing.text)
@@ -65,7 +51,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
                 "sla_resolution_deadline": "2026-03-03 12:30:00",
             }
         )
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         page = self.url_open(f"/my/requests/{self.own_request.id}").text
         self.assertIn("03/02/2026 09:00:00 AM (Asia/Yekaterinburg)", page, "the visit")
         self.assertIn("03/03/2026 05:30:00 PM (Asia/Yekaterinburg)", page, "the deadline")
@@ -93,7 +79,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         )
 
     def test_other_customer_gets_404(self):
-        self._login(self.rival_user)
+        self._portal_login(self.rival_user)
         for url in (f"/my/equipment/{self.unit.id}", f"/my/requests/{self.own_request.id}"):
             with self.subTest(url=url):
                 response = self.url_open(url, allow_redirects=False)
@@ -108,7 +94,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         self.assertNotIn("Portal test", self.url_open("/my/requests").text)
 
     def test_customer_submits_a_request_for_own_unit(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         response = self.url_open(
             f"/my/equipment/{self.unit.id}/request",
             data={"title": "Strange noise", "description": "Since Monday", "csrf_token": self._csrf()},
@@ -136,7 +122,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         )
 
     def test_customer_posts_a_message(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         self.make_jsonrpc_request(
             "/mail/message/post",
             {
@@ -148,7 +134,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         self.assertIn("Photo of the plate attached", self.own_request.message_ids.mapped("body")[0])
 
     def test_nul_in_a_new_request_shows_the_form_with_an_error(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         before = self.env["after_sales.request"].search_count([])
         for url, data in (
             ("/my/requests/new", {"unit_id": self.unit.id, "title": "Noise\x00"}),
@@ -163,7 +149,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
 
     def test_uploads_above_the_limit_are_refused(self):
         self.env.company.after_sales_portal_upload_mb = 1
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         attachments = self.env["ir.attachment"].search_count([])
 
         def upload(size):
@@ -187,11 +173,11 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         counters = ["after_sales_equipment_count", "after_sales_request_count"]
         for user, expected in ((self.portal_user, 1), (self.rival_user, 1)):
             with self.subTest(user=user.login):
-                self._login(user)
+                self._portal_login(user)
                 values = self.make_jsonrpc_request("/my/counters", {"counters": counters})
                 self.assertEqual(values, dict.fromkeys(counters, expected))
         self.env["after_sales.request"].create({"title": "Second", "equipment_id": self.unit.id})
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         values = self.make_jsonrpc_request("/my/counters", {"counters": counters})
         self.assertEqual(values["after_sales_request_count"], 2)
 
@@ -205,7 +191,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
                     "date_open": f"2025-01-{day:02d} 10:00:00",
                 }
             )
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         first = self.url_open("/my/requests")
         self.assertIn("/my/requests/page/2", first.text)
         self.assertIn("Portal test", first.text)
@@ -216,7 +202,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         self.assertNotIn("Portal test", second.text)
 
     def test_new_request_page(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         page = self.url_open("/my/requests/new")
         self.assertEqual(page.status_code, 200)
         self.assertIn("SN-PORTAL-1", page.text)
@@ -252,7 +238,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         replica's where there is one), nothing written. The request list minted an access token for
         every request it linked (``get_portal_url``): a write, refused there."""
         self.own_request.sudo().access_token = False
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         for url in (
             "/my/equipment",
             "/my/equipment/page/1",
@@ -271,7 +257,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
 
     def test_forms_posted_are_served_read_write(self):
         """The same routes save what the customer posts: on the read/write cursor."""
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         for url in ("/my/requests/new", f"/my/equipment/{self.unit.id}/request"):
             with self.subTest(url=url), self.served_cursors() as served:
                 response = self.url_open(
@@ -287,7 +273,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         old_unit = self._create_unit(
             product=self._create_serial_product("Retired Press RP-1"), state="decommissioned"
         )
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         page = self.url_open(f"/my/equipment/{old_unit.id}")
         self.assertEqual(page.status_code, 200)
         self.assertNotIn(f"/my/equipment/{old_unit.id}/request", page.text)
@@ -300,7 +286,7 @@ class TestPortal(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         self.assertFalse(self.env["after_sales.request"].search([("equipment_id", "=", old_unit.id)]))
 
     def test_post_without_csrf_token_is_refused(self):
-        self._login(self.portal_user)
+        self._portal_login(self.portal_user)
         response = self.url_open(
             f"/my/equipment/{self.unit.id}/request", data={"title": "No token"}, allow_redirects=False
         )

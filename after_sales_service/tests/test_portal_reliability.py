@@ -4,7 +4,7 @@ from freezegun import freeze_time
 from lxml import html
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import AfterSalesCommon, ReadOnlyCursorMixin
 
@@ -25,8 +25,8 @@ class TestPortalReliability(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         cls.cause = cls.env["after_sales.cause"].create({"name": "Portal reliability defect"})
         cls.rival = cls.env["res.partner"].create({"name": "Rival Fleet Plant", "is_company": True})
         cls.customer.is_company = True
-        cls.portal_user = cls._portal_user("as_fleet_own", cls.customer)
-        cls.rival_user = cls._portal_user("as_fleet_rival", cls.rival)
+        cls.portal_user = cls._create_portal_user("as_fleet_own", cls.customer)
+        cls.rival_user = cls._create_portal_user("as_fleet_rival", cls.rival)
         cls.product_p = cls._create_serial_product("Shared Compressor SC-1")
         cls.product_q = cls._create_serial_product("Rival Secret Pump RSP-3")
         today = fields.Date.context_today(cls.env.user)
@@ -47,17 +47,6 @@ class TestPortalReliability(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         cls.env.flush_all()
 
     @classmethod
-    def _portal_user(cls, login, company):
-        contact = cls.env["res.partner"].create({"name": f"{login} contact", "parent_id": company.id})
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pw-2026",
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
-
-    @classmethod
     def _failure(cls, unit, moment, resolved=None):
         with freeze_time(moment):
             request = cls.env["after_sales.request"].create(
@@ -71,7 +60,7 @@ class TestPortalReliability(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         return request
 
     def _fleet_page(self, user, url="/my/equipment/reliability"):
-        self.authenticate(user.login, f"{user.login}-pw-2026")
+        self._portal_login(user)
         response = self.assertServedReadOnly(url)
         page = html.fromstring(response.text)
         rows = {}
@@ -103,6 +92,7 @@ class TestPortalReliability(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         self.assertNotIn(self.customer.name, text)
 
     def test_customer_without_units_sees_none(self):
-        lonely = self._portal_user("as_fleet_lonely", self.env["res.partner"].create({"name": "No units"}))
+        nobody = self.env["res.partner"].create({"name": "No units"})
+        lonely = self._create_portal_user("as_fleet_lonely", nobody)
         __, rows = self._fleet_page(lonely)
         self.assertEqual(rows, {})

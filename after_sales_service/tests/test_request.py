@@ -43,6 +43,18 @@ class TestRequest(AfterSalesCommon):
         self.assertEqual(request.stage_id, self.stage_new)
         self.assertIn(self.customer, request.message_partner_ids)
 
+    def test_request_entered_closed_is_not_acknowledged(self):
+        """A request entered already resolved, closed or cancelled (a call answered at once, a
+        unit's history) is a record of what was done: no "received" e-mail to the customer."""
+        received = self._create_request()
+        self.assertTrue(received.message_ids.filtered(lambda m: m.message_type == "auto_comment"))
+        resolved_stage = self.env.ref("after_sales_service.stage_resolved")
+        for stage in (resolved_stage, self.stage_closed, self.stage_cancelled):
+            with self.subTest(stage=stage.name):
+                request = self._create_request(stage_id=stage.id, resolution="<p>Answered on the phone</p>")
+                self.assertEqual(request.stage_id, stage)
+                self.assertFalse(request.message_ids.filtered(lambda m: m.message_type == "auto_comment"))
+
     def test_unit_of_another_customer_is_refused(self):
         other = self.env["res.partner"].create({"name": "Other Customer", "is_company": True})
         with self.assertRaises(ValidationError):

@@ -1,10 +1,12 @@
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.misc import file_path
 
 from .common import AfterSalesCommon
 
@@ -373,6 +375,82 @@ class TestStandardSolution(AfterSalesCommon):
         self.assertFalse(draft.is_published)
         request = self.request.with_user(self.engineer)
         self.assertEqual(request.matching_solution_ids.ids, (exact | any_cause | family).ids)
+
+    def test_solution_sharing_the_symptom_words_comes_first(self):
+        """Of two solutions of the product and cause, the one whose name or symptoms share words
+        with the request's description comes first, whatever their names' order."""
+        starter = self._solution(
+            "Engine does not crank", [("work", self.diag, 1)], cause_id=self.defect.id, symptoms="no start"
+        )
+        heat = self._solution(
+            "Radiator cleaning",
+            [("work", self.replace, 1)],
+            cause_id=self.defect.id,
+            symptoms="overheats, high temperature alarm",
+        )
+        (starter | heat).action_publish()
+        request = self.request.with_user(self.engineer)
+        self.assertEqual(request.matching_solution_ids.ids, (starter | heat).ids, "by name at first")
+        with Form(request) as form:
+            form.description = "<p>The pump overheating again: temperature alarm at noon</p>"
+        self.assertEqual(request.matching_solution_ids.ids, (heat | starter).ids)
+        # the product's own solutions still come before its category's, whatever they say
+        family = self._solution(
+            "Family overheating", [("work", self.diag, 1)], product_id=False, categ_id=self.category.id
+        )
+        family.action_publish()
+        request.invalidate_recordset(["matching_solution_ids"])
+        self.assertEqual(request.matching_solution_ids.ids, (heat | starter | family).ids)
+
+    def test_symptom_words_match_in_russian(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.engineer.lang = "ru_RU"
+        starter = self._solution("Starter relay", [("work", self.diag, 1)], cause_id=self.defect.id)
+        heat = self._solution("Overheating", [("work", self.replace, 1)], cause_id=self.defect.id)
+        starter.with_context(lang="ru_RU").write({"name": "Замена реле стартера", "symptoms": "не заводится"})
+        heat.with_context(lang="ru_RU").write(
+            {"name": "Чистка радиатора", "symptoms": "перегрев под нагрузкой, сигнал температуры"}
+        )
+        (starter | heat).action_publish()
+        request = self.request.with_user(self.engineer).with_context(lang="ru_RU")
+        self.assertEqual(request.matching_solution_ids.ids, (starter | heat).ids)
+        request.description = "<p>Насос перегревается под нагрузкой, горит сигнал «Температура»</p>"
+        self.assertEqual(request.matching_solution_ids.ids, (heat | starter).ids)
+
+    def test_demo_solutions_read_in_russian(self):
+        """The demo solutions' names, symptoms and descriptions are translated in ru.po, which
+        Odoo loads for them as for its own demo data (``_load_module_terms``, as installing
+        Russian does). With the demo data, its records; without, records under their ids."""
+        demo = etree.parse(file_path("after_sales_service/demo/after_sales_standard_solution_demo.xml"))
+        records = demo.xpath("//record[@model='after_sales.standard.solution']")
+        self.assertEqual(len(records), 3)
+        english = {}
+        for record in records:
+            xmlid = f"after_sales_service.{record.get('id')}"
+            values = {
+                fname: record.xpath(f"field[@name='{fname}']")[0].text
+                for fname in ("name", "symptoms", "description")
+            }
+            english[xmlid] = values
+            if not self.env.ref(xmlid, raise_if_not_found=False):
+                solution = self._solution(
+                    values["name"],
+                    [("part", self.seal, 1)],
+                    symptoms=values["symptoms"],
+                    description=values["description"],
+                )
+                self.env["ir.model.data"]._update_xmlids([{"xml_id": xmlid, "record": solution}])
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["after_sales_service"], ["ru_RU"], overwrite=True)
+        self.env.invalidate_all()
+        for xmlid, values in english.items():
+            solution = self.env.ref(xmlid)
+            russian = solution.with_context(lang="ru_RU")
+            for fname, text in values.items():
+                with self.subTest(solution=xmlid, field=fname):
+                    self.assertEqual(solution[fname], text)
+                    self.assertNotEqual(russian[fname], text)
+                    self.assertRegex(russian[fname], "[а-яё]{4}")
 
     def test_apply_a_solution_adds_its_lines(self):
         solution = self._solution(

@@ -468,14 +468,8 @@ class TestTelegram(AfterSalesCommon, HttpCase):
 
     def test_portal_offers_no_telegram_without_a_bot(self):
         self.team.telegram_gateway_id = False
-        portal = new_test_user(
-            self.env,
-            login="tg_portal_nobot",
-            password="tg_portal_nobot-pw-2026",
-            groups="base.group_portal",
-            partner_id=self.contact.id,
-        )
-        self.authenticate(portal.login, "tg_portal_nobot-pw-2026")
+        portal = self._create_portal_user("tg_portal_nobot", contact=self.contact)
+        self._portal_login(portal)
         page = self.url_open("/my/notifications")
         self.assertEqual(page.status_code, 200)
         self.assertIn('value="email"', page.text)
@@ -489,14 +483,8 @@ class TestTelegram(AfterSalesCommon, HttpCase):
         self.assertEqual(self.contact.after_sales_notify_channel, "email")
 
     def test_customer_chooses_its_channel_and_connects_telegram_on_the_portal(self):
-        portal = new_test_user(
-            self.env,
-            login="tg_portal",
-            password="tg_portal-pw-2026",
-            groups="base.group_portal",
-            partner_id=self.contact.id,
-        )
-        self.authenticate(portal.login, "tg_portal-pw-2026")
+        portal = self._create_portal_user("tg_portal", contact=self.contact)
+        self._portal_login(portal)
         page = self.url_open("/my/requests")
         self.assertIn('href="/my/notifications"', page.text)
         csrf = http.Request.csrf_token(self)

@@ -148,12 +148,7 @@ class TestUnitPublicToken(UnitPublicCommon):
 
     def test_rotation_needs_write_rights(self):
         token = self.unit.public_token
-        portal = new_test_user(
-            self.env,
-            login="as_qr_portal",
-            groups="base.group_portal",
-            partner_id=self.contact.id,
-        )
+        portal = self._create_portal_user("as_qr_portal", contact=self.contact)
         for user in (self.internal_user, portal):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.unit.with_user(user).action_rotate_public_token()
@@ -360,14 +355,8 @@ class TestUnitPublicForms(UnitPublicCommon):
         self.assertFalse(self._requests())
 
     def test_logged_in_customer_is_the_contact(self):
-        portal = new_test_user(
-            self.env,
-            login="as_qr_portal_in",
-            password="as_qr_portal_in-pw-2026",
-            groups="base.group_portal",
-            partner_id=self.contact.id,
-        )
-        self.authenticate(portal.login, "as_qr_portal_in-pw-2026")
+        portal = self._create_portal_user("as_qr_portal_in", contact=self.contact)
+        self._portal_login(portal)
         response = self._post("report", {"description": "Oil on the floor"})
         self.assertEqual(response.status_code, 200, response.text[:500])
         self.assertEqual(self._requests().contact_id, portal.partner_id)
