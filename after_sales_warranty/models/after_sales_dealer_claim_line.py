@@ -123,7 +123,13 @@ class AfterSalesDealerClaimLine(models.Model):
         help="Decided by the warranty of the unit on the repair date at its meter reading, as for "
         "our own service lines.",
     )
-    coverage_reason = fields.Char(compute="_compute_coverage", store=True, precompute=True)
+    coverage_reason = fields.Char(
+        string="Coverage Reason as Recorded",
+        compute="_compute_coverage",
+        store=True,
+        precompute=True,
+        help="The reason as the engine recorded it; shown translated as Coverage Reason.",
+    )
     coverage_reason_data = fields.Json(compute="_compute_coverage", store=True, precompute=True)
     coverage_reason_display = fields.Char(
         string="Coverage Reason", compute="_compute_coverage_reason_display"

@@ -23,7 +23,14 @@ class AfterSalesRequestLine(models.Model):
         help="Who pays for the line: decided from the unit's warranty and the customer's contract, "
         "or set by a warranty officer.",
     )
-    coverage_reason = fields.Char(compute="_compute_coverage", store=True, readonly=False, copy=False)
+    coverage_reason = fields.Char(
+        string="Coverage Reason as Recorded",
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        copy=False,
+        help="The reason as the engine or the person recorded it; shown translated as Coverage Reason.",
+    )
     coverage_reason_data = fields.Json(
         compute="_compute_coverage",
         store=True,
