@@ -97,11 +97,13 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
         return super().create(vals_list)
 
     def write(self, vals):
-        if HISTORY_FIELDS.intersection(vals):
-            # the unit left and the unit joined, of requests that have (or get) a cause
-            caused = self if vals.get("cause_id") else self.filtered("cause_id")
+        # the unit left and the unit joined, of requests that have (or get) a cause
+        caused = HISTORY_FIELDS.intersection(vals) and (
+            self if vals.get("cause_id") else self.filtered("cause_id")
+        )
+        if caused:
             units = caused.equipment_id
-            if caused and vals.get("equipment_id"):
+            if vals.get("equipment_id"):
                 units |= units.browse(vals["equipment_id"])
             serialize_on_rows(units)
         return super().write(vals)
