@@ -2,7 +2,7 @@
 """Races of two users at the same moment, with real committed transactions.
 
     make race                      (python3 .ci/suite.py bench tests/race.py)
-    python3 tests/race.py [--rounds N] [--keep]
+    python3 tests/race.py [--rounds N] [--keep] [--race WORDS]
 
 Installs after_sales_billing (with the parts and the generic chart of accounts) in a throwaway
 database, then for N rounds (default 10) of each race runs two threads, each with its own cursor
@@ -31,10 +31,15 @@ and transaction, released together by a barrier:
   clean when one call, one request and one work line exist for it, the answers are 201 and
   200 or 409, and the retry that follows answers 200 without writing anything. Every other
   round the customer has an open request the call joins; otherwise the call opens one.
+- two failures of one unit: two of the customer's people each report a failure of the same
+  cause on the same unit (received an hour apart) at the same moment; clean when each
+  request's stored reliability facts (an earlier one open, the latest earlier resolution, the
+  next one received) are what the committed requests of the unit and cause say.
 
 Each thread retries on serialization failures as Odoo's request dispatcher does (a request that
 meets a concurrent update is replayed in a fresh transaction), except the billing runs. The two
 threads are the tests' race helper (``run_together`` in after_sales_service/tests/common.py).
+``--race WORDS`` runs only the races whose label contains WORDS.
 Prints "N/M rounds clean" per race and exits non-zero unless every round is clean. Not imported
 by the tests.
 """
@@ -578,10 +583,85 @@ def race_phone_call(env, registry, ctx, rounds):
     return clean
 
 
+def expected_facts(rows):
+    """What a request's reliability facts are, from ``rows`` (id, received, resolved, cancelled)
+    of the requests of one unit and cause in the order received: {id: (earlier open, earlier
+    resolved, next received)}."""
+    counted = [row for row in rows if not row[3]]
+    facts = {row[0]: (False, False, False) for row in rows}
+    for position, (request_id, __, ___, ____) in enumerate(counted):
+        earlier = counted[:position]
+        facts[request_id] = (
+            any(row[2] is None for row in earlier),
+            max((row[2] for row in earlier if row[2]), default=False),
+            counted[position + 1][1] if position + 1 < len(counted) else False,
+        )
+    return facts
+
+
+def race_repeat_failures(env, registry, ctx, rounds):
+    user, unit = ctx["user"], ctx["unit"]
+    received = datetime.datetime(2026, 3, 10, 9, 0)
+    clean = 0
+    for i in range(rounds):
+        unit = env["after_sales.equipment"].create(
+            {"product_id": unit.product_id.id, "partner_id": unit.partner_id.id}
+        )
+        cause = env["after_sales.cause"].create({"name": f"Race Overheating {i}", "is_failure": True})
+        # two of the customer's people, each reporting (each acknowledged: no row shared but the unit)
+        contacts = env["res.partner"].create(
+            [{"name": f"Race Operator {i}-{n}", "parent_id": unit.partner_id.id} for n in (1, 2)]
+        )
+        env.cr.commit()
+
+        def report(e, contact_id, hour, unit_id=unit.id, cause_id=cause.id):
+            return (
+                e["after_sales.request"]
+                .create(
+                    {
+                        "title": "Race failure",
+                        "partner_id": contact_id,
+                        "equipment_id": unit_id,
+                        "cause_id": cause_id,
+                        "date_open": received + datetime.timedelta(hours=hour),
+                    }
+                )
+                .id
+            )
+
+        results = together(
+            registry,
+            (user.id, partial(report, contact_id=contacts[0].id, hour=0)),
+            (user.id, partial(report, contact_id=contacts[1].id, hour=1)),
+        )
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        env.cr.execute(
+            """
+            SELECT r.id, r.date_open, r.sla_resolution_date, s.is_cancel IS TRUE,
+                   r.reliability_earlier_open IS TRUE, r.reliability_earlier_resolved,
+                   r.reliability_next_open
+              FROM after_sales_request r
+              JOIN after_sales_request_stage s ON s.id = r.stage_id
+             WHERE r.equipment_id = %s AND r.cause_id = %s
+             ORDER BY r.date_open, r.id
+            """,
+            [unit.id, cause.id],
+        )
+        rows = env.cr.fetchall()
+        stored = {row[0]: (row[4], row[5] or False, row[6] or False) for row in rows}
+        expected = expected_facts([row[:4] for row in rows])
+        ok = all(status == "ok" for status, _ in results) and len(rows) == 2 and stored == expected
+        clean += ok
+        if not ok:
+            say(f"    repeat failures, round {i + 1}: {results}, stored {stored}, expected {expected}")
+    return clean
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--race", default="", help="only the races whose label contains these words")
     options = parser.parse_args()
     # the serialization failures the threads meet are expected (and retried): not errors here
     logging.getLogger("odoo.sql_db").setLevel(logging.CRITICAL)
@@ -611,7 +691,10 @@ def main():
             ("two dealer settlements of one period", race_dealer_settlements),
             ("one failed part claimed twice", race_duplicate_failed_part),
             ("one phone call posted twice", race_phone_call),
+            ("two failures of one unit and cause", race_repeat_failures),
         ):
+            if options.race not in label:
+                continue
             step = time.perf_counter()
             clean = race(env, registry, ctx, options.rounds)
             say(f"{label}: {clean}/{options.rounds} rounds clean ({time.perf_counter() - step:.0f} s)")

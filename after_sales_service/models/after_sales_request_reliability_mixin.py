@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..locks import serialize_on_rows
+
+# what the facts of a request's unit and cause are read from, on the request
+HISTORY_FIELDS = frozenset({"equipment_id", "cause_id", "date_open", "sla_resolution_date", "stage_id"})
+
 
 class AfterSalesRequestReliabilityMixin(models.AbstractModel):
     """What the reliability figures need of a request, stored when it changes.
@@ -14,6 +19,10 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
     resolution of the earlier ones, and when the next one was received. Each is recomputed when
     what it is read from changes: a reading of the unit, the unit's service start, the request's
     lines, unit, cause, stage or dates, and those of the unit's other requests.
+
+    Two transactions changing requests of the same unit and cause at the same moment would each
+    work out the facts without the other's request: each serializes on the unit's row first, so
+    that the second is replayed and sees the first's (``serialize_on_rows``).
     """
 
     _name = "after_sales.request.reliability.mixin"
@@ -68,6 +77,36 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
         copy=False,
         help="When the next request of the same unit and cause, not cancelled, was received.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Unit = self.env["after_sales.equipment"]
+        default_unit = self.env.context.get("default_equipment_id")
+        default_cause = self.env.context.get("default_cause_id")
+        serialize_on_rows(
+            Unit.browse(
+                list(
+                    {
+                        vals.get("equipment_id", default_unit)
+                        for vals in vals_list
+                        if vals.get("equipment_id", default_unit) and vals.get("cause_id", default_cause)
+                    }
+                )
+            )
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # the unit left and the unit joined, of requests that have (or get) a cause
+        caused = HISTORY_FIELDS.intersection(vals) and (
+            self if vals.get("cause_id") else self.filtered("cause_id")
+        )
+        if caused:
+            units = caused.equipment_id
+            if vals.get("equipment_id"):
+                units |= units.browse(vals["equipment_id"])
+            serialize_on_rows(units)
+        return super().write(vals)
 
     @api.depends(
         "date_open",

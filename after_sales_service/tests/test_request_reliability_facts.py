@@ -1,8 +1,11 @@
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.after_sales_service.models import after_sales_request_reliability_mixin as reliability_mixin
 
 from .common import AfterSalesCommon
 
@@ -122,6 +125,41 @@ class TestRequestReliabilityFacts(AfterSalesCommon):
         self.assertRecordValues(
             third, [{"reliability_earlier_open": False, "reliability_earlier_resolved": False}]
         )
+
+    def test_changes_serialize_on_the_units_once_per_batch(self):
+        """Requests of one unit and cause changed at the same moment must see each other: what
+        changes a request's facts first serializes on its units' rows, one statement per batch,
+        without write access to the units (a portal user's sudo path); the race is tests/race.py's
+        "two failures of one unit and cause"."""
+        portal = new_test_user(self.env, login="facts_portal", groups="base.group_portal")
+        Request = self.env["after_sales.request"].with_user(portal).sudo()
+        with patch.object(
+            reliability_mixin, "serialize_on_rows", wraps=reliability_mixin.serialize_on_rows
+        ) as serialize:
+            requests = Request.create(
+                [
+                    {"title": f"Facts batch {i}", "equipment_id": unit.id, "cause_id": self.defect.id}
+                    for i, unit in enumerate([self.unit_a, self.unit_b, self.unit_a])
+                ]
+                + [{"title": "Facts no cause", "equipment_id": self.unit_a.id}]
+            )
+            self.assertEqual(serialize.call_count, 1)
+            self.assertEqual(serialize.call_args.args[0], self.unit_a | self.unit_b)
+            # a unit's row taken as a portal user, who may not write units
+            self.assertFalse(self.unit_a.with_user(portal).has_access("write"))
+            serialize.reset_mock()
+            requests[:3].write({"title": "Facts renamed"})
+            requests[3].cause_id = False
+            serialize.assert_not_called()
+            # moved: the unit left and the unit joined
+            requests[0].equipment_id = self.unit_b
+            self.assertEqual(serialize.call_args.args[0], self.unit_a | self.unit_b)
+            # resolved: the batch's stage first (the resolution dates each request gets after it
+            # are written request by request, each taking the rows this transaction holds again)
+            serialize.reset_mock()
+            requests[:3].stage_id = self.stage_resolved
+            self.assertEqual(serialize.call_args_list[0].args[0], self.unit_a | self.unit_b)
+            self.assertEqual(serialize.call_count, 4)
 
     def test_parts_replaced_follow_lines(self):
         request = self._request(self.unit_a, "2026-06-01 09:00:00")
