@@ -153,13 +153,14 @@ class AfterSalesEquipmentPublicMixin(models.AbstractModel):
 
     def _get_report_lang(self, default=None):
         """The language of what is printed for the unit (its nameplate label) and of its public
-        page: its customer's, else its company's (else ``default``, the reader's language)."""
+        page: its customer's, else its company's (else ``default``, the reader's language). A
+        language since deactivated is passed over: it can no longer render anything."""
         self.ensure_one()
-        return (
-            self.partner_id.lang
-            or self.company_id.partner_id.lang
-            or (self.env.lang if default is None else default)
-        )
+        active = self.env["res.lang"]._get_active_by("code")
+        for lang in (self.partner_id.lang, self.company_id.partner_id.lang):
+            if lang and lang in active:
+                return lang
+        return self.env.lang if default is None else default
 
     def _get_public_page_values(self):
         """What the unit's public page shows: facts of the unit, never of its customer.

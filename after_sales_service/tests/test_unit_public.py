@@ -499,6 +499,19 @@ class TestUnitLabels(UnitPublicCommon):
         html = Report._render_qweb_html(self.REPORTS[0], russian.ids)[0].decode()
         self.assertIn("Сканируйте для сервиса", html)
 
+    def test_a_label_of_a_customer_whose_language_was_deactivated(self):
+        """A former customer (archived) whose language was deactivated since: the label is
+        printed in the company's language, not an error page."""
+        russian, __ = self._label_units()
+        self.env.company.partner_id.lang = "en_US"
+        self.customer.active = False
+        self.env["res.lang"]._activate_lang("ru_RU").active = False
+        self.assertEqual(self.customer.lang, "ru_RU")
+        Report = self.env["ir.actions.report"].with_user(self.as_user).with_context(lang=None)
+        html = Report._render_qweb_html(self.REPORTS[0], russian.ids)[0].decode()
+        self.assertIn("Scan for service", html)
+        self.assertEqual(russian._get_report_lang(), "en_US")
+
     def test_a_long_serial_fits_on_one_line_of_the_small_label(self):
         russian, unit = self._label_units()
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
