@@ -80,21 +80,12 @@ class AfterSalesRequestReliabilityMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        Unit = self.env["after_sales.equipment"]
-        default_unit = self.env.context.get("default_equipment_id")
-        default_cause = self.env.context.get("default_cause_id")
-        serialize_on_rows(
-            Unit.browse(
-                list(
-                    {
-                        vals.get("equipment_id", default_unit)
-                        for vals in vals_list
-                        if vals.get("equipment_id", default_unit) and vals.get("cause_id", default_cause)
-                    }
-                )
-            )
-        )
-        return super().create(vals_list)
+        requests = super().create(vals_list)
+        # after the insert, with the unit and cause as created (defaults included): the second of
+        # two transactions fails on the unit's row either way (its snapshot is older than the
+        # first's update) and is replayed, seeing the first's request
+        serialize_on_rows(requests.filtered("cause_id").equipment_id)
+        return requests
 
     def write(self, vals):
         # the unit left and the unit joined, of requests that have (or get) a cause
