@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Installed base, service requests under SLA, service contracts, "
     "preventive maintenance and the customer portal",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/after-sales-suite/after-sales",
     "author": "After-Sales Suite",

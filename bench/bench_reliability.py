@@ -180,6 +180,8 @@ def generate(env, refs, first_unit, units, readings, requests):
     )
     unit_lo, unit_hi = env.cr.fetchone()
     params.update(unit_lo=unit_lo, unit_hi=unit_hi)
+    # the readings inserted in SQL: each unit's series, as the readings' create writes it
+    env["after_sales.meter.reading"]._refresh_series(range(unit_lo, unit_hi + 1))
     stages = {
         name: env.ref(f"after_sales_service.stage_{name}").id
         for name in ("closed", "resolved", "cancelled", "in_progress")
@@ -392,6 +394,7 @@ def reuse(options):
         BENCH.vacuum(
             "after_sales_equipment",
             "after_sales_meter_reading",
+            "after_sales_meter_reading_series",
             "after_sales_request",
             "after_sales_request_line",
             "stock_move",
@@ -456,6 +459,7 @@ def main():
             BENCH.vacuum(
                 "after_sales_equipment",
                 "after_sales_meter_reading",
+                "after_sales_meter_reading_series",
                 "after_sales_request",
                 "after_sales_request_line",
                 "stock_move",

@@ -35,6 +35,9 @@ and transaction, released together by a barrier:
   cause on the same unit (received an hour apart) at the same moment; clean when each
   request's stored reliability facts (an earlier one open, the latest earlier resolution, the
   next one received) are what the committed requests of the unit and cause say.
+- two readings of one unit: an engineer on a visit and the customer each record an operating
+  hours reading of the same unit at the same moment; clean when both are kept and the unit's
+  readings series (what the fleet figures and the forecast read) holds both, as its readings say.
 
 Each thread retries on serialization failures as Odoo's request dispatcher does (a request that
 meets a concurrent update is replayed in a fresh transaction), except the billing runs. The two
@@ -657,6 +660,51 @@ def race_repeat_failures(env, registry, ctx, rounds):
     return clean
 
 
+def race_unit_readings(env, registry, ctx, rounds):
+    user, unit = ctx["user"], ctx["unit"]
+    clean = 0
+    for i in range(rounds):
+        unit = env["after_sales.equipment"].create(
+            {"product_id": unit.product_id.id, "partner_id": unit.partner_id.id}
+        )
+        env["after_sales.meter.reading"].create(
+            {"equipment_id": unit.id, "date": datetime.date(2026, 1, 5), "hours": 100.0}
+        )
+        env.cr.commit()
+
+        def record(e, day, hours, unit_id=unit.id, source="manual"):
+            return (
+                e["after_sales.meter.reading"]
+                .create({"equipment_id": unit_id, "date": day, "hours": hours, "source": source})
+                .id
+            )
+
+        results = together(
+            registry,
+            (user.id, partial(record, day=datetime.date(2026, 2, 5), hours=400.0 + i)),
+            (user.id, partial(record, day=datetime.date(2026, 3, 5), hours=700.0 + i, source="customer")),
+        )
+        env.cr.rollback()  # a new snapshot: what the threads committed
+        env.cr.execute(
+            """
+            SELECT ARRAY_AGG(rd.date ORDER BY rd.date, rd.hours),
+                   ARRAY_AGG(rd.hours ORDER BY rd.date, rd.hours)
+              FROM after_sales_meter_reading rd WHERE rd.equipment_id = %s
+            """,
+            [unit.id],
+        )
+        readings = env.cr.fetchone()
+        env.cr.execute(
+            "SELECT dates, hours FROM after_sales_meter_reading_series WHERE equipment_id = %s", [unit.id]
+        )
+        series = env.cr.fetchone()
+        ok = all(status == "ok" for status, _ in results) and len(readings[0]) == 3 and series == readings
+        clean += ok
+        if not ok:
+            say(f"    unit readings, round {i + 1}: {results}, readings {readings}, series {series}")
+    return clean
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -692,6 +740,7 @@ def main():
             ("one failed part claimed twice", race_duplicate_failed_part),
             ("one phone call posted twice", race_phone_call),
             ("two failures of one unit and cause", race_repeat_failures),
+            ("two readings of one unit", race_unit_readings),
         ):
             if options.race not in label:
                 continue

@@ -1,5 +1,4 @@
 import datetime
-from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -197,17 +196,13 @@ class AfterSalesReliability(models.AbstractModel):
     @api.model
     def _sql_readings_arrays(self, unit_ids):
         """SQL of a table (equipment_id, dates, hours): each unit's readings as two arrays sorted by
-        date then hours, for the units of the SQL ``unit_ids`` (a subquery): read once, then
-        ``_sql_hours_in_arrays`` gives the hours on any number of days without reading them again."""
+        date then hours, for the units of the SQL ``unit_ids`` (a subquery), as the readings keep
+        them (``after_sales.meter.reading._refresh_series``): ``_sql_hours_in_arrays`` gives the
+        hours on any number of days from them. A unit without readings has no row."""
         return SQL(
-            """
-            SELECT rd.equipment_id,
-                   ARRAY_AGG(rd.date ORDER BY rd.date, rd.hours) AS dates,
-                   ARRAY_AGG(rd.hours ORDER BY rd.date, rd.hours) AS hours
-              FROM after_sales_meter_reading rd
-             WHERE rd.equipment_id IN (%s)
-             GROUP BY rd.equipment_id
-            """,
+            "SELECT series.equipment_id, series.dates, series.hours FROM %s series "
+            "WHERE series.equipment_id IN (%s)",
+            SQL.identifier(self.env["after_sales.meter.reading"]._series_table),
             unit_ids,
         )
 
@@ -265,31 +260,37 @@ class AfterSalesReliability(models.AbstractModel):
         Failures count in the days of their unit's service within the period.
         """
         windows = self._sql_unit_windows(date_from, date_to, unit_domain)
-        exposure = self._get_unit_exposure(windows=windows)
-        sums = self._get_failure_sums(exposure, windows)
-        by_product = defaultdict(dict)
-        for uid, row in exposure.items():
-            by_product[row["product_id"]][uid] = row
+        # summed per product in the database: a whole fleet's units are not sent back one by one
+        exposure = self.env.execute_query(
+            SQL(
+                """
+                SELECT exposure.product_id, COUNT(*), SUM(exposure.hi - exposure.lo),
+                       COUNT(*) FILTER (WHERE exposure.has_readings),
+                       SUM(exposure.hi_hours - exposure.lo_hours),
+                       CASE WHEN SUM(COUNT(*)) OVER () <= %s THEN ARRAY_AGG(exposure.unit_id) END
+                  FROM (%s) exposure
+                 GROUP BY exposure.product_id
+                """,
+                SMALL_FLEET,
+                self._sql_unit_exposure(windows),
+            )
+        )
+        # a few units (a customer's fleet, a product's): their ids let PostgreSQL read only their
+        # failures by index; a whole fleet is joined to its windows
+        small = bool(exposure) and exposure[0][5] is not None
+        unit_ids = [unit_id for row in exposure for unit_id in row[5]] if small else None
+        sums = self._get_failure_sums_by_product(windows, unit_ids)
+        products = self.env["product.product"].browse([row[0] for row in exposure])
         figures = {}
-        for product in self.env["product.product"].browse(list(by_product)):
-            units = by_product[product.id]
+        for product, (_product_id, units, unit_days, units_with_hours, hours, _ids) in zip(
+            products, exposure, strict=True
+        ):
             totals = self._empty_sums()
-            unit_days, with_hours, failures_with_hours = 0, [], 0
-            for uid, row in units.items():
-                unit_days += row["days"]
-                if row["hours"] is not None:
-                    with_hours.append(row["hours"])
-                unit_sums = sums.get(uid)
-                if unit_sums:
-                    for key, value in unit_sums.items():
-                        totals[key] += value
-                    if row["hours"] is not None:
-                        failures_with_hours += unit_sums["failures"]
+            totals.update(sums.get(product.id, {}))
             # no unit with readings: the hours are unknown (None), not 0
-            hours = sum(with_hours) if with_hours else None
-            totals["failures_with_hours"] = failures_with_hours
-            figures[product] = self._figures_from(len(units), unit_days, hours, totals)
-            figures[product]["units_with_hours"] = len(with_hours)
+            hours = hours if units_with_hours else None
+            figures[product] = self._figures_from(units, unit_days, hours, totals)
+            figures[product]["units_with_hours"] = units_with_hours
         return figures
 
     @api.model
@@ -381,13 +382,9 @@ class AfterSalesReliability(models.AbstractModel):
         """
         if not exposure:
             return {}
-        Report = self.env["after_sales.reliability.report"]
-        Report.check_access("read")
         # a few units (a unit's health, a customer's fleet): their ids let PostgreSQL read only
         # their failures by index; the whole fleet is joined to its windows
         domain = [("equipment_id", "in", list(exposure))] if len(exposure) <= SMALL_FLEET else []
-        query = Report._search(domain)
-        table = SQL.identifier(query.table)
         if windows is None:
             windows = SQL(
                 "SELECT * FROM unnest(%s::int[], %s::date[], %s::date[]) AS u(unit_id, lo, hi)",
@@ -395,16 +392,8 @@ class AfterSalesReliability(models.AbstractModel):
                 [row["date_from"] for row in exposure.values()],
                 [row["date_to"] for row in exposure.values()],
             )
-        query.add_join(
-            "JOIN",
-            "risk",
-            SQL("(%s)", windows),
-            SQL(
-                "risk.unit_id = %(t)s.equipment_id AND %(t)s.failure_date >= risk.lo "
-                "AND %(t)s.failure_date < risk.hi",
-                t=table,
-            ),
-        )
+        query = self._failures_at_risk(windows, domain)
+        table = SQL.identifier(query.table)
         query.groupby = SQL("%s.equipment_id", table)
         aggregates = self._sql_failure_sums()
         names = list(aggregates)
@@ -417,6 +406,44 @@ class AfterSalesReliability(models.AbstractModel):
             if row[0] in exposure:
                 result[row[0]] = dict(zip(names, row[1:], strict=True))
         return result
+
+    @api.model
+    def _get_failure_sums_by_product(self, windows, unit_ids=None):
+        """{product id: sums} of the failures opened in the days at risk of the units of
+        ``windows`` (``_sql_unit_windows``), summed per product of the unit: the sums of
+        ``_sql_failure_sums`` and ``failures_with_hours`` (those of units with meter readings).
+        ``unit_ids``: the units of the windows, when they are few (read by index)."""
+        domain = [("equipment_id", "in", unit_ids)] if unit_ids is not None else []
+        query = self._failures_at_risk(windows, domain)
+        query.groupby = SQL("risk.product_id")
+        aggregates = dict(
+            self._sql_failure_sums(), failures_with_hours=SQL("COUNT(*) FILTER (WHERE has_hours)")
+        )
+        names = list(aggregates)
+        sql = query.select(
+            SQL("risk.product_id"),
+            *(SQL("%s AS %s", aggregates[name], SQL.identifier(name)) for name in names),
+        )
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(sql)}
+
+    @api.model
+    def _failures_at_risk(self, windows, domain):
+        """The query of the Reliability Analysis rows (``domain``, read with the current user's
+        rights) opened in the days at risk of their unit in ``windows`` (joined as ``risk``)."""
+        Report = self.env["after_sales.reliability.report"]
+        Report.check_access("read")
+        query = Report._search(domain)
+        query.add_join(
+            "JOIN",
+            "risk",
+            SQL("(%s)", windows),
+            SQL(
+                "risk.unit_id = %(t)s.equipment_id AND %(t)s.failure_date >= risk.lo "
+                "AND %(t)s.failure_date < risk.hi",
+                t=SQL.identifier(query.table),
+            ),
+        )
+        return query
 
     @api.model
     def _sql_unit_windows(self, date_from=None, date_to=None, unit_domain=None):
@@ -458,26 +485,14 @@ class AfterSalesReliability(models.AbstractModel):
         """
         if windows is None:
             windows = self._sql_unit_windows(date_from, date_to, unit_domain)
-        lo_hours = self._sql_hours_in_arrays(
-            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.lo")
-        )
-        hi_hours = self._sql_hours_in_arrays(
-            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.hi")
-        )
-        # the windows twice rather than a CTE: the planner knows the units' ids are unique (no
-        # estimate of millions of rows, no JIT compilation for a query of a second)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT window_unit.unit_id, window_unit.product_id, window_unit.company_id,
-                       window_unit.lo, window_unit.hi, readings.dates IS NOT NULL, %s, %s
-                  FROM (%s) window_unit
-                  LEFT JOIN (%s) readings ON readings.equipment_id = window_unit.unit_id
+                SELECT exposure.unit_id, exposure.product_id, exposure.company_id, exposure.lo,
+                       exposure.hi, exposure.has_readings, exposure.lo_hours, exposure.hi_hours
+                  FROM (%s) exposure
                 """,
-                lo_hours,
-                hi_hours,
-                windows,
-                self._sql_readings_arrays(SQL("SELECT asked.unit_id FROM (%s) asked", windows)),
+                self._sql_unit_exposure(windows),
             )
         )
         return {
@@ -491,3 +506,31 @@ class AfterSalesReliability(models.AbstractModel):
             }
             for unit_id, product_id, company_id, day_from, day_to, has_readings, lo_value, hi_value in rows
         }
+
+    @api.model
+    def _sql_unit_exposure(self, windows):
+        """SQL of the units of ``windows`` (``_sql_unit_windows``) with their hours: (unit_id,
+        product_id, company_id, lo, hi, has_readings, lo_hours, hi_hours), the hours on their first
+        day at risk and on the day after their last (NULL without readings), from each unit's
+        readings read once (``_sql_readings_arrays``)."""
+        lo_hours = self._sql_hours_in_arrays(
+            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.lo")
+        )
+        hi_hours = self._sql_hours_in_arrays(
+            SQL("readings.dates"), SQL("readings.hours"), SQL("window_unit.start_day"), SQL("window_unit.hi")
+        )
+        # the windows twice rather than a CTE: the planner knows the units' ids are unique (no
+        # estimate of millions of rows, no JIT compilation for a query of a second)
+        return SQL(
+            """
+            SELECT window_unit.unit_id, window_unit.product_id, window_unit.company_id,
+                   window_unit.lo, window_unit.hi, readings.dates IS NOT NULL AS has_readings,
+                   %s AS lo_hours, %s AS hi_hours
+              FROM (%s) window_unit
+              LEFT JOIN (%s) readings ON readings.equipment_id = window_unit.unit_id
+            """,
+            lo_hours,
+            hi_hours,
+            windows,
+            self._sql_readings_arrays(SQL("SELECT asked.unit_id FROM (%s) asked", windows)),
+        )

@@ -264,9 +264,10 @@ class AfterSalesReliabilityReport(models.Model):
                 after_sales_request r
                 JOIN after_sales_cause cause ON cause.id = r.cause_id
                 JOIN after_sales_request_stage stage ON stage.id = r.stage_id
-                JOIN after_sales_equipment unit ON unit.id = r.equipment_id
-                -- required columns with foreign keys: these always match; LEFT JOINs that a query
-                -- not reading them leaves out (PostgreSQL's join removal), as the parts' component
+                -- the unit (a failure has one, see the WHERE clause), the company: columns with
+                -- foreign keys, these always match; LEFT JOINs that a query not reading them leaves
+                -- out (PostgreSQL's join removal), as the parts' component
+                LEFT JOIN after_sales_equipment unit ON unit.id = r.equipment_id
                 LEFT JOIN res_company company ON company.id = r.company_id
                 LEFT JOIN product_product product ON product.id = unit.product_id
                 LEFT JOIN product_template template ON template.id = product.product_tmpl_id

@@ -12,6 +12,7 @@ from . import test_sla
 from . import test_mail_intake
 from . import test_sla_escalation
 from . import test_visit
+from . import test_meter_reading_series
 from . import test_reliability
 from . import test_request_reliability_facts
 from . import test_standard_solution
