@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..locks import serialize_on_rows
+
 
 class AfterSalesRequestStage(models.Model):
     _name = "after_sales.request.stage"
@@ -45,6 +47,23 @@ class AfterSalesRequestStage(models.Model):
         help="Ask the customer to rate the service when a request reaches this stage.",
     )
     description = fields.Text(translate=True)
+
+    def write(self, vals):
+        if "is_cancel" in vals:
+            # the reliability facts of the requests in a stage whose "cancelled" flag flips are
+            # computed again (a cancelled request is no failure): first their units' rows, as a
+            # request's own change takes them (after_sales.request.reliability.mixin), so that a
+            # failure of one of those units recorded at the same moment is replayed after this
+            flipped = self.filtered(lambda stage: stage.is_cancel != bool(vals["is_cancel"]))
+            if flipped:
+                domain = [
+                    ("stage_id", "in", flipped.ids),
+                    ("cause_id", "!=", False),
+                    ("equipment_id", "!=", False),
+                ]
+                requests = self.env["after_sales.request"].sudo().with_context(active_test=False).search(domain)
+                serialize_on_rows(requests.equipment_id)
+        return super().write(vals)
 
     @api.onchange("is_cancel")
     def _onchange_is_cancel(self):

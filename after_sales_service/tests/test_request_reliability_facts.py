@@ -161,6 +161,27 @@ class TestRequestReliabilityFacts(AfterSalesCommon):
             self.assertEqual(serialize.call_args_list[0].args[0], self.unit_a | self.unit_b)
             self.assertEqual(serialize.call_count, 4)
 
+    def test_a_stage_cancelled_flag_flipped_serializes_on_its_units(self):
+        """Flipping a stage's "cancelled" flag computes the facts of its requests again: their
+        units' rows first, as a request's own change takes them; another flag does not."""
+        stage = self.env["after_sales.request.stage"].create({"name": "Facts on hold"})
+        on_hold = self._request(self.unit_a, "2026-06-01 09:00:00")
+        later = self._request(self.unit_a, "2026-06-10 09:00:00")
+        self._request(self.unit_b, "2026-06-05 09:00:00")
+        on_hold.stage_id = stage
+        self.assertTrue(later.reliability_earlier_open, "the request on hold is open")
+        with patch(
+            "odoo.addons.after_sales_service.models.after_sales_request_stage.serialize_on_rows",
+            wraps=reliability_mixin.serialize_on_rows,
+        ) as serialize:
+            stage.fold = True
+            stage.is_cancel = False  # not flipped
+            serialize.assert_not_called()
+            stage.is_cancel = True
+            serialize.assert_called_once()
+            self.assertEqual(serialize.call_args.args[0], self.unit_a)
+        self.assertFalse(later.reliability_earlier_open, "a cancelled request is no failure")
+
     def test_parts_replaced_follow_lines(self):
         request = self._request(self.unit_a, "2026-06-01 09:00:00")
         seal = self.env["product.product"].create({"name": "Facts seal", "type": "consu"})
