@@ -61,8 +61,8 @@ class AfterSalesRequestStage(models.Model):
                     ("cause_id", "!=", False),
                     ("equipment_id", "!=", False),
                 ]
-                requests = self.env["after_sales.request"].sudo().with_context(active_test=False).search(domain)
-                serialize_on_rows(requests.equipment_id)
+                Request = self.env["after_sales.request"].sudo().with_context(active_test=False)
+                serialize_on_rows(Request.search(domain).equipment_id)
         return super().write(vals)
 
     @api.onchange("is_cancel")
