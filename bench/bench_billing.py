@@ -2,6 +2,7 @@
 """Billing runs of after_sales_billing at volume, next to Odoo's own sale invoicing.
 
     python3 bench/bench_billing.py [--keep] [--sizes 200,2000] [--orders 200] [--no-customer]
+                                   [--profile FILE.prof]
 
 Creates a throwaway database (a copy of ``as_base`` when it exists on the server,
 else an empty one) and installs after_sales_billing. Measured, each on data made for it:
@@ -29,10 +30,18 @@ server of the dev loop (127.0.0.1:54320, user odoo); ``BENCH_DB`` names the data
 ``BENCH_ADDONS_PATH`` (addons paths put first) and ``BENCH_EXTRA_MODULES`` try it
 against other versions of the suite. The database is dropped at the end unless
 ``--keep`` is given. Not imported by the tests.
+
+``--profile FILE.prof``: cProfile the billing runs of the largest size (the run's part only:
+not the data, not Odoo's side) into ``FILE.prof`` and print their top 40 functions by
+cumulative and by own time. The profiler slows Python down: read the ratios of a run
+without it.
 """
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import shutil
 import sys
 import tempfile
@@ -55,6 +64,7 @@ REQUESTS_PER_CUSTOMER = 10
 LINES_PER_REQUEST = 3
 BATCH = 500
 CHUNK = 50
+PROFILED = {}  # {request count: cProfile.Profile} of the billing runs profiled (--profile)
 
 
 class BillingBenchDatabase(BenchDatabase):
@@ -233,7 +243,14 @@ def bench_run(env, requests, grouping, clock):
     run = env["after_sales.billing.run"].create(
         {"date_from": today, "date_to": today, "grouping": grouping, "include_fees": False}
     )
-    elapsed, queries, create, cpu = measure(env, lambda: run._run(commit=True), clock)
+    profiler = PROFILED.get(len(requests))
+    if profiler:
+        profiler.enable()
+    try:
+        elapsed, queries, create, cpu = measure(env, lambda: run._run(commit=True), clock)
+    finally:
+        if profiler:
+            profiler.disable()
     invoiced = env["after_sales.request.line"].search_count(
         [("request_id", "in", requests.ids), ("invoice_status", "=", "invoiced")]
     )
@@ -325,6 +342,17 @@ def report(rows):
         )
 
 
+def print_profile(path):
+    """Write the profile of the billing runs to ``path`` and print its top 40 twice."""
+    ((count, profiler),) = PROFILED.items()
+    profiler.dump_stats(path)
+    for sort in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(40)
+        say(f"\nprofile of the billing run of {count:,} requests, top 40 by {sort} ({path}):")
+        say(out.getvalue())
+
+
 def cases(env, products, clock, options):
     """[(label, count, label of Odoo's reference row or None, generate(tag), measure(data))]."""
     sizes = [int(size) for size in options.sizes.split(",")]
@@ -369,6 +397,9 @@ def main():
         "--repeat", type=int, default=3, help="samples of the cases up to --orders in size (median kept)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the billing runs of the largest size into FILE (.prof)"
+    )
     options = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="bench_billing_")
     env = None
@@ -380,6 +411,8 @@ def main():
         BENCH.install(data_dir)
         say(f"{MODULES} installed in {time.perf_counter() - step:.0f} s")
         env = BENCH.open_env(data_dir)
+        if options.profile:
+            PROFILED[max(int(size) for size in options.sizes.split(","))] = cProfile.Profile()
         clock = MoveCreateClock(env)
         products = create_masters(env)
         warm_up(env, products, clock)
@@ -418,6 +451,8 @@ def main():
                 }
             )
         report([row for row in rows if row["ref"]] + [row for row in rows if not row["ref"]])
+        if options.profile:
+            print_profile(options.profile)
         say(f"\ndone in {time.perf_counter() - started:.0f} s")
     finally:
         if env is not None:
