@@ -340,6 +340,7 @@ class AfterSalesBillingRun(models.Model):
         all_lines.invalidate_recordset(["qty_to_invoice", "invoice_status"])
         all_fees.invalidate_recordset(["is_invoiced"])
         journal = self._get_sale_journal()
+        income_checked = set()  # products whose income account was found: asked once per chunk
         invoice_partners = {}
         invoice_journals = {}
         vals_list = []
@@ -352,7 +353,7 @@ class AfterSalesBillingRun(models.Model):
             if not fees and not any(line._is_charged() for line in lines):
                 continue
             partner = self.env["res.partner"].browse(key[0])
-            self._check_group(partner, lines, fees, journal)
+            self._check_group(partner, lines, fees, journal, income_checked=income_checked)
             if partner.id not in invoice_partners:
                 invoice_partners[partner.id] = partner.address_get(["invoice"])["invoice"]
             vals = self._prepare_invoice_vals(key, lines, fees, invoice_partners[partner.id])
@@ -388,8 +389,12 @@ class AfterSalesBillingRun(models.Model):
         )
         return move._search_default_journal()
 
-    def _check_group(self, partner, lines, fees, journal):
-        """Raise a UserError naming what keeps this group from being invoiced."""
+    def _check_group(self, partner, lines, fees, journal, income_checked=None):
+        """Raise a UserError naming what keeps this group from being invoiced.
+
+        ``income_checked``: ids of the products already found with an income account (in this
+        chunk), not looked at again; those found here are added to it.
+        """
         if not partner.active:
             raise UserError(self.env._("Customer %s is archived.", partner.display_name))
         if not journal:
@@ -403,13 +408,16 @@ class AfterSalesBillingRun(models.Model):
                         request=line.request_id.name,
                     )
                 )
-        products = lines.product_id | fees.product_id
+        if income_checked is None:
+            income_checked = set()
+        products = (lines.product_id | fees.product_id).filtered(lambda p: p.id not in income_checked)
         for product in products:
             if not (
                 product.with_company(self.company_id)._get_product_accounts()["income"]
                 or journal.default_account_id
             ):
                 raise UserError(self.env._("Product %s has no income account.", product.display_name))
+            income_checked.add(product.id)
 
     def _prepare_invoice_vals(self, key, lines, fees, invoice_partner):
         """Values of the draft customer invoice of one group (a hook)."""

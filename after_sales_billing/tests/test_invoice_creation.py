@@ -198,6 +198,45 @@ class TestInvoiceCreation(AfterSalesBillingCommon):
         self.assertIn(self.tag_tax, twin.line_ids.filtered("tax_repartition_line_id").tax_tag_ids)
         self.assertEqual(twin.invoice_line_ids[0].price_unit, 33.33)
 
+    def test_credit_note_and_product_tags(self):
+        """A credit note takes the refund repartition's tags; a product's own tax report tags go
+        on its lines: the tags precomputed without Odoo's tax accounting data are its own."""
+        country = self.tag_base.country_id
+        tag_refund = self._create_tag("-B1", country)
+        tag_product = self._create_tag("+P1", country)
+        tax_refund_tagged = self.env["account.tax"].create(
+            {
+                "name": "VAT 10% refund tagged",
+                "amount": 10.0,
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+                "country_id": country.id,
+                "invoice_repartition_line_ids": [
+                    Command.create({"repartition_type": "base", "tag_ids": [Command.set(self.tag_base.ids)]}),
+                    Command.create({"repartition_type": "tax"}),
+                ],
+                "refund_repartition_line_ids": [
+                    Command.create({"repartition_type": "base", "tag_ids": [Command.set(tag_refund.ids)]}),
+                    Command.create({"repartition_type": "tax"}),
+                ],
+            }
+        )
+        self.part.account_tag_ids = tag_product
+        twin = self._assert_same_invoice(
+            self._invoice_vals(
+                [
+                    self._line(self.part, 2.0, 12.5, tax_refund_tagged),
+                    self._line(self.work, 1.0, 40.0, tax_refund_tagged | self.tax_tagged),
+                ],
+                move_type="out_refund",
+            )
+        )
+        part_line = twin.invoice_line_ids.filtered(lambda line: line.product_id == self.part)
+        self.assertEqual(part_line.tax_tag_ids, tag_refund | tag_product)
+        work_line = twin.invoice_line_ids.filtered(lambda line: line.product_id == self.work)
+        # the other tax has no tags on its refund base repartition line
+        self.assertEqual(work_line.tax_tag_ids, tag_refund)
+
     def test_foreign_currency_global_rounding_installments(self):
         """A rate, rounding per total instead of per line, and two payment term lines."""
         self.company.tax_calculation_rounding_method = "round_globally"
