@@ -124,6 +124,7 @@ class AccountMove(models.Model):
             )
         AccountTax._add_tax_details_in_base_lines(base_lines, company)
         AccountTax._round_base_lines_tax_details(base_lines, company)
+        AccountTax._add_accounting_data_in_base_lines_tax_details(base_lines, company)
         for command, base_line in zip(commands, base_lines, strict=True):
             details = base_line["tax_details"]
             command[2].update(
@@ -131,29 +132,10 @@ class AccountMove(models.Model):
                     "amount_currency": sign
                     * (details["total_excluded_currency"] + details["delta_total_excluded_currency"]),
                     "balance": sign * (details["total_excluded"] + details["delta_total_excluded"]),
-                    "tax_tag_ids": [Command.set(self._after_sales_get_base_line_tags(base_line).ids)],
+                    "tax_tag_ids": [Command.set(base_line["tax_tag_ids"].ids)],
                 }
             )
         return vals
-
-    @api.model
-    def _after_sales_get_base_line_tags(self, base_line):
-        """The tax report tags of a product line, from its computed tax details.
-
-        What ``account.tax._add_accounting_data_to_base_line_tax_details`` puts in the base
-        line's ``tax_tag_ids`` (cash-basis tags left out, as there), without the repartition
-        amounts and tax accounts it also computes for the tax lines, which are not needed here.
-        """
-        product = base_line["product_id"]
-        tags = product.sudo().account_tag_ids if product else self.env["account.account.tag"]
-        repartition_field = (
-            "refund_repartition_line_ids" if base_line["is_refund"] else "invoice_repartition_line_ids"
-        )
-        for tax_data in base_line["tax_details"]["taxes_data"]:
-            tax = tax_data["tax"]
-            if not tax_data["is_reverse_charge"] and tax.tax_exigibility == "on_invoice":
-                tags |= tax[repartition_field].filtered(lambda rep: rep.repartition_type == "base").tag_ids
-        return tags
 
     def _after_sales_log_creation(self, moves):
         """Log the creation message of ``moves`` as ``mail.thread.create`` does, in one batch."""
