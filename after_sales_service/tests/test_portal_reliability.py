@@ -29,7 +29,9 @@ class TestPortalReliability(ReadOnlyCursorMixin, AfterSalesCommon, HttpCase):
         cls.rival_user = cls._create_portal_user("as_fleet_rival", cls.rival)
         cls.product_p = cls._create_serial_product("Shared Compressor SC-1")
         cls.product_q = cls._create_serial_product("Rival Secret Pump RSP-3")
-        today = fields.Date.context_today(cls.env.user)
+        # the customer's today, as its portal page computes the figures (not the superuser's: on
+        # demo data that one is in Brussels, a day ahead of UTC from 23:00)
+        today = fields.Date.context_today(cls.portal_user.with_user(cls.portal_user))
         cls.today = today
         start = today - timedelta(days=100)
         cls.unit_a1 = cls._create_unit(product=cls.product_p, commissioning_date=start)

@@ -83,7 +83,7 @@ class TestTourDealer(TourCommon):
                     "cause_id": self.env.ref("after_sales_service.cause_defect").id,
                     "symptom": "No charge at idle",
                     "submitted_by_id": self.dealer_user.id,
-                    "repair_date": fields.Date.context_today(self.dealer_user),
+                    "repair_date": fields.Date.context_today(self.dealer_user.with_user(self.dealer_user)),
                 }
             ],
         )
