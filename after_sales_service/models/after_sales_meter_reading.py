@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import table_exists
 
 from ..tools import check_finite_numbers
 
@@ -43,12 +44,9 @@ class AfterSalesMeterReading(models.Model):
 
     def init(self):
         super().init()
-        table = SQL.identifier(self._series_table)
-        self.env.cr.execute(
-            SQL("SELECT 1 FROM pg_class WHERE relname = %s AND relkind = 'r'", self._series_table)
-        )
-        if self.env.cr.fetchone():
+        if table_exists(self.env.cr, self._series_table):
             return
+        table = SQL.identifier(self._series_table)
         self.env.cr.execute(
             SQL(
                 """

@@ -392,20 +392,8 @@ class AfterSalesReliability(models.AbstractModel):
                 [row["date_from"] for row in exposure.values()],
                 [row["date_to"] for row in exposure.values()],
             )
-        query = self._failures_at_risk(windows, domain)
-        table = SQL.identifier(query.table)
-        query.groupby = SQL("%s.equipment_id", table)
-        aggregates = self._sql_failure_sums()
-        names = list(aggregates)
-        sql = query.select(
-            SQL("%s.equipment_id", table),
-            *(SQL("%s AS %s", aggregates[name], SQL.identifier(name)) for name in names),
-        )
-        result = {}
-        for row in self.env.execute_query(sql):
-            if row[0] in exposure:
-                result[row[0]] = dict(zip(names, row[1:], strict=True))
-        return result
+        sums = self._sum_failures_at_risk(windows, domain, SQL("risk.unit_id"), self._sql_failure_sums())
+        return {unit_id: unit_sums for unit_id, unit_sums in sums.items() if unit_id in exposure}
 
     @api.model
     def _get_failure_sums_by_product(self, windows, unit_ids=None):
@@ -414,22 +402,16 @@ class AfterSalesReliability(models.AbstractModel):
         ``_sql_failure_sums`` and ``failures_with_hours`` (those of units with meter readings).
         ``unit_ids``: the units of the windows, when they are few (read by index)."""
         domain = [("equipment_id", "in", unit_ids)] if unit_ids is not None else []
-        query = self._failures_at_risk(windows, domain)
-        query.groupby = SQL("risk.product_id")
         aggregates = dict(
             self._sql_failure_sums(), failures_with_hours=SQL("COUNT(*) FILTER (WHERE has_hours)")
         )
-        names = list(aggregates)
-        sql = query.select(
-            SQL("risk.product_id"),
-            *(SQL("%s AS %s", aggregates[name], SQL.identifier(name)) for name in names),
-        )
-        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(sql)}
+        return self._sum_failures_at_risk(windows, domain, SQL("risk.product_id"), aggregates)
 
     @api.model
-    def _failures_at_risk(self, windows, domain):
-        """The query of the Reliability Analysis rows (``domain``, read with the current user's
-        rights) opened in the days at risk of their unit in ``windows`` (joined as ``risk``)."""
+    def _sum_failures_at_risk(self, windows, domain, key, aggregates):
+        """{key: {name: value}}: the ``aggregates`` ({name: SQL}) of the Reliability Analysis rows
+        (``domain``, read with the current user's rights) opened in the days at risk of their unit
+        in ``windows`` (joined as ``risk``), grouped by the SQL ``key``."""
         Report = self.env["after_sales.reliability.report"]
         Report.check_access("read")
         query = Report._search(domain)
@@ -443,7 +425,10 @@ class AfterSalesReliability(models.AbstractModel):
                 t=SQL.identifier(query.table),
             ),
         )
-        return query
+        query.groupby = key
+        names = list(aggregates)
+        sql = query.select(key, *(SQL("%s AS %s", aggregates[name], SQL.identifier(name)) for name in names))
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(sql)}
 
     @api.model
     def _sql_unit_windows(self, date_from=None, date_to=None, unit_domain=None):
