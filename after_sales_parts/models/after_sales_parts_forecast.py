@@ -186,6 +186,28 @@ class AfterSalesPartsForecast(models.AbstractModel):
         its days at risk end the day after as_of (not after tomorrow), its hours are interpolated
         from its readings.
         """
+        usage, hours, issued = {}, {}, {}
+        for kind, as_of, product_id, band_code, other, value, count in self.env.execute_query(
+            self._sql_rate_sums(days)
+        ):
+            if kind == "usage":
+                usage[as_of, product_id, band_code, other] = value
+            elif kind == "hours":
+                hours[as_of, product_id, band_code] = value
+            else:
+                issued[as_of, product_id, other, band_code] = (value, count)
+        return usage, hours, issued
+
+    @api.model
+    def _sql_rate_sums(self, days):
+        """SQL of ``_read_rate_sums``'s rows (kind, as_of, product id, band, company or part id,
+        value, failures), one query for all ``days``.
+
+        Every part of it is computed once: the parts issued of each day's window (``issued``)
+        are summed in their own step before they meet the units, so that the planner cannot
+        compute them again for each unit and day (on a young table's statistics it estimates one
+        row everywhere and would, running the stock moves' sums once per unit and day).
+        """
         reliability = self.env["after_sales.reliability"]
         Unit = self.env["after_sales.equipment"].with_context(active_test=False)
         Unit.check_access("read")
@@ -219,95 +241,84 @@ class AfterSalesPartsForecast(models.AbstractModel):
             HOURS_BANDS[0][0],
         )
         issued_sql = self._sql_issued(SQL("period.date_from"), SQL("period.date_to"))
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH fleet_unit AS MATERIALIZED (%(units)s),
-                read_unit AS MATERIALIZED (
-                    SELECT fleet_unit.*, readings.dates, readings.hours,
-                           readings.dates IS NOT NULL AS has_readings
-                      FROM fleet_unit
-                      LEFT JOIN (%(readings)s) readings ON readings.equipment_id = fleet_unit.id
-                ),
-                unit AS MATERIALIZED (
-                    SELECT read_unit.*, %(at_start)s AS at_start FROM read_unit
-                ),
-                period AS (
-                    SELECT * FROM unnest(%(as_of)s::date[], %(end_limit)s::date[], %(fleet_end)s::date[],
-                                         %(window_from)s::date[], %(recent_from)s::date[],
-                                         %(history_from)s::timestamp[], %(history_to)s::timestamp[])
-                        AS p(as_of, end_limit, fleet_end, window_from, recent_from, date_from, date_to)
-                ),
-                at AS MATERIALIZED (
-                    SELECT period.as_of, unit.id AS unit_id, unit.product_id, unit.company_id,
-                           unit.has_readings, risk.hi = period.fleet_end AS in_fleet,
-                           risk.hi > risk.window_lo AS in_window,
-                           h.at_hi - unit.at_start AS life_hours,
-                           h.at_hi - h.at_window AS window_hours,
-                           CASE WHEN unit.has_readings AND risk.hi > risk.recent_lo
-                                THEN (h.at_hi - h.at_recent) / (risk.hi - risk.recent_lo) ELSE 0.0
-                           END AS utilisation
-                      FROM unit
-                     CROSS JOIN period
-                     CROSS JOIN LATERAL (
-                        SELECT LEAST(COALESCE(unit.end_day, 'infinity'::date), period.end_limit) AS hi,
-                               GREATEST(unit.start_day, period.window_from) AS window_lo,
-                               GREATEST(unit.start_day, period.recent_from) AS recent_lo
-                     ) risk
-                     CROSS JOIN LATERAL (
-                        SELECT %(at_hi)s AS at_hi, %(at_window)s AS at_window, %(at_recent)s AS at_recent
-                        OFFSET 0
-                     ) h
-                     WHERE risk.hi > unit.start_day
-                ),
-                banded AS MATERIALIZED (
-                    SELECT at.*, %(band)s AS band FROM at
-                ),
-                issued AS (
-                    SELECT period.as_of, issued.*
-                      FROM period CROSS JOIN LATERAL (%(issued)s) issued
-                )
-                SELECT 'usage', as_of, product_id, band, company_id, SUM(utilisation), 0
-                  FROM banded WHERE in_fleet
-                 GROUP BY as_of, product_id, band, company_id
-                UNION ALL
-                SELECT 'hours', as_of, product_id, band, NULL, SUM(window_hours), 0
-                  FROM banded WHERE in_window AND has_readings
-                 GROUP BY as_of, product_id, band
-                UNION ALL
-                SELECT 'issued', banded.as_of, banded.product_id, banded.band, issued.part_id,
-                       SUM(issued.qty), SUM(issued.failures)::int
-                  FROM issued
-                  JOIN banded ON banded.as_of = issued.as_of AND banded.unit_id = issued.unit_id
-                   AND banded.in_window AND banded.has_readings
-                 GROUP BY banded.as_of, banded.product_id, banded.band, issued.part_id
-                """,
-                units=units,
-                readings=reliability._sql_readings_arrays(SQL("SELECT id FROM fleet_unit")),
-                as_of=days,
-                end_limit=[min(day + one_day, tomorrow) for day in days],
-                fleet_end=[day + one_day for day in days],
-                window_from=window_from,
-                recent_from=[day - datetime.timedelta(days=UTILISATION_DAYS - 1) for day in days],
-                history_from=[fields.Datetime.to_datetime(day) for day in window_from],
-                history_to=[fields.Datetime.to_datetime(day + one_day) for day in days],
-                at_start=hours_on(SQL("read_unit.start_day"), "read_unit"),
-                at_hi=hours_on(SQL("risk.hi")),
-                at_window=hours_on(SQL("risk.window_lo")),
-                at_recent=hours_on(SQL("risk.recent_lo")),
-                band=band,
-                issued=issued_sql,
+        return SQL(
+            """
+            WITH fleet_unit AS MATERIALIZED (%(units)s),
+            read_unit AS MATERIALIZED (
+                SELECT fleet_unit.*, readings.dates, readings.hours,
+                       readings.dates IS NOT NULL AS has_readings
+                  FROM fleet_unit
+                  LEFT JOIN (%(readings)s) readings ON readings.equipment_id = fleet_unit.id
+            ),
+            unit AS MATERIALIZED (
+                SELECT read_unit.*, %(at_start)s AS at_start FROM read_unit
+            ),
+            period AS (
+                SELECT * FROM unnest(%(as_of)s::date[], %(end_limit)s::date[], %(fleet_end)s::date[],
+                                     %(window_from)s::date[], %(recent_from)s::date[],
+                                     %(history_from)s::timestamp[], %(history_to)s::timestamp[])
+                    AS p(as_of, end_limit, fleet_end, window_from, recent_from, date_from, date_to)
+            ),
+            at AS MATERIALIZED (
+                SELECT period.as_of, unit.id AS unit_id, unit.product_id, unit.company_id,
+                       unit.has_readings, risk.hi = period.fleet_end AS in_fleet,
+                       risk.hi > risk.window_lo AS in_window,
+                       h.at_hi - unit.at_start AS life_hours,
+                       h.at_hi - h.at_window AS window_hours,
+                       CASE WHEN unit.has_readings AND risk.hi > risk.recent_lo
+                            THEN (h.at_hi - h.at_recent) / (risk.hi - risk.recent_lo) ELSE 0.0
+                       END AS utilisation
+                  FROM unit
+                 CROSS JOIN period
+                 CROSS JOIN LATERAL (
+                    SELECT LEAST(COALESCE(unit.end_day, 'infinity'::date), period.end_limit) AS hi,
+                           GREATEST(unit.start_day, period.window_from) AS window_lo,
+                           GREATEST(unit.start_day, period.recent_from) AS recent_lo
+                 ) risk
+                 CROSS JOIN LATERAL (
+                    SELECT %(at_hi)s AS at_hi, %(at_window)s AS at_window, %(at_recent)s AS at_recent
+                    OFFSET 0
+                 ) h
+                 WHERE risk.hi > unit.start_day
+            ),
+            banded AS MATERIALIZED (
+                SELECT at.*, %(band)s AS band FROM at
+            ),
+            issued AS MATERIALIZED (
+                SELECT period.as_of, issued.*
+                  FROM period CROSS JOIN LATERAL (%(issued)s) issued
             )
+            SELECT 'usage', as_of, product_id, band, company_id, SUM(utilisation), 0
+              FROM banded WHERE in_fleet
+             GROUP BY as_of, product_id, band, company_id
+            UNION ALL
+            SELECT 'hours', as_of, product_id, band, NULL, SUM(window_hours), 0
+              FROM banded WHERE in_window AND has_readings
+             GROUP BY as_of, product_id, band
+            UNION ALL
+            SELECT 'issued', banded.as_of, banded.product_id, banded.band, issued.part_id,
+                   SUM(issued.qty), SUM(issued.failures)::int
+              FROM issued
+              JOIN banded ON banded.as_of = issued.as_of AND banded.unit_id = issued.unit_id
+               AND banded.in_window AND banded.has_readings
+             GROUP BY banded.as_of, banded.product_id, banded.band, issued.part_id
+            """,
+            units=units,
+            readings=reliability._sql_readings_arrays(SQL("SELECT id FROM fleet_unit")),
+            as_of=days,
+            end_limit=[min(day + one_day, tomorrow) for day in days],
+            fleet_end=[day + one_day for day in days],
+            window_from=window_from,
+            recent_from=[day - datetime.timedelta(days=UTILISATION_DAYS - 1) for day in days],
+            history_from=[fields.Datetime.to_datetime(day) for day in window_from],
+            history_to=[fields.Datetime.to_datetime(day + one_day) for day in days],
+            at_start=hours_on(SQL("read_unit.start_day"), "read_unit"),
+            at_hi=hours_on(SQL("risk.hi")),
+            at_window=hours_on(SQL("risk.window_lo")),
+            at_recent=hours_on(SQL("risk.recent_lo")),
+            band=band,
+            issued=issued_sql,
         )
-        usage, hours, issued = {}, {}, {}
-        for kind, as_of, product_id, band_code, other, value, count in rows:
-            if kind == "usage":
-                usage[as_of, product_id, band_code, other] = value
-            elif kind == "hours":
-                hours[as_of, product_id, band_code] = value
-            else:
-                issued[as_of, product_id, other, band_code] = (value, count)
-        return usage, hours, issued
 
     @api.model
     def _rate_of(self, rates, product_id, part_id, band):
