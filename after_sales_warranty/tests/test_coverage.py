@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
@@ -143,7 +145,9 @@ class TestCoverage(WarrantyCommon):
     def test_repair_under_warranty_follows_coverage(self):
         self.product_unit.type = "consu"
         request = self._create_request(self.unit, date_open=fields.Datetime.now())
-        self.unit.delivery_date = fields.Date.context_today(self.unit)
+        # delivered the day before: the request's day is read in the deciding user's zone, today
+        # here in the superuser's (on demo data a day ahead of UTC from 23:00)
+        self.unit.delivery_date = fields.Date.context_today(self.unit) - timedelta(days=1)
         repair = request.with_user(self.as_user).action_create_repair()
         repair = self.env["repair.order"].browse(repair["res_id"])
         self.assertTrue(repair.under_warranty, "unit in warranty, no line yet")
