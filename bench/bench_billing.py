@@ -2,7 +2,7 @@
 """Billing runs of after_sales_billing at volume, next to Odoo's own sale invoicing.
 
     python3 bench/bench_billing.py [--keep] [--sizes 200,2000] [--orders 200] [--no-customer]
-                                   [--profile FILE.prof]
+                                   [--as-users] [--profile FILE.prof]
 
 Creates a throwaway database (a copy of ``as_base`` when it exists on the server,
 else an empty one) and installs after_sales_billing. Measured, each on data made for it:
@@ -30,6 +30,11 @@ server of the dev loop (127.0.0.1:54320, user odoo); ``BENCH_DB`` names the data
 ``BENCH_ADDONS_PATH`` (addons paths put first) and ``BENCH_EXTRA_MODULES`` try it
 against other versions of the suite. The database is dropped at the end unless
 ``--keep`` is given. Not imported by the tests.
+
+``--as-users``: both sides run as the users who press the buttons in production, not as the
+superuser: the billing run as an invoicing user without After-Sales groups (as the job worker
+runs it, for the user who pressed Run), Odoo's invoicing as a salesman with invoicing rights.
+Their access rights and record rules are checked as for them.
 
 ``--profile FILE.prof``: cProfile the billing runs of the largest size (the run's part only:
 not the data, not Odoo's side) into ``FILE.prof`` and print their top 40 functions by
@@ -65,6 +70,7 @@ LINES_PER_REQUEST = 3
 BATCH = 500
 CHUNK = 50
 PROFILED = {}  # {request count: cProfile.Profile} of the billing runs profiled (--profile)
+USERS = {}  # {"run": uid, "sale": uid}: the users both sides run as (--as-users), else the superuser
 
 
 class BillingBenchDatabase(BenchDatabase):
@@ -236,9 +242,25 @@ def measure(env, func, clock):
     return elapsed, queries, clock.seconds, cpu
 
 
+def create_users(env):
+    """The users of ``--as-users``: an invoicing user without After-Sales groups (``serverlib.
+    create_biller``'s rights) and a salesman who may invoice."""
+    invoicing = env.ref("account.group_account_invoice")
+    for key, login, groups in (
+        ("run", "bench_run_biller", [env.ref("base.group_user"), invoicing]),
+        ("sale", "bench_sale_biller", [env.ref("sales_team.group_sale_salesman_all_leads"), invoicing]),
+    ):
+        user = env["res.users"].create(
+            {"name": login, "login": login, "group_ids": [Command.link(group.id) for group in groups]}
+        )
+        USERS[key] = user.id
+    env.cr.commit()
+
+
 def bench_run(env, requests, grouping, clock):
     """(seconds, queries, create seconds, CPU seconds, invoices) of one run invoicing ``requests``."""
-    env = env(context=PLAIN)
+    superuser_env = env  # reads what the invoicing user may not
+    env = env(user=USERS.get("run", env.uid), context=PLAIN)
     today = fields.Date.context_today(env["res.users"])
     run = env["after_sales.billing.run"].create(
         {"date_from": today, "date_to": today, "grouping": grouping, "include_fees": False}
@@ -251,7 +273,7 @@ def bench_run(env, requests, grouping, clock):
     finally:
         if profiler:
             profiler.disable()
-    invoiced = env["after_sales.request.line"].search_count(
+    invoiced = superuser_env["after_sales.request.line"].search_count(
         [("request_id", "in", requests.ids), ("invoice_status", "=", "invoiced")]
     )
     expected = len(requests) if grouping == "request" else len(requests) // REQUESTS_PER_CUSTOMER
@@ -269,7 +291,7 @@ def bench_sale(env, orders, grouped, clock, chunk=None):
     ``grouped``: one invoice per order, else Odoo's grouping (one per customer here);
     ``chunk``: so many orders per call, each call committed, else one call.
     """
-    env = env(context=PLAIN)
+    env = env(user=USERS.get("sale", env.uid), context=PLAIN)
     orders = orders.with_env(env)
     step = chunk or len(orders)
 
@@ -398,6 +420,9 @@ def main():
     )
     parser.add_argument("--keep", action="store_true", help="keep the database for a look afterwards")
     parser.add_argument(
+        "--as-users", action="store_true", help="both sides as their users in production, not the superuser"
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="cProfile the billing runs of the largest size into FILE (.prof)"
     )
     options = parser.parse_args()
@@ -415,6 +440,8 @@ def main():
             PROFILED[max(int(size) for size in options.sizes.split(","))] = cProfile.Profile()
         clock = MoveCreateClock(env)
         products = create_masters(env)
+        if options.as_users:
+            create_users(env)
         warm_up(env, products, clock)
         todo = cases(env, products, clock, options)
         samples = {label: [] for label, *__ in todo}
