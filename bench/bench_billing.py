@@ -53,6 +53,7 @@ import tempfile
 import time
 
 from benchlib import PG, BenchDatabase, say
+from serverlib import create_biller
 
 from odoo import Command, fields
 from odoo.modules.registry import Registry
@@ -243,17 +244,20 @@ def measure(env, func, clock):
 
 
 def create_users(env):
-    """The users of ``--as-users``: an invoicing user without After-Sales groups (``serverlib.
-    create_biller``'s rights) and a salesman who may invoice."""
-    invoicing = env.ref("account.group_account_invoice")
-    for key, login, groups in (
-        ("run", "bench_run_biller", [env.ref("base.group_user"), invoicing]),
-        ("sale", "bench_sale_biller", [env.ref("sales_team.group_sale_salesman_all_leads"), invoicing]),
-    ):
-        user = env["res.users"].create(
-            {"name": login, "login": login, "group_ids": [Command.link(group.id) for group in groups]}
-        )
-        USERS[key] = user.id
+    """The users of ``--as-users``: the invoicing user who presses Run (``serverlib.create_biller``)
+    and a salesman who may invoice."""
+    USERS["run"] = create_biller(env, "bench_run_biller", "bench_run_biller").id
+    salesman = env["res.users"].create(
+        {
+            "name": "bench_sale_biller",
+            "login": "bench_sale_biller",
+            "group_ids": [
+                Command.link(env.ref("sales_team.group_sale_salesman_all_leads").id),
+                Command.link(env.ref("account.group_account_invoice").id),
+            ],
+        }
+    )
+    USERS["sale"] = salesman.id
     env.cr.commit()
 
 

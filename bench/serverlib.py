@@ -24,15 +24,16 @@ from benchlib import PG, ROOT, say
 from odoo import Command
 
 
-def create_biller(env, name, login, password):
+def create_biller(env, name, login, password=None):
     """The invoicing user who presses Run over HTTP: Accounting / Invoicing only, no After-Sales
     group (creating a billing run and pressing Run need no more: ``TestBatchRun.
-    test_invoicing_user_without_after_sales_groups_runs_billing``)."""
-    env["res.users"].create(
+    test_invoicing_user_without_after_sales_groups_runs_billing``). Without ``password``: a user
+    for in-process runs, who never logs in."""
+    return env["res.users"].create(
         {
             "name": name,
             "login": login,
-            "password": password,
+            **({"password": password} if password else {}),
             "group_ids": [
                 Command.link(env.ref("base.group_user").id),
                 Command.link(env.ref("account.group_account_invoice").id),
